@@ -1,0 +1,12 @@
+/**
+ * Types, schemas, permissions, catalog keys and pure policy logic shared by
+ * the api-access frontend and backend plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './catalogKeys';
+export * from './classification';
+export * from './permissions';
+export * from './reviewPlan';
+export * from './schemas';
+export * from './types';

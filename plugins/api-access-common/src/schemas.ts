@@ -1,0 +1,149 @@
+/*
+ * Input schemas for every api-access HTTP body and query. The backend
+ * validates with these, and the types the frontend sends are inferred from
+ * them, so the two can never disagree.
+ */
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { z } from 'zod';
+
+/** An entity ref string of one of the given kinds, normalised to `kind:namespace/name`. */
+export function entityRefOfKind(...kinds: string[]) {
+  return z
+    .string({ required_error: 'is required' })
+    .trim()
+    .min(1, 'is required')
+    .transform((value, ctx) => {
+      try {
+        const ref = parseEntityRef(value);
+        if (!kinds.includes(ref.kind.toLocaleLowerCase('en-US'))) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            message: `must be a ${kinds.join(' or ')} entity ref, got kind '${ref.kind}'`,
+          });
+          return z.NEVER;
+        }
+        return stringifyEntityRef(ref);
+      } catch {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `must be an entity ref like '${kinds[0]}:default/name'`,
+        });
+        return z.NEVER;
+      }
+    });
+}
+
+const text = (max: number) =>
+  z
+    .string({ required_error: 'is required' })
+    .trim()
+    .min(1, 'is required')
+    .max(max, `must be at most ${max} characters`);
+
+export const scopeSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters');
+
+export const credentialTypeSchema = z.enum(['api-key']);
+
+export const createAccessRequestSchema = z.object({
+  apiRef: entityRefOfKind('api'),
+  consumerRef: entityRefOfKind('component', 'group'),
+  environment: text(64),
+  scopes: z
+    .array(scopeSchema, { required_error: 'is required' })
+    .max(100, 'must list at most 100 scopes')
+    .transform(scopes => Array.from(new Set(scopes))),
+  credentialType: credentialTypeSchema.default('api-key'),
+  useCase: text(2000),
+  justification: text(2000),
+  credentialStorage: text(1000),
+  durationDays: z
+    .number({
+      required_error: 'is required',
+      invalid_type_error: 'must be a number of days',
+    })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1 day')
+    .max(3650, 'must be at most 3650 days'),
+});
+export type CreateAccessRequest = z.input<typeof createAccessRequestSchema>;
+export type CreateAccessRequestParsed = z.output<
+  typeof createAccessRequestSchema
+>;
+
+export const decisionSchema = z
+  .object({
+    decision: z.enum(['approve', 'reject', 'request_changes'], {
+      errorMap: () => ({
+        message: "must be one of 'approve', 'reject', 'request_changes'",
+      }),
+    }),
+    comment: z
+      .string()
+      .trim()
+      .max(2000, 'must be at most 2000 characters')
+      .optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.decision !== 'approve' && !value.comment) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['comment'],
+        message: `is required when the decision is '${value.decision}'`,
+      });
+    }
+  });
+export type DecisionInput = z.input<typeof decisionSchema>;
+
+export const listRequestsQuerySchema = z.object({
+  view: z.enum(['mine', 'reviewable'], {
+    errorMap: () => ({ message: "must be 'mine' or 'reviewable'" }),
+  }),
+  /** With view=reviewable: only steps assigned to this group or user. */
+  reviewerRef: entityRefOfKind('group', 'user').optional(),
+  status: z
+    .enum(['in_review', 'changes_requested', 'approved', 'rejected', 'withdrawn'])
+    .optional(),
+  limit: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(200, 'must be at most 200')
+    .default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type ListRequestsQuery = z.input<typeof listRequestsQuerySchema>;
+
+export const listGrantsQuerySchema = z
+  .object({
+    consumerRef: entityRefOfKind('component', 'group').optional(),
+    apiRef: entityRefOfKind('api').optional(),
+  })
+  .refine(value => value.consumerRef || value.apiRef, {
+    message: 'consumerRef or apiRef is required',
+  });
+export type ListGrantsQuery = z.input<typeof listGrantsQuerySchema>;
+
+export const planDraftSchema = z.object({
+  apiRef: entityRefOfKind('api'),
+  consumerRef: entityRefOfKind('component', 'group'),
+  environment: text(64),
+  scopes: z.array(scopeSchema).max(100).default([]),
+});
+export type PlanDraft = z.input<typeof planDraftSchema>;
+
+/**
+ * Turns a zod error into one sentence that names every bad field, e.g.
+ * "durationDays must be at least 1 day; scopes.0 must not be empty".
+ */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map(issue => {
+      const field = issue.path.join('.');
+      return field ? `${field} ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
