@@ -80,6 +80,7 @@ export interface AccessRequest {
   ownerRef: string;
   environment: string;
   scopes: string[];
+  credentialType: string;
   useCase: string;
   justification: string;
   credentialStorage: string;
@@ -103,6 +104,7 @@ export interface Grant {
   requesterRef: string;
   environment: string;
   scopes: string[];
+  credentialType: string;
   status: GrantStatus;
   createdAt: string;
   expiresAt: string;

@@ -1,0 +1,452 @@
+/*
+ * Every SQL statement api-access runs lives here. The store decides nothing:
+ * the workflow service tells it what to write, inside the transaction it opens.
+ */
+import { Knex } from 'knex';
+import {
+  AccessRequest,
+  AccessRequestStatus,
+  ConsumerKind,
+  Grant,
+  GrantStatus,
+  ReviewDecision,
+  ReviewPlan,
+  ReviewStep,
+  ReviewStepStatus,
+} from '@internal/plugin-api-access-common';
+
+const REQUESTS = 'api_access_requests';
+const STEPS = 'api_access_review_steps';
+const DECISIONS = 'api_access_decisions';
+const GRANTS = 'api_access_grants';
+
+type Db = Knex | Knex.Transaction;
+
+interface RequestRow {
+  id: string;
+  api_ref: string;
+  consumer_ref: string;
+  consumer_kind: string;
+  requester_ref: string;
+  owner_ref: string;
+  environment: string;
+  scopes: string;
+  credential_type: string;
+  use_case: string;
+  justification: string;
+  credential_storage: string;
+  duration_days: number;
+  classification_level: string;
+  classification_source: string;
+  plan: string;
+  review_round: number;
+  status: string;
+  version: number;
+  created_at: Date | string | number;
+  updated_at: Date | string | number;
+}
+
+interface StepRow {
+  id: string;
+  request_id: string;
+  stage_index: number;
+  stage_name: string;
+  step_index: number;
+  reviewer_ref: string;
+  quorum: number;
+  reason: string;
+  status: string;
+}
+
+interface DecisionRow {
+  id: string;
+  request_id: string;
+  step_id: string;
+  review_round: number;
+  decider_ref: string;
+  decision: string;
+  comment: string | null;
+  created_at: Date | string | number;
+}
+
+interface GrantRow {
+  id: string;
+  request_id: string;
+  api_ref: string;
+  consumer_ref: string;
+  requester_ref: string;
+  environment: string;
+  scopes: string;
+  credential_type: string;
+  status: string;
+  created_at: Date | string | number;
+  expires_at: Date | string | number;
+}
+
+/** SQLite hands timestamps back as numbers or strings, PostgreSQL as Dates. */
+function toIso(value: Date | string | number): string {
+  return new Date(value).toISOString();
+}
+
+export interface NewAccessRequest {
+  id: string;
+  apiRef: string;
+  consumerRef: string;
+  consumerKind: ConsumerKind;
+  requesterRef: string;
+  ownerRef: string;
+  environment: string;
+  scopes: string[];
+  credentialType: string;
+  useCase: string;
+  justification: string;
+  credentialStorage: string;
+  durationDays: number;
+  classificationLevel: string;
+  classificationSource: string;
+  plan: ReviewPlan;
+  status: AccessRequestStatus;
+  now: Date;
+}
+
+export interface NewReviewStep {
+  id: string;
+  requestId: string;
+  stageIndex: number;
+  stageName: string;
+  stepIndex: number;
+  reviewerRef: string;
+  quorum: number;
+  reason: string;
+  status: ReviewStepStatus;
+}
+
+export interface NewGrant {
+  id: string;
+  requestId: string;
+  apiRef: string;
+  consumerRef: string;
+  requesterRef: string;
+  environment: string;
+  scopes: string[];
+  credentialType: string;
+  now: Date;
+  expiresAt: Date;
+}
+
+export interface StoredAccessRequest extends AccessRequest {
+  reviewRound: number;
+  plan: ReviewPlan;
+}
+
+/** Keyset pagination position: newest first, ties broken by id. */
+interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+function encodeCursor(row: RequestRow): string {
+  const cursor: Cursor = { createdAt: toIso(row.created_at), id: row.id };
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+export function decodeCursor(value: string): Cursor | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (
+      typeof parsed?.createdAt === 'string' &&
+      typeof parsed?.id === 'string' &&
+      !Number.isNaN(Date.parse(parsed.createdAt))
+    ) {
+      return parsed;
+    }
+  } catch {
+    // fall through: the caller reports an invalid cursor
+  }
+  return undefined;
+}
+
+export class AccessStore {
+  constructor(readonly db: Knex) {}
+
+  /** Runs fn in one transaction; everything it writes commits or none of it does. */
+  transaction<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  async insertRequest(tx: Db, request: NewAccessRequest, steps: NewReviewStep[]) {
+    await tx<RequestRow>(REQUESTS).insert({
+      id: request.id,
+      api_ref: request.apiRef,
+      consumer_ref: request.consumerRef,
+      consumer_kind: request.consumerKind,
+      requester_ref: request.requesterRef,
+      owner_ref: request.ownerRef,
+      environment: request.environment,
+      scopes: JSON.stringify(request.scopes),
+      credential_type: request.credentialType,
+      use_case: request.useCase,
+      justification: request.justification,
+      credential_storage: request.credentialStorage,
+      duration_days: request.durationDays,
+      classification_level: request.classificationLevel,
+      classification_source: request.classificationSource,
+      plan: JSON.stringify(request.plan),
+      review_round: 1,
+      status: request.status,
+      version: 1,
+      created_at: request.now,
+      updated_at: request.now,
+    });
+    if (steps.length > 0) {
+      await tx<StepRow>(STEPS).insert(
+        steps.map(step => ({
+          id: step.id,
+          request_id: step.requestId,
+          stage_index: step.stageIndex,
+          stage_name: step.stageName,
+          step_index: step.stepIndex,
+          reviewer_ref: step.reviewerRef,
+          quorum: step.quorum,
+          reason: step.reason,
+          status: step.status,
+        })),
+      );
+    }
+  }
+
+  async getRequest(db: Db, id: string): Promise<StoredAccessRequest | undefined> {
+    const row = await db<RequestRow>(REQUESTS).where({ id }).first();
+    return row ? this.toRequest(row) : undefined;
+  }
+
+  async getSteps(db: Db, requestId: string): Promise<ReviewStep[]> {
+    const rows = await db<StepRow>(STEPS)
+      .where({ request_id: requestId })
+      .orderBy([{ column: 'stage_index' }, { column: 'step_index' }]);
+    return rows.map(row => ({
+      id: row.id,
+      stageIndex: row.stage_index,
+      stageName: row.stage_name,
+      reviewerRef: row.reviewer_ref,
+      quorum: row.quorum,
+      status: row.status as ReviewStepStatus,
+      reason: row.reason,
+    }));
+  }
+
+  async getDecisions(
+    db: Db,
+    requestId: string,
+  ): Promise<Array<ReviewDecision & { reviewRound: number }>> {
+    const rows = await db<DecisionRow>(DECISIONS)
+      .where({ request_id: requestId })
+      .orderBy([{ column: 'created_at' }, { column: 'id' }]);
+    return rows.map(row => ({
+      id: row.id,
+      stepId: row.step_id,
+      reviewRound: row.review_round,
+      deciderRef: row.decider_ref,
+      decision: row.decision as ReviewDecision['decision'],
+      comment: row.comment ?? undefined,
+      createdAt: toIso(row.created_at),
+    }));
+  }
+
+  async insertDecision(
+    tx: Db,
+    decision: {
+      id: string;
+      requestId: string;
+      stepId: string;
+      reviewRound: number;
+      deciderRef: string;
+      decision: ReviewDecision['decision'];
+      comment?: string;
+      now: Date;
+    },
+  ) {
+    await tx<DecisionRow>(DECISIONS).insert({
+      id: decision.id,
+      request_id: decision.requestId,
+      step_id: decision.stepId,
+      review_round: decision.reviewRound,
+      decider_ref: decision.deciderRef,
+      decision: decision.decision,
+      comment: decision.comment ?? null,
+      created_at: decision.now,
+    });
+  }
+
+  async setStepStatuses(tx: Db, stepIds: string[], status: ReviewStepStatus) {
+    if (stepIds.length > 0) {
+      await tx<StepRow>(STEPS).whereIn('id', stepIds).update({ status });
+    }
+  }
+
+  /**
+   * Moves a request to a new status only if nobody else moved it first.
+   * Returns false when the version no longer matches: the caller lost a race.
+   */
+  async transitionRequest(
+    tx: Db,
+    id: string,
+    expectedVersion: number,
+    status: AccessRequestStatus,
+    now: Date,
+  ): Promise<boolean> {
+    const updated = await tx<RequestRow>(REQUESTS)
+      .where({ id, version: expectedVersion })
+      .update({ status, version: expectedVersion + 1, updated_at: now });
+    return updated === 1;
+  }
+
+  async listRequests(
+    db: Db,
+    options: {
+      requesterRef?: string;
+      /** Requests with a pending step assigned to one of these refs, not decided by `excludeDeciderRef` this round. */
+      pendingForReviewerRefs?: string[];
+      excludeRequesterRef?: string;
+      excludeDeciderRef?: string;
+      status?: AccessRequestStatus;
+      limit: number;
+      cursor?: Cursor;
+    },
+  ): Promise<{ items: StoredAccessRequest[]; nextCursor?: string }> {
+    const query = db<RequestRow>(REQUESTS).select(`${REQUESTS}.*`);
+    if (options.requesterRef) {
+      query.where(`${REQUESTS}.requester_ref`, options.requesterRef);
+    }
+    if (options.pendingForReviewerRefs) {
+      const refs = options.pendingForReviewerRefs;
+      query.whereExists(sub =>
+        sub
+          .select(db.raw('1'))
+          .from(STEPS)
+          .whereRaw(`${STEPS}.request_id = ${REQUESTS}.id`)
+          .where(`${STEPS}.status`, 'pending')
+          .whereIn(`${STEPS}.reviewer_ref`, refs),
+      );
+    }
+    if (options.excludeRequesterRef) {
+      query.whereNot(`${REQUESTS}.requester_ref`, options.excludeRequesterRef);
+    }
+    if (options.excludeDeciderRef) {
+      const decider = options.excludeDeciderRef;
+      query.whereNotExists(sub =>
+        sub
+          .select(db.raw('1'))
+          .from(DECISIONS)
+          .whereRaw(`${DECISIONS}.request_id = ${REQUESTS}.id`)
+          .whereRaw(`${DECISIONS}.review_round = ${REQUESTS}.review_round`)
+          .where(`${DECISIONS}.decider_ref`, decider),
+      );
+    }
+    if (options.status) {
+      query.where(`${REQUESTS}.status`, options.status);
+    }
+    if (options.cursor) {
+      const { createdAt, id } = options.cursor;
+      const at = new Date(createdAt);
+      query.where(inner =>
+        inner
+          .where(`${REQUESTS}.created_at`, '<', at)
+          .orWhere(same =>
+            same.where(`${REQUESTS}.created_at`, at).andWhere(`${REQUESTS}.id`, '<', id),
+          ),
+      );
+    }
+    const rows: RequestRow[] = await query
+      .orderBy([
+        { column: `${REQUESTS}.created_at`, order: 'desc' },
+        { column: `${REQUESTS}.id`, order: 'desc' },
+      ])
+      .limit(options.limit + 1);
+    const page = rows.slice(0, options.limit);
+    return {
+      items: page.map(row => this.toRequest(row)),
+      nextCursor:
+        rows.length > options.limit ? encodeCursor(page[page.length - 1]) : undefined,
+    };
+  }
+
+  async insertGrant(tx: Db, grant: NewGrant) {
+    await tx<GrantRow>(GRANTS).insert({
+      id: grant.id,
+      request_id: grant.requestId,
+      api_ref: grant.apiRef,
+      consumer_ref: grant.consumerRef,
+      requester_ref: grant.requesterRef,
+      environment: grant.environment,
+      scopes: JSON.stringify(grant.scopes),
+      credential_type: grant.credentialType,
+      status: 'active',
+      created_at: grant.now,
+      expires_at: grant.expiresAt,
+    });
+  }
+
+  async getGrantIdForRequest(db: Db, requestId: string): Promise<string | undefined> {
+    const row = await db<GrantRow>(GRANTS).where({ request_id: requestId }).first('id');
+    return row?.id;
+  }
+
+  async listGrants(
+    db: Db,
+    filter: { consumerRef?: string; apiRef?: string },
+  ): Promise<Grant[]> {
+    const query = db<GrantRow>(GRANTS);
+    if (filter.consumerRef) {
+      query.where('consumer_ref', filter.consumerRef);
+    }
+    if (filter.apiRef) {
+      query.where('api_ref', filter.apiRef);
+    }
+    const rows = await query.orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]);
+    return rows.map(row => ({
+      id: row.id,
+      requestId: row.request_id,
+      apiRef: row.api_ref,
+      consumerRef: row.consumer_ref,
+      requesterRef: row.requester_ref,
+      environment: row.environment,
+      scopes: JSON.parse(row.scopes),
+      credentialType: row.credential_type,
+      status: row.status as GrantStatus,
+      createdAt: toIso(row.created_at),
+      expiresAt: toIso(row.expires_at),
+    }));
+  }
+
+  private toRequest(row: RequestRow): StoredAccessRequest {
+    return {
+      id: row.id,
+      apiRef: row.api_ref,
+      consumerRef: row.consumer_ref,
+      consumerKind: row.consumer_kind as ConsumerKind,
+      requesterRef: row.requester_ref,
+      ownerRef: row.owner_ref,
+      environment: row.environment,
+      scopes: JSON.parse(row.scopes),
+      credentialType: row.credential_type,
+      useCase: row.use_case,
+      justification: row.justification,
+      credentialStorage: row.credential_storage,
+      durationDays: row.duration_days,
+      classification: {
+        level: row.classification_level,
+        source: row.classification_source,
+      },
+      plan: JSON.parse(row.plan),
+      reviewRound: row.review_round,
+      status: row.status as AccessRequestStatus,
+      version: row.version,
+      createdAt: toIso(row.created_at),
+      updatedAt: toIso(row.updated_at),
+    };
+  }
+}

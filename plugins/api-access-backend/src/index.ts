@@ -1,0 +1,6 @@
+/**
+ * The api-access backend plugin: HTTP API, database, review workflow and grants.
+ *
+ * @packageDocumentation
+ */
+export { apiAccessPlugin as default } from './plugin';

@@ -1,0 +1,68 @@
+import {
+  coreServices,
+  createBackendPlugin,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { apiAccessPermissions } from '@internal/plugin-api-access-common';
+import { readApiAccessConfig } from './config';
+import { AccessStore } from './database/AccessStore';
+import { AccessRequestService } from './service/AccessRequestService';
+import { ApiProfileService } from './service/ApiProfileService';
+import { createRouter } from './service/router';
+
+/**
+ * The api-access backend plugin: access requests, reviews and grants.
+ *
+ * @public
+ */
+export const apiAccessPlugin = createBackendPlugin({
+  pluginId: 'api-access',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        userInfo: coreServices.userInfo,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        catalog: catalogServiceRef,
+      },
+      async init(deps) {
+        const config = readApiAccessConfig(deps.config);
+        const knex = await deps.database.getClient();
+        if (!deps.database.migrations?.skip) {
+          await knex.migrate.latest({
+            directory: resolvePackagePath(
+              '@internal/plugin-api-access-backend',
+              'migrations',
+            ),
+            tableName: 'api_access_knex_migrations',
+          });
+        }
+        deps.permissionsRegistry.addPermissions(apiAccessPermissions);
+
+        const store = new AccessStore(knex);
+        const profiles = new ApiProfileService(deps.catalog, config);
+        const requests = new AccessRequestService(store, deps.catalog, profiles, config);
+
+        deps.httpRouter.use(
+          await createRouter({
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            requests,
+            profiles,
+          }),
+        );
+        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        deps.logger.info('api-access backend ready');
+      },
+    });
+  },
+});

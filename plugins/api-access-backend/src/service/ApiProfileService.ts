@@ -1,0 +1,96 @@
+/*
+ * What the catalog says about an API for access purposes: owner (ownedBy
+ * relation), classification (API -> System -> Domain -> default), scopes and
+ * environments. Nothing here is typed in by a requester.
+ */
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import {
+  Entity,
+  RELATION_OWNED_BY,
+  RELATION_PART_OF,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  API_ACCESS_ENVIRONMENTS_ANNOTATION,
+  API_ACCESS_SCOPES_ANNOTATION,
+  ApiAccessProfile,
+  isApiAccessAvailable,
+  parseListAnnotation,
+  resolveClassification,
+} from '@internal/plugin-api-access-common';
+import { ApiAccessConfig } from '../config';
+import { scopesFromDefinition } from '../domain/definitionScopes';
+
+function relationTarget(entity: Entity | undefined, type: string, kind: string) {
+  return entity?.relations?.find(
+    relation =>
+      relation.type === type &&
+      parseEntityRef(relation.targetRef).kind.toLocaleLowerCase('en-US') === kind,
+  )?.targetRef;
+}
+
+export class ApiProfileService {
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly config: ApiAccessConfig,
+  ) {}
+
+  /** The profile of an API; NotFoundError when the catalog has no such API or it opts out. */
+  async getProfile(
+    apiRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<ApiAccessProfile> {
+    const api = await this.catalog.getEntityByRef(apiRef, { credentials });
+    if (!api || api.kind.toLocaleLowerCase('en-US') !== 'api') {
+      throw new NotFoundError(`No API '${apiRef}' in the catalog`);
+    }
+    if (!isApiAccessAvailable(api)) {
+      throw new NotFoundError(`Access to '${apiRef}' cannot be requested through api-access`);
+    }
+    const systemRef = relationTarget(api, RELATION_PART_OF, 'system');
+    const system = systemRef
+      ? await this.catalog.getEntityByRef(systemRef, { credentials })
+      : undefined;
+    const domainRef = relationTarget(system, RELATION_PART_OF, 'domain');
+    const domain = domainRef
+      ? await this.catalog.getEntityByRef(domainRef, { credentials })
+      : undefined;
+
+    const annotatedScopes = parseListAnnotation(
+      api.metadata.annotations?.[API_ACCESS_SCOPES_ANNOTATION],
+    );
+    const definition = api.spec?.definition;
+    const definitionScopes =
+      annotatedScopes.length > 0
+        ? []
+        : scopesFromDefinition(typeof definition === 'string' ? definition : undefined);
+    const environments = parseListAnnotation(
+      api.metadata.annotations?.[API_ACCESS_ENVIRONMENTS_ANNOTATION],
+    );
+
+    return {
+      apiRef: stringifyEntityRef(api),
+      title: api.metadata.title ?? api.metadata.name,
+      description: api.metadata.description,
+      ownerRef: relationTarget(api, RELATION_OWNED_BY, 'group') ??
+        relationTarget(api, RELATION_OWNED_BY, 'user'),
+      classification: resolveClassification(
+        [api, system, domain],
+        this.config.classification,
+      ),
+      scopes: annotatedScopes.length > 0 ? annotatedScopes : definitionScopes,
+      scopesSource:
+        annotatedScopes.length > 0
+          ? 'annotation'
+          : definitionScopes.length > 0
+            ? 'definition'
+            : 'none',
+      environments: environments.length > 0 ? environments : this.config.environments,
+      lifecycle: typeof api.spec?.lifecycle === 'string' ? api.spec.lifecycle : undefined,
+      type: typeof api.spec?.type === 'string' ? api.spec.type : undefined,
+    };
+  }
+}

@@ -1,0 +1,181 @@
+/*
+ * HTTP to service calls: authenticate, validate with the -common schemas,
+ * authorize, call the workflow, emit auditor events. No SQL and no workflow
+ * rules live here.
+ */
+import {
+  AuditorService,
+  HttpAuthService,
+  PermissionsService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult, BasicPermission, ResourcePermission } from '@backstage/plugin-permission-common';
+import {
+  apiAccessGrantReadPermission,
+  apiAccessRequestCreatePermission,
+  apiAccessRequestDecidePermission,
+  apiAccessRequestReadPermission,
+  createAccessRequestSchema,
+  decisionSchema,
+  describeZodError,
+  listGrantsQuerySchema,
+  listRequestsQuerySchema,
+  planDraftSchema,
+} from '@internal/plugin-api-access-common';
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { AccessRequestService, Caller } from './AccessRequestService';
+import { ApiProfileService } from './ApiProfileService';
+
+export interface RouterOptions {
+  httpAuth: HttpAuthService;
+  userInfo: UserInfoService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+  requests: AccessRequestService;
+  profiles: ApiProfileService;
+}
+
+function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    throw new InputError(`Invalid ${what}: ${describeZodError(result.error)}`);
+  }
+  return result.data;
+}
+
+export async function createRouter(options: RouterOptions): Promise<express.Router> {
+  const { httpAuth, userInfo, permissions, auditor, requests, profiles } = options;
+  const router = Router();
+  router.use(express.json({ limit: '100kb' }));
+
+  async function callerOf(req: Request): Promise<Caller> {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const info = await userInfo.getUserInfo(credentials);
+    return {
+      credentials,
+      userEntityRef: info.userEntityRef,
+      ownershipEntityRefs: info.ownershipEntityRefs,
+    };
+  }
+
+  async function authorize(
+    caller: Caller,
+    permission: BasicPermission | ResourcePermission,
+    resourceRef?: string,
+  ) {
+    const [decision] = await permissions.authorize(
+      [resourceRef ? { permission: permission as ResourcePermission, resourceRef } : { permission: permission as BasicPermission }],
+      { credentials: caller.credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`Permission ${permission.name} denied`);
+    }
+  }
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/apis/:namespace/:name/profile', async (req, res) => {
+    const caller = await callerOf(req);
+    const apiRef = `api:${req.params.namespace}/${req.params.name}`;
+    res.json(await profiles.getProfile(apiRef, caller.credentials));
+  });
+
+  router.post('/plans', async (req, res) => {
+    const caller = await callerOf(req);
+    const draft = parse(planDraftSchema, req.body, 'plan draft');
+    res.json(await requests.previewPlan(draft, caller));
+  });
+
+  router.post('/requests', async (req, res) => {
+    const event = await auditor.createEvent({
+      eventId: 'request-create',
+      severityLevel: 'medium',
+      request: req,
+    });
+    try {
+      const caller = await callerOf(req);
+      const input = parse(createAccessRequestSchema, req.body, 'access request');
+      await authorize(caller, apiAccessRequestCreatePermission);
+      const created = await requests.create(input, caller);
+      await event.success({
+        meta: { requestId: created.id, apiRef: created.apiRef, consumerRef: created.consumerRef },
+      });
+      res.status(201).json(created);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.get('/requests', async (req, res) => {
+    const caller = await callerOf(req);
+    const query = parse(listRequestsQuerySchema, req.query, 'query');
+    res.json(await requests.list(query, caller));
+  });
+
+  router.get('/requests/:id', async (req, res) => {
+    const caller = await callerOf(req);
+    await authorize(caller, apiAccessRequestReadPermission, req.params.id);
+    res.json(await requests.get(req.params.id, caller));
+  });
+
+  router.post('/requests/:id/decisions', async (req, res) => {
+    const event = await auditor.createEvent({
+      eventId: 'request-decide',
+      severityLevel: 'high',
+      request: req,
+      meta: { requestId: req.params.id },
+    });
+    try {
+      const caller = await callerOf(req);
+      const input = parse(decisionSchema, req.body, 'decision');
+      await authorize(caller, apiAccessRequestDecidePermission, req.params.id);
+      const result = await requests.decide(req.params.id, input, caller);
+      await event.success({
+        meta: {
+          requestId: req.params.id,
+          decision: input.decision,
+          from: result.previousStatus,
+          to: result.request.status,
+          grantId: result.grant?.id,
+        },
+      });
+      res.status(201).json(result.request);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.post('/requests/:id/withdraw', async (req, res) => {
+    const event = await auditor.createEvent({
+      eventId: 'request-withdraw',
+      severityLevel: 'low',
+      request: req,
+      meta: { requestId: req.params.id },
+    });
+    try {
+      const caller = await callerOf(req);
+      const result = await requests.withdraw(req.params.id, caller);
+      await event.success();
+      res.json(result.request);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.get('/grants', async (req, res) => {
+    const caller = await callerOf(req);
+    const query = parse(listGrantsQuerySchema, req.query, 'query');
+    await authorize(caller, apiAccessGrantReadPermission);
+    res.json({ items: await requests.listGrants(query) });
+  });
+
+  return router;
+}
