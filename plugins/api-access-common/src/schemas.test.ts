@@ -36,9 +36,9 @@ describe('createAccessRequestSchema', () => {
   });
 
   it.each([
-    [{ apiRef: 'component:default/petstore' }, "apiRef must be a api entity ref, got kind 'component'"],
+    [{ apiRef: 'component:default/petstore' }, "apiRef must refer to an entity of kind api, got kind 'component'"],
     [{ apiRef: '' }, 'apiRef is required'],
-    [{ consumerRef: 'user:default/jdoe' }, 'consumerRef must be a component or group entity ref'],
+    [{ consumerRef: 'user:default/jdoe' }, 'consumerRef must refer to an entity of kind component or group'],
     [{ durationDays: 0 }, 'durationDays must be at least 1 day'],
     [{ durationDays: '30' }, 'durationDays must be a number of days'],
     [{ durationDays: 1.5 }, 'durationDays must be a whole number of days'],

@@ -18,7 +18,7 @@ export function entityRefOfKind(...kinds: string[]) {
         if (!kinds.includes(ref.kind.toLocaleLowerCase('en-US'))) {
           ctx.addIssue({
             code: z.ZodIssueCode.custom,
-            message: `must be a ${kinds.join(' or ')} entity ref, got kind '${ref.kind}'`,
+            message: `must refer to an entity of kind ${kinds.join(' or ')}, got kind '${ref.kind}'`,
           });
           return z.NEVER;
         }
