@@ -1,8 +1,9 @@
 import { createApp } from '@backstage/frontend-defaults';
-import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import { navModule } from './modules/nav';
-import { homeModule } from './modules/home';
+import { demoSignInModule } from './modules/signIn';
 
+// Plugins (catalog, API docs, org, notifications, api-access, ...) are
+// discovered from package.json because app-config sets `app.packages: all`.
 export default createApp({
-  features: [catalogPlugin, navModule, homeModule],
+  features: [navModule, demoSignInModule],
 });

@@ -14,6 +14,7 @@ import {
 import { BackendFeature } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
+import { Knex } from 'knex';
 import yaml from 'js-yaml';
 import request from 'supertest';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
@@ -58,7 +59,7 @@ function ownershipFromCatalogFiles(files: string[]): Map<string, string[]> {
 }
 
 export async function startApiAccessBackend(options: {
-  knex: Parameters<typeof mockServices.database.factory>[0]['knex'];
+  knex: Knex;
   catalogFiles?: string[];
   config?: JsonObject;
   extraFeatures?: BackendFeature[];

@@ -1,13 +1,8 @@
-import {
-  Link,
-  sidebarConfig,
-  useSidebarOpenState,
-} from '@backstage/core-components';
+import { Link, sidebarConfig, useSidebarOpenState } from '@backstage/core-components';
 import { makeStyles } from '@material-ui/core';
-import { LogoFull } from './LogoFull';
-import { LogoIcon } from './LogoIcon';
+import VpnKeyIcon from '@material-ui/icons/VpnKey';
 
-const useSidebarLogoStyles = makeStyles({
+const useStyles = makeStyles(theme => ({
   root: {
     width: sidebarConfig.drawerWidthClosed,
     height: 3 * sidebarConfig.logoHeight,
@@ -17,19 +12,24 @@ const useSidebarLogoStyles = makeStyles({
     marginBottom: -14,
   },
   link: {
-    width: sidebarConfig.drawerWidthClosed,
+    display: 'flex',
+    alignItems: 'center',
     marginLeft: 24,
+    color: theme.palette.common.white,
+    whiteSpace: 'nowrap',
+    fontWeight: 700,
+    fontSize: 18,
   },
-});
+}));
 
 export const SidebarLogo = () => {
-  const classes = useSidebarLogoStyles();
+  const classes = useStyles();
   const { isOpen } = useSidebarOpenState();
-
   return (
     <div className={classes.root}>
       <Link to="/" underline="none" className={classes.link} aria-label="Home">
-        {isOpen ? <LogoFull /> : <LogoIcon />}
+        <VpnKeyIcon style={{ marginRight: 8 }} />
+        {isOpen && 'api-access'}
       </Link>
     </div>
   );

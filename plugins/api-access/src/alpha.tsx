@@ -1,0 +1,77 @@
+/*
+ * The api-access plugin for Backstage's new frontend system: entity cards for
+ * API, Group and Component pages, the API client, and the plugin page.
+ */
+import {
+  ApiBlueprint,
+  PageBlueprint,
+  createFrontendPlugin,
+  createRouteRef,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/frontend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
+import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { EXTERNAL_GROUP_TYPES, isApiAccessAvailable } from '@internal/plugin-api-access-common';
+import { ApiAccessClient } from './api/ApiAccessClient';
+import { apiAccessApiRef } from './api/ApiAccessApi';
+
+const rootRouteRef = createRouteRef();
+
+const isKind = (kind: string) => (entity: Entity) =>
+  entity.kind.toLocaleLowerCase('en-US') === kind;
+
+const apiAccessApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: apiAccessApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: deps => new ApiAccessClient(deps),
+    }),
+});
+
+const apiAccessCard = EntityCardBlueprint.make({
+  name: 'api-access',
+  params: {
+    filter: isApiAccessAvailable,
+    loader: () => import('./components/ApiAccessCard').then(m => <m.ApiAccessCard />),
+  },
+});
+
+const reviewInboxCard = EntityCardBlueprint.make({
+  name: 'review-inbox',
+  params: {
+    filter: isKind('group'),
+    loader: () => import('./components/ReviewInboxCard').then(m => <m.ReviewInboxCard />),
+  },
+});
+
+const grantsCard = EntityCardBlueprint.make({
+  name: 'grants',
+  params: {
+    filter: entity =>
+      isKind('component')(entity) ||
+      (isKind('group')(entity) && EXTERNAL_GROUP_TYPES.includes(String(entity.spec?.type))),
+    loader: () => import('./components/ConsumerGrantsCard').then(m => <m.ConsumerGrantsCard />),
+  },
+});
+
+const myRequestsPage = PageBlueprint.make({
+  params: {
+    path: '/api-access',
+    title: 'API access',
+    routeRef: rootRouteRef,
+    loader: () => import('./components/MyRequestsPage').then(m => <m.MyRequestsPage />),
+  },
+});
+
+/**
+ * The api-access plugin for the new frontend system.
+ *
+ * @alpha
+ */
+export default createFrontendPlugin({
+  pluginId: 'api-access',
+  extensions: [apiAccessApi, apiAccessCard, reviewInboxCard, grantsCard, myRequestsPage],
+  routes: { root: rootRouteRef },
+});

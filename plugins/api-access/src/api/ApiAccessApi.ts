@@ -1,0 +1,33 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import {
+  AccessRequest,
+  AccessRequestStatus,
+  ApiAccessProfile,
+  CreateAccessRequest,
+  DecisionInput,
+  Grant,
+  Page,
+  PlanDraft,
+  ReviewPlan,
+} from '@internal/plugin-api-access-common';
+
+/** The api-access backend, as the frontend sees it. */
+export interface ApiAccessApi {
+  getProfile(apiRef: string): Promise<ApiAccessProfile>;
+  previewPlan(draft: PlanDraft): Promise<ReviewPlan>;
+  createRequest(request: CreateAccessRequest): Promise<AccessRequest>;
+  listRequests(query: {
+    view: 'mine' | 'reviewable';
+    reviewerRef?: string;
+    status?: AccessRequestStatus;
+    cursor?: string;
+  }): Promise<Page<AccessRequest>>;
+  getRequest(id: string): Promise<AccessRequest>;
+  decide(id: string, decision: DecisionInput): Promise<AccessRequest>;
+  withdraw(id: string): Promise<AccessRequest>;
+  listGrants(query: { consumerRef?: string; apiRef?: string }): Promise<Grant[]>;
+}
+
+export const apiAccessApiRef = createApiRef<ApiAccessApi>({
+  id: 'plugin.api-access.service',
+});

@@ -1,0 +1,84 @@
+import { parseEntityRef } from '@backstage/catalog-model';
+import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import {
+  AccessRequest,
+  ApiAccessProfile,
+  CreateAccessRequest,
+  DecisionInput,
+  Grant,
+  Page,
+  PlanDraft,
+  ReviewPlan,
+} from '@internal/plugin-api-access-common';
+import { ApiAccessApi } from './ApiAccessApi';
+
+/** Talks to the api-access backend through Backstage's discovery and fetch APIs. */
+export class ApiAccessClient implements ApiAccessApi {
+  constructor(
+    private readonly options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
+  ) {}
+
+  getProfile(apiRef: string): Promise<ApiAccessProfile> {
+    const { namespace, name } = parseEntityRef(apiRef, { defaultKind: 'api' });
+    return this.call(
+      `/apis/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/profile`,
+    );
+  }
+
+  previewPlan(draft: PlanDraft): Promise<ReviewPlan> {
+    return this.call('/plans', { method: 'POST', body: draft });
+  }
+
+  createRequest(request: CreateAccessRequest): Promise<AccessRequest> {
+    return this.call('/requests', { method: 'POST', body: request });
+  }
+
+  listRequests(query: Record<string, string | undefined>): Promise<Page<AccessRequest>> {
+    return this.call(`/requests?${this.query(query)}`);
+  }
+
+  getRequest(id: string): Promise<AccessRequest> {
+    return this.call(`/requests/${encodeURIComponent(id)}`);
+  }
+
+  decide(id: string, decision: DecisionInput): Promise<AccessRequest> {
+    return this.call(`/requests/${encodeURIComponent(id)}/decisions`, {
+      method: 'POST',
+      body: decision,
+    });
+  }
+
+  withdraw(id: string): Promise<AccessRequest> {
+    return this.call(`/requests/${encodeURIComponent(id)}/withdraw`, {
+      method: 'POST',
+      body: {},
+    });
+  }
+
+  async listGrants(query: { consumerRef?: string; apiRef?: string }): Promise<Grant[]> {
+    const page = await this.call<{ items: Grant[] }>(`/grants?${this.query(query)}`);
+    return page.items;
+  }
+
+  private query(values: Record<string, string | undefined>) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(values)) {
+      if (value !== undefined) params.set(key, value);
+    }
+    return params.toString();
+  }
+
+  private async call<T>(path: string, init?: { method: string; body: unknown }): Promise<T> {
+    const baseUrl = await this.options.discoveryApi.getBaseUrl('api-access');
+    const response = await this.options.fetchApi.fetch(`${baseUrl}${path}`, {
+      method: init?.method ?? 'GET',
+      headers: init ? { 'Content-Type': 'application/json' } : undefined,
+      body: init ? JSON.stringify(init.body) : undefined,
+    });
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as T;
+  }
+}

@@ -1,0 +1,281 @@
+/*
+ * The request form. Everything the catalog knows (owner, classification,
+ * scopes, environments, the requester's components) is offered, not typed.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import Button from '@material-ui/core/Button';
+import Checkbox from '@material-ui/core/Checkbox';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import FormControl from '@material-ui/core/FormControl';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
+import FormGroup from '@material-ui/core/FormGroup';
+import FormHelperText from '@material-ui/core/FormHelperText';
+import FormLabel from '@material-ui/core/FormLabel';
+import MenuItem from '@material-ui/core/MenuItem';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { identityApiRef, useApi } from '@backstage/core-plugin-api';
+import { catalogApiRef, humanizeEntityRef } from '@backstage/plugin-catalog-react';
+import {
+  AccessRequest,
+  ApiAccessProfile,
+  EXTERNAL_GROUP_TYPES,
+  ReviewPlan,
+} from '@internal/plugin-api-access-common';
+import useAsync from 'react-use/esm/useAsync';
+import { apiAccessApiRef } from '../api/ApiAccessApi';
+import { errorMessage } from './shared';
+
+/** Components the signed-in user's groups own, and partner groups they belong to. */
+function useConsumerOptions() {
+  const catalogApi = useApi(catalogApiRef);
+  const identityApi = useApi(identityApiRef);
+  return useAsync(async () => {
+    const { ownershipEntityRefs } = await identityApi.getBackstageIdentity();
+    const [components, groups] = await Promise.all([
+      catalogApi.getEntities({
+        filter: { kind: 'component', 'relations.ownedBy': ownershipEntityRefs },
+        fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.title', 'relations'],
+      }),
+      catalogApi.getEntitiesByRefs({
+        entityRefs: ownershipEntityRefs.filter(ref => ref.startsWith('group:')),
+        fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.title', 'spec.type'],
+      }),
+    ]);
+    const partners = groups.items.filter(
+      (group): group is Entity =>
+        !!group && EXTERNAL_GROUP_TYPES.includes(String(group.spec?.type)),
+    );
+    return [...components.items, ...partners].map(entity => ({
+      ref: stringifyEntityRef(entity),
+      label:
+        entity.kind === 'Group'
+          ? `${entity.metadata.title ?? entity.metadata.name} (external ${entity.spec?.type})`
+          : entity.metadata.title ?? humanizeEntityRef(entity, { defaultKind: 'component' }),
+    }));
+  }, [catalogApi, identityApi]);
+}
+
+export function RequestAccessDialog(props: {
+  open: boolean;
+  profile: ApiAccessProfile;
+  onClose: () => void;
+  onSubmitted: (request: AccessRequest) => void;
+}) {
+  const { open, profile, onClose, onSubmitted } = props;
+  const apiAccess = useApi(apiAccessApiRef);
+  const consumers = useConsumerOptions();
+  const [consumerRef, setConsumerRef] = useState('');
+  const [environment, setEnvironment] = useState(profile.environments[0] ?? '');
+  const [scopes, setScopes] = useState<string[]>([]);
+  const [useCase, setUseCase] = useState('');
+  const [justification, setJustification] = useState('');
+  const [credentialStorage, setCredentialStorage] = useState('');
+  const [durationDays, setDurationDays] = useState('90');
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string>();
+  const [plan, setPlan] = useState<ReviewPlan>();
+
+  useEffect(() => {
+    if (!consumerRef && consumers.value?.length === 1) {
+      setConsumerRef(consumers.value[0].ref);
+    }
+  }, [consumers.value, consumerRef]);
+
+  // Who will review, before anything is submitted.
+  useEffect(() => {
+    if (!open || !consumerRef || !environment) {
+      setPlan(undefined);
+      return undefined;
+    }
+    let cancelled = false;
+    apiAccess
+      .previewPlan({ apiRef: profile.apiRef, consumerRef, environment, scopes })
+      .then(result => !cancelled && setPlan(result))
+      .catch(() => !cancelled && setPlan(undefined));
+    return () => {
+      cancelled = true;
+    };
+  }, [apiAccess, open, profile.apiRef, consumerRef, environment, scopes]);
+
+  const missing = useMemo(() => {
+    const fields: string[] = [];
+    if (!consumerRef) fields.push('consumer');
+    if (profile.scopes.length > 0 && scopes.length === 0) fields.push('scopes');
+    if (!useCase.trim()) fields.push('use case');
+    if (!justification.trim()) fields.push('justification');
+    if (!credentialStorage.trim()) fields.push('credential storage');
+    if (!(Number(durationDays) >= 1)) fields.push('duration');
+    return fields;
+  }, [consumerRef, profile.scopes, scopes, useCase, justification, credentialStorage, durationDays]);
+
+  async function submit() {
+    setSubmitting(true);
+    setError(undefined);
+    try {
+      const created = await apiAccess.createRequest({
+        apiRef: profile.apiRef,
+        consumerRef,
+        environment,
+        scopes,
+        useCase,
+        justification,
+        credentialStorage,
+        durationDays: Number(durationDays),
+      });
+      onSubmitted(created);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setSubmitting(false);
+    }
+  }
+
+  const toggleScope = (scope: string) =>
+    setScopes(current =>
+      current.includes(scope) ? current.filter(s => s !== scope) : [...current, scope],
+    );
+
+  return (
+    <Dialog open={open} onClose={onClose} fullWidth maxWidth="sm" aria-labelledby="api-access-request-title">
+      <DialogTitle id="api-access-request-title">Request access to {profile.title}</DialogTitle>
+      <DialogContent>
+        {error && (
+          <Alert severity="error" role="alert" style={{ marginBottom: 16 }}>
+            {error}
+          </Alert>
+        )}
+        {consumers.error && <Alert severity="error">{errorMessage(consumers.error)}</Alert>}
+        <TextField
+          select
+          fullWidth
+          margin="normal"
+          label="Consumer"
+          id="api-access-consumer"
+          value={consumerRef}
+          onChange={e => setConsumerRef(e.target.value)}
+          helperText={
+            consumers.value?.length === 0
+              ? 'None of your groups owns a component; ask your team to register one in the catalog.'
+              : 'The component (or partner) that will hold the credential'
+          }
+        >
+          {(consumers.value ?? []).map(option => (
+            <MenuItem key={option.ref} value={option.ref}>
+              {option.label}
+            </MenuItem>
+          ))}
+        </TextField>
+        <TextField
+          select
+          fullWidth
+          margin="normal"
+          label="Environment"
+          id="api-access-environment"
+          value={environment}
+          onChange={e => setEnvironment(e.target.value)}
+        >
+          {profile.environments.map(env => (
+            <MenuItem key={env} value={env}>
+              {env}
+            </MenuItem>
+          ))}
+        </TextField>
+        {profile.scopes.length > 0 && (
+          <FormControl component="fieldset" margin="normal">
+            <FormLabel component="legend">Scopes</FormLabel>
+            <FormGroup row>
+              {profile.scopes.map(scope => (
+                <FormControlLabel
+                  key={scope}
+                  control={
+                    <Checkbox
+                      checked={scopes.includes(scope)}
+                      onChange={() => toggleScope(scope)}
+                      name={scope}
+                    />
+                  }
+                  label={scope}
+                />
+              ))}
+            </FormGroup>
+            <FormHelperText>Ask for the least you need.</FormHelperText>
+          </FormControl>
+        )}
+        <TextField
+          fullWidth
+          multiline
+          minRows={2}
+          margin="normal"
+          label="Use case"
+          value={useCase}
+          onChange={e => setUseCase(e.target.value)}
+          helperText="What will the consumer do with this API?"
+        />
+        <TextField
+          fullWidth
+          multiline
+          minRows={2}
+          margin="normal"
+          label="Business justification"
+          value={justification}
+          onChange={e => setJustification(e.target.value)}
+        />
+        <TextField
+          fullWidth
+          margin="normal"
+          label="Credential storage and rotation"
+          value={credentialStorage}
+          onChange={e => setCredentialStorage(e.target.value)}
+          helperText="Where the credential will live and how it is rotated, e.g. Vault kv/my-service, rotated monthly"
+        />
+        <TextField
+          type="number"
+          margin="normal"
+          label="Duration (days)"
+          value={durationDays}
+          onChange={e => setDurationDays(e.target.value)}
+          inputProps={{ min: 1 }}
+        />
+        <Typography variant="subtitle2" style={{ marginTop: 16 }}>
+          Who will review
+        </Typography>
+        <Typography variant="body2" color="textSecondary" data-testid="api-access-plan">
+          {plan
+            ? plan.autoApproved
+              ? 'Approved automatically by policy.'
+              : plan.stages
+                  .map(
+                    (stage, i) =>
+                      `${i + 1}. ${stage.name}: ${stage.steps
+                        .map(step => humanizeEntityRef(parseEntityRef(step.reviewerRef)))
+                        .join(' and ')}`,
+                  )
+                  .join('  ')
+            : 'Choose a consumer and an environment to see the review plan.'}
+        </Typography>
+      </DialogContent>
+      <DialogActions>
+        {missing.length > 0 && (
+          <Typography variant="caption" color="textSecondary" style={{ marginRight: 'auto', paddingLeft: 16 }}>
+            Still needed: {missing.join(', ')}
+          </Typography>
+        )}
+        <Button onClick={onClose}>Cancel</Button>
+        <Button
+          color="primary"
+          variant="contained"
+          onClick={submit}
+          disabled={submitting || missing.length > 0}
+        >
+          Submit request
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

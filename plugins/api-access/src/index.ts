@@ -1,0 +1,16 @@
+/**
+ * The api-access frontend plugin: request access on API pages, review on
+ * Group pages, and see grants on Component pages.
+ *
+ * @packageDocumentation
+ */
+export {
+  apiAccessPlugin,
+  ApiAccessPage,
+  EntityAccessReviewCard,
+  EntityApiAccessCard,
+  EntityApiGrantsCard,
+} from './plugin';
+export { apiAccessApiRef } from './api/ApiAccessApi';
+export type { ApiAccessApi } from './api/ApiAccessApi';
+export { ApiAccessClient } from './api/ApiAccessClient';

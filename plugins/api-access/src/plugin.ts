@@ -1,0 +1,62 @@
+/*
+ * Exports for apps on Backstage's legacy frontend system. Apps on the new
+ * frontend system use the default export of `@internal/plugin-api-access/alpha`.
+ */
+import {
+  createApiFactory,
+  createComponentExtension,
+  createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/core-plugin-api';
+import { ApiAccessClient } from './api/ApiAccessClient';
+import { apiAccessApiRef } from './api/ApiAccessApi';
+import { rootRouteRef } from './routes';
+
+export const apiAccessPlugin = createPlugin({
+  id: 'api-access',
+  apis: [
+    createApiFactory({
+      api: apiAccessApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: deps => new ApiAccessClient(deps),
+    }),
+  ],
+  routes: { root: rootRouteRef },
+});
+
+/** For API entity pages: owner, classification, scopes and "Request access". */
+export const EntityApiAccessCard = apiAccessPlugin.provide(
+  createComponentExtension({
+    name: 'EntityApiAccessCard',
+    component: { lazy: () => import('./components/ApiAccessCard').then(m => m.ApiAccessCard) },
+  }),
+);
+
+/** For Group entity pages: requests awaiting the group's decision. */
+export const EntityAccessReviewCard = apiAccessPlugin.provide(
+  createComponentExtension({
+    name: 'EntityAccessReviewCard',
+    component: { lazy: () => import('./components/ReviewInboxCard').then(m => m.ReviewInboxCard) },
+  }),
+);
+
+/** For Component (and partner Group) entity pages: the API access it holds. */
+export const EntityApiGrantsCard = apiAccessPlugin.provide(
+  createComponentExtension({
+    name: 'EntityApiGrantsCard',
+    component: {
+      lazy: () => import('./components/ConsumerGrantsCard').then(m => m.ConsumerGrantsCard),
+    },
+  }),
+);
+
+/** The plugin page: the signed-in user's requests. */
+export const ApiAccessPage = apiAccessPlugin.provide(
+  createRoutableExtension({
+    name: 'ApiAccessPage',
+    component: () => import('./components/MyRequestsPage').then(m => m.MyRequestsPage),
+    mountPoint: rootRouteRef,
+  }),
+);
