@@ -33,6 +33,8 @@ const apiAccessApi = ApiBlueprint.make({
 const apiAccessCard = EntityCardBlueprint.make({
   name: 'api-access',
   params: {
+    // Beside "About": owner, classification and the button are a summary.
+    type: 'info',
     filter: isApiAccessAvailable,
     loader: () => import('./components/ApiAccessCard').then(m => <m.ApiAccessCard />),
   },

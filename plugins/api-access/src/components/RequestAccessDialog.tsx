@@ -213,6 +213,7 @@ export function RequestAccessDialog(props: {
           minRows={2}
           margin="normal"
           label="Use case"
+          id="api-access-use-case"
           value={useCase}
           onChange={e => setUseCase(e.target.value)}
           helperText="What will the consumer do with this API?"
@@ -223,6 +224,7 @@ export function RequestAccessDialog(props: {
           minRows={2}
           margin="normal"
           label="Business justification"
+          id="api-access-justification"
           value={justification}
           onChange={e => setJustification(e.target.value)}
         />
@@ -230,6 +232,7 @@ export function RequestAccessDialog(props: {
           fullWidth
           margin="normal"
           label="Credential storage and rotation"
+          id="api-access-storage"
           value={credentialStorage}
           onChange={e => setCredentialStorage(e.target.value)}
           helperText="Where the credential will live and how it is rotated, e.g. Vault kv/my-service, rotated monthly"
@@ -238,6 +241,7 @@ export function RequestAccessDialog(props: {
           type="number"
           margin="normal"
           label="Duration (days)"
+          id="api-access-duration"
           value={durationDays}
           onChange={e => setDurationDays(e.target.value)}
           inputProps={{ min: 1 }}
@@ -253,7 +257,7 @@ export function RequestAccessDialog(props: {
                   .map(
                     (stage, i) =>
                       `${i + 1}. ${stage.name}: ${stage.steps
-                        .map(step => humanizeEntityRef(parseEntityRef(step.reviewerRef)))
+                        .map(step => humanizeEntityRef(parseEntityRef(step.reviewerRef), { defaultKind: 'group' }))
                         .join(' and ')}`,
                   )
                   .join('  ')

@@ -89,9 +89,7 @@ export function ReviewInboxCard() {
       <Table size="small" aria-label="Access requests awaiting review">
         <TableHead>
           <TableRow>
-            <TableCell>API</TableCell>
-            <TableCell>Consumer</TableCell>
-            <TableCell>Requested by</TableCell>
+            <TableCell>Request</TableCell>
             <TableCell>Access</TableCell>
             <TableCell>Why</TableCell>
             <TableCell align="right">Decision</TableCell>
@@ -99,28 +97,23 @@ export function ReviewInboxCard() {
         </TableHead>
         <TableBody>
           {inbox.value!.items.map(request => (
-            <TableRow key={request.id} data-testid={`review-${request.id}`}>
-              <TableCell>
-                <EntityRefLink entityRef={request.apiRef} />
-                <Box mt={0.5}>
-                  <ClassificationChip level={request.classification.level} />
-                </Box>
-              </TableCell>
-              <TableCell>
-                <EntityRefLink entityRef={request.consumerRef} />
-                {request.consumerKind === 'external' && (
-                  <Typography variant="caption" display="block" color="secondary">
-                    external party
-                  </Typography>
-                )}
-              </TableCell>
-              <TableCell>
-                <EntityRefLink entityRef={request.requesterRef} />
-                <Typography variant="caption" display="block" color="textSecondary">
-                  {formatDate(request.createdAt)}
+            <TableRow key={request.id} data-testid={`review-${request.id}`} style={{ verticalAlign: 'top' }}>
+              <TableCell style={{ minWidth: 180 }}>
+                <EntityRefLink entityRef={request.apiRef} />{' '}
+                <ClassificationChip level={request.classification.level} />
+                <Typography variant="body2" component="div" style={{ marginTop: 4 }}>
+                  for <EntityRefLink entityRef={request.consumerRef} />
+                  {request.consumerKind === 'external' && (
+                    <Typography variant="caption" color="secondary" component="span">
+                      {' '}(external party)
+                    </Typography>
+                  )}
+                </Typography>
+                <Typography variant="caption" color="textSecondary" component="div">
+                  by <EntityRefLink entityRef={request.requesterRef} /> on {formatDate(request.createdAt)}
                 </Typography>
               </TableCell>
-              <TableCell>
+              <TableCell style={{ minWidth: 120 }}>
                 <Typography variant="body2">{request.environment}</Typography>
                 <Typography variant="caption" display="block">
                   {request.scopes.join(', ') || 'no scopes'}
@@ -129,7 +122,7 @@ export function ReviewInboxCard() {
                   {request.durationDays} days
                 </Typography>
               </TableCell>
-              <TableCell style={{ maxWidth: 320 }}>
+              <TableCell>
                 <Typography variant="body2">{request.useCase}</Typography>
                 <Typography variant="caption" display="block" color="textSecondary">
                   {request.justification}
@@ -138,24 +131,26 @@ export function ReviewInboxCard() {
                   Storage: {request.credentialStorage}
                 </Typography>
               </TableCell>
-              <TableCell align="right" style={{ whiteSpace: 'nowrap' }}>
-                <Button
-                  size="small"
-                  color="primary"
-                  variant="contained"
-                  onClick={() => setDeciding({ request, decision: 'approve' })}
-                  aria-label={`Approve ${request.apiRef} for ${request.consumerRef}`}
-                >
-                  Approve
-                </Button>{' '}
-                <Button
-                  size="small"
-                  variant="outlined"
-                  onClick={() => setDeciding({ request, decision: 'reject' })}
-                  aria-label={`Reject ${request.apiRef} for ${request.consumerRef}`}
-                >
-                  Reject
-                </Button>
+              <TableCell align="right">
+                <Box display="flex" flexDirection="column" style={{ gap: 8 }}>
+                  <Button
+                    size="small"
+                    color="primary"
+                    variant="contained"
+                    onClick={() => setDeciding({ request, decision: 'approve' })}
+                    aria-label={`Approve ${request.apiRef} for ${request.consumerRef}`}
+                  >
+                    Approve
+                  </Button>
+                  <Button
+                    size="small"
+                    variant="outlined"
+                    onClick={() => setDeciding({ request, decision: 'reject' })}
+                    aria-label={`Reject ${request.apiRef} for ${request.consumerRef}`}
+                  >
+                    Reject
+                  </Button>
+                </Box>
               </TableCell>
             </TableRow>
           ))}
@@ -191,6 +186,7 @@ export function ReviewInboxCard() {
             multiline
             minRows={3}
             margin="normal"
+            id="api-access-decision-comment"
             label={deciding?.decision === 'reject' ? 'Reason (required)' : 'Comment (optional)'}
             value={comment}
             onChange={e => setComment(e.target.value)}

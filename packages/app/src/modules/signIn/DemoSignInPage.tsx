@@ -168,6 +168,7 @@ export function DemoSignInPage(props: SignInPageProps) {
           }}
         >
           <TextField
+            id="demo-sign-in-user"
             label="Any other catalog user"
             placeholder="user:default/jenny.doe"
             value={other}
