@@ -1,8 +1,8 @@
-import { render, waitFor } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import App from './App';
 
 describe('App', () => {
-  it('should render', async () => {
+  it('opens on the demo sign-in page with the configured personas', async () => {
     process.env = {
       NODE_ENV: 'test',
       APP_CONFIG: [
@@ -10,8 +10,8 @@ describe('App', () => {
           data: {
             app: { title: 'Test' },
             backend: { baseUrl: 'http://localhost:7007' },
-            techdocs: {
-              storageUrl: 'http://localhost:7007/api/techdocs/static/docs',
+            apiAccessDemo: {
+              personas: [{ userRef: 'user:default/calum.leavy', role: 'API owner' }],
             },
           },
           context: 'test',
@@ -19,10 +19,11 @@ describe('App', () => {
       ] as any,
     };
 
-    const rendered = render(App.createRoot());
+    render(App.createRoot());
 
-    await waitFor(() => {
-      expect(rendered.baseElement).toBeInTheDocument();
-    });
-  });
+    expect(
+      await screen.findByRole('button', { name: 'Sign in as calum.leavy' }, { timeout: 15_000 }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('API owner')).toBeInTheDocument();
+  }, 30_000);
 });

@@ -32,6 +32,15 @@ function relationTarget(entity: Entity | undefined, type: string, kind: string) 
   )?.targetRef;
 }
 
+function scopesSource(
+  annotated: string[],
+  fromDefinition: string[],
+): ApiAccessProfile['scopesSource'] {
+  if (annotated.length > 0) return 'annotation';
+  if (fromDefinition.length > 0) return 'definition';
+  return 'none';
+}
+
 export class ApiProfileService {
   constructor(
     private readonly catalog: CatalogService,
@@ -82,12 +91,7 @@ export class ApiProfileService {
         this.config.classification,
       ),
       scopes: annotatedScopes.length > 0 ? annotatedScopes : definitionScopes,
-      scopesSource:
-        annotatedScopes.length > 0
-          ? 'annotation'
-          : definitionScopes.length > 0
-            ? 'definition'
-            : 'none',
+      scopesSource: scopesSource(annotatedScopes, definitionScopes),
       environments: environments.length > 0 ? environments : this.config.environments,
       lifecycle: typeof api.spec?.lifecycle === 'string' ? api.spec.lifecycle : undefined,
       type: typeof api.spec?.type === 'string' ? api.spec.type : undefined,

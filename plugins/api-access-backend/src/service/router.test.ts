@@ -1,6 +1,6 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { createTestDatabases, startApiAccessBackend } from '../testing/testBackend';
+import { createTestDatabases, startApiAccessBackend } from '../__testUtils__/testBackend';
 
 const databases = createTestDatabases();
 

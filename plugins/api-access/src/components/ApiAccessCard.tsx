@@ -30,6 +30,22 @@ function Field(props: { label: string; children: React.ReactNode }) {
   );
 }
 
+/** Where the classification came from: this API, its System or Domain, or the default. */
+function ClassificationSource(props: { source: string; apiRef: string }) {
+  if (props.source === 'default') {
+    return <>policy default: no label on the API, its system or its domain</>;
+  }
+  if (props.source === props.apiRef) {
+    return <>labelled on this API</>;
+  }
+  return (
+    <>
+      inherited from {parseEntityRef(props.source).kind}{' '}
+      <EntityRefLink entityRef={props.source} />
+    </>
+  );
+}
+
 export function ApiAccessCard() {
   const { entity } = useEntity();
   const apiRef = stringifyEntityRef(entity);
@@ -54,16 +70,7 @@ export function ApiAccessCard() {
         <Field label="Data classification">
           <ClassificationChip level={p.classification.level} />{' '}
           <Typography variant="body2" component="span" color="textSecondary">
-            {source === 'default' ? (
-              'policy default: no label on the API, its system or its domain'
-            ) : source === apiRef ? (
-              'labelled on this API'
-            ) : (
-              <>
-                inherited from {parseEntityRef(source).kind}{' '}
-                <EntityRefLink entityRef={source} />
-              </>
-            )}
+            <ClassificationSource source={source} apiRef={apiRef} />
           </Typography>
         </Field>
         <Field label="Scopes">

@@ -61,6 +61,23 @@ function useConsumerOptions() {
   }, [catalogApi, identityApi]);
 }
 
+function describePlan(plan: ReviewPlan | undefined): string {
+  if (!plan) {
+    return 'Choose a consumer and an environment to see the review plan.';
+  }
+  if (plan.autoApproved) {
+    return 'Approved automatically by policy.';
+  }
+  return plan.stages
+    .map(
+      (stage, i) =>
+        `${i + 1}. ${stage.name}: ${stage.steps
+          .map(step => humanizeEntityRef(parseEntityRef(step.reviewerRef), { defaultKind: 'group' }))
+          .join(' and ')}`,
+    )
+    .join('  ');
+}
+
 export function RequestAccessDialog(props: {
   open: boolean;
   profile: ApiAccessProfile;
@@ -250,18 +267,7 @@ export function RequestAccessDialog(props: {
           Who will review
         </Typography>
         <Typography variant="body2" color="textSecondary" data-testid="api-access-plan">
-          {plan
-            ? plan.autoApproved
-              ? 'Approved automatically by policy.'
-              : plan.stages
-                  .map(
-                    (stage, i) =>
-                      `${i + 1}. ${stage.name}: ${stage.steps
-                        .map(step => humanizeEntityRef(parseEntityRef(step.reviewerRef), { defaultKind: 'group' }))
-                        .join(' and ')}`,
-                  )
-                  .join('  ')
-            : 'Choose a consumer and an environment to see the review plan.'}
+          {describePlan(plan)}
         </Typography>
       </DialogContent>
       <DialogActions>

@@ -35,13 +35,16 @@ const STATUS_LABELS: Record<string, string> = {
 };
 
 export function StatusChip({ status }: { status: string }) {
-  const good = status === 'approved' || status === 'active';
-  const bad = status === 'rejected' || status === 'revoked' || status === 'revocation_failed';
+  let color: 'primary' | 'secondary' | 'default' = 'default';
+  if (status === 'approved' || status === 'active') color = 'primary';
+  if (status === 'rejected' || status === 'revoked' || status === 'revocation_failed') {
+    color = 'secondary';
+  }
   return (
     <Chip
       size="small"
       label={STATUS_LABELS[status] ?? status}
-      color={good ? 'primary' : bad ? 'secondary' : 'default'}
+      color={color}
     />
   );
 }

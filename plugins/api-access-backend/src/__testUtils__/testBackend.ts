@@ -3,7 +3,6 @@
  * real catalog backend, on SQLite and on PostgreSQL.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import {
   TestDatabaseId,
   TestDatabases,
@@ -11,7 +10,7 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { BackendFeature } from '@backstage/backend-plugin-api';
+import { BackendFeature, resolvePackagePath } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
@@ -37,7 +36,10 @@ export function createTestDatabases() {
   return databases;
 }
 
-export const FIXTURE_CATALOG = resolve(__dirname, '../__fixtures__/catalog.yaml');
+export const FIXTURE_CATALOG = resolvePackagePath(
+  '@internal/plugin-api-access-backend',
+  'src/__fixtures__/catalog.yaml',
+);
 
 /**
  * Ownership refs the way Backstage's catalog sign-in computes them: the user

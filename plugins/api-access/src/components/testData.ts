@@ -1,0 +1,48 @@
+/* Shared fixtures for the frontend tests: shapes the backend returns. */
+import { Entity } from '@backstage/catalog-model';
+import { AccessRequest, ApiAccessProfile } from '@internal/plugin-api-access-common';
+
+export const petstoreEntity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'API',
+  metadata: { name: 'petstore', namespace: 'default' },
+  spec: { type: 'openapi', owner: 'team-c', lifecycle: 'production' },
+};
+
+export const petstoreProfile: ApiAccessProfile = {
+  apiRef: 'api:default/petstore',
+  title: 'petstore',
+  ownerRef: 'group:default/team-c',
+  classification: { level: 'confidential', source: 'system:default/audio-playback' },
+  scopes: ['pets:read', 'pets:write'],
+  scopesSource: 'annotation',
+  environments: ['development', 'production'],
+};
+
+export const teamCEntity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Group',
+  metadata: { name: 'team-c', namespace: 'default' },
+  spec: { type: 'team', children: [] },
+};
+
+export const pendingRequest: AccessRequest = {
+  id: 'req-1',
+  apiRef: 'api:default/petstore',
+  consumerRef: 'component:default/artist-lookup',
+  consumerKind: 'internal',
+  requesterRef: 'user:default/breanna.davison',
+  ownerRef: 'group:default/team-c',
+  environment: 'development',
+  scopes: ['pets:read'],
+  credentialType: 'api-key',
+  useCase: 'Show pets on the artist page.',
+  justification: 'Roadmap item.',
+  credentialStorage: 'Vault kv/artist-lookup',
+  durationDays: 30,
+  classification: { level: 'internal', source: 'api:default/petstore' },
+  status: 'in_review',
+  version: 1,
+  createdAt: '2026-11-01T10:00:00.000Z',
+  updatedAt: '2026-11-01T10:00:00.000Z',
+};

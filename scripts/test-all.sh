@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every test the project has, in the order that fails fastest:
+# type check, lint, unit + backend tests (SQLite and PostgreSQL), end-to-end.
+#
+# PostgreSQL: BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING, defaulting
+# to the local server on 127.0.0.1:5432 (user postgres, trust auth). With
+# CI=true a missing server fails the backend tests instead of skipping them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-postgresql://postgres@127.0.0.1:5432}"
+
+step() { printf '\n== %s ==\n' "$*"; }
+started=$(date +%s)
+
+step "type check (tsc)"
+yarn tsc --noEmit
+
+step "lint"
+yarn backstage-cli repo lint
+
+step "unit, frontend and backend tests (SQLite and PostgreSQL)"
+CI=true yarn backstage-cli repo test --watchAll=false
+
+if [ "${SKIP_E2E:-}" = "1" ]; then
+  step "end-to-end tests skipped (SKIP_E2E=1)"
+else
+  step "end-to-end tests (Debian Chromium)"
+  yarn playwright test
+fi
+
+printf '\nAll tests passed in %ss\n' "$(( $(date +%s) - started ))"
