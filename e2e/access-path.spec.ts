@@ -9,9 +9,15 @@ import { expect, Page, test } from '@playwright/test';
 const BACKEND = 'http://localhost:7007';
 async function shot(page: Page, name: string, focus?: string) {
   if (focus) {
-    await page.getByText(focus, { exact: true }).first().scrollIntoViewIfNeeded();
+    await page
+      .getByText(focus, { exact: true })
+      .first()
+      .scrollIntoViewIfNeeded();
   }
-  await page.screenshot({ path: `docs/screenshots/${name}.png`, fullPage: false });
+  await page.screenshot({
+    path: `docs/screenshots/${name}.png`,
+    fullPage: false,
+  });
 }
 
 async function waitForCatalog(page: Page) {
@@ -41,22 +47,30 @@ async function signInAs(page: Page, name: string) {
   await page.evaluate(() => window.localStorage.clear());
   await page.goto('/');
   await page.getByRole('button', { name: `Sign in as ${name}` }).click();
-  await expect(page.getByRole('button', { name: `Sign in as ${name}` })).toBeHidden();
+  await expect(
+    page.getByRole('button', { name: `Sign in as ${name}` }),
+  ).toBeHidden();
 }
 
-test('request on the API page, approve on the team page, grant on the component page', async ({ page }) => {
+test('request on the API page, approve on the team page, grant on the component page', async ({
+  page,
+}) => {
   await waitForCatalog(page);
 
   // 1. The requester, in team-a, opens team-c's petstore API.
   await page.goto('/');
   await page.evaluate(() => window.localStorage.clear());
   await page.goto('/');
-  await expect(page.getByRole('button', { name: 'Sign in as breanna.davison' })).toBeVisible();
+  await expect(
+    page.getByRole('button', { name: 'Sign in as breanna.davison' }),
+  ).toBeVisible();
   await shot(page, '00-sign-in');
   await signInAs(page, 'breanna.davison');
   await page.goto('/catalog/default/api/petstore');
   await expect(page.getByText('labelled on this API')).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Request access' })).toBeVisible();
+  await expect(
+    page.getByRole('button', { name: 'Request access' }),
+  ).toBeVisible();
   await shot(page, '01-api-access-card');
 
   // 2. The form offers only what the catalog knows.
@@ -67,38 +81,65 @@ test('request on the API page, approve on the team page, grant on the component 
   await dialog.getByLabel('Environment').click();
   await page.getByRole('option', { name: 'development' }).click();
   await dialog.getByRole('checkbox', { name: 'pets:read' }).check();
-  await dialog.getByRole('textbox', { name: 'Use case' }).fill('Show the artist\'s pets on the artist lookup page.');
-  await dialog.getByRole('textbox', { name: 'Business justification' }).fill('Product asked for pet names on artist pages this quarter.');
-  await dialog.getByRole('textbox', { name: 'Credential storage and rotation' }).fill('Vault kv/artist-lookup, rotated monthly by the deploy pipeline');
+  await dialog
+    .getByRole('textbox', { name: 'Use case' })
+    .fill("Show the artist's pets on the artist lookup page.");
+  await dialog
+    .getByRole('textbox', { name: 'Business justification' })
+    .fill('Product asked for pet names on artist pages this quarter.');
+  await dialog
+    .getByRole('textbox', { name: 'Credential storage and rotation' })
+    .fill('Vault kv/artist-lookup, rotated monthly by the deploy pipeline');
   await dialog.getByRole('spinbutton', { name: 'Duration (days)' }).fill('30');
-  await expect(dialog.getByTestId('api-access-plan')).toContainText('owner: team-c');
+  await expect(dialog.getByTestId('api-access-plan')).toContainText(
+    'owner: team-c',
+  );
   await shot(page, '02-request-form');
   await dialog.getByRole('button', { name: 'Submit request' }).click();
-  await expect(page.getByText('Request sent to group:default/team-c for review')).toBeVisible();
+  await expect(
+    page.getByText('Request sent to group:default/team-c for review'),
+  ).toBeVisible();
   await shot(page, '03-request-sent', 'API access');
 
   // 3. A team-c member finds it on team-c's page and approves it.
   await signInAs(page, 'calum.leavy');
   await page.goto('/catalog/default/group/team-c');
-  const approve = page.getByRole('button', { name: 'Approve api:default/petstore for component:default/artist-lookup' });
+  const approve = page.getByRole('button', {
+    name: 'Approve api:default/petstore for component:default/artist-lookup',
+  });
   await expect(approve.first()).toBeVisible();
   await shot(page, '04-review-inbox', 'Access requests to review');
   await approve.first().click();
-  await page.getByRole('dialog').getByRole('textbox', { name: 'Comment (optional)' }).fill('Read-only in development is fine.');
+  await page
+    .getByRole('dialog')
+    .getByRole('textbox', { name: 'Comment (optional)' })
+    .fill('Read-only in development is fine.');
   await page.getByRole('button', { name: 'Confirm approval' }).click();
-  await expect(page.getByText(/Approved api:default\/petstore for component:default\/artist-lookup \(now approved\)/)).toBeVisible();
+  await expect(
+    page.getByText(
+      /Approved api:default\/petstore for component:default\/artist-lookup \(now approved\)/,
+    ),
+  ).toBeVisible();
   await shot(page, '05-approved', 'Access requests to review');
 
   // 4. The requester sees the grant on the component's page.
   await signInAs(page, 'breanna.davison');
   await page.goto('/catalog/default/component/artist-lookup');
   const grants = page.getByRole('table', { name: 'API access held' });
-  await expect(grants.getByRole('row').filter({ hasText: 'petstore' }).filter({ hasText: 'development' }).first()).toContainText('Active');
+  await expect(
+    grants
+      .getByRole('row')
+      .filter({ hasText: 'petstore' })
+      .filter({ hasText: 'development' })
+      .first(),
+  ).toContainText('Active');
   await expect(grants).toContainText('pets:read');
   await shot(page, '06-grant-on-component', 'API access held');
 
   // 5. Their own page lists the request as approved.
   await page.goto('/api-access');
-  await expect(page.getByRole('table', { name: 'My access requests' })).toContainText('Approved');
+  await expect(
+    page.getByRole('table', { name: 'My access requests' }),
+  ).toContainText('Approved');
   await shot(page, '07-my-requests');
 });

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine with Node 20 lacks: Debian's Chromium
-# for the browser tests, a running PostgreSQL when one is installed but
-# stopped, and the node modules (yarn 4 ships in .yarn/releases).
+# for the browser tests (skipped with SETUP_SKIP_CHROMIUM=1), a running
+# PostgreSQL when one is installed but stopped, yarn, and the node modules.
+# Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
+if [ "${SETUP_SKIP_CHROMIUM:-}" != 1 ] && [ ! -x /usr/bin/chromium ]; then
   echo "Installing Debian's chromium for the end-to-end tests"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
   $SUDO apt-get update -qq
@@ -17,4 +18,10 @@ if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
 fi
 
-node .yarn/releases/yarn-4.13.0.cjs install --immutable
+# yarn 1 from npm hands off to the yarn 4 release committed in .yarn/releases.
+if ! command -v yarn >/dev/null 2>&1; then
+  echo "Installing yarn (it hands off to .yarn/releases/yarn-4.13.0.cjs)"
+  npm install -g yarn >/dev/null
+fi
+
+yarn install --immutable

@@ -11,7 +11,9 @@ describe('App', () => {
             app: { title: 'Test' },
             backend: { baseUrl: 'http://localhost:7007' },
             apiAccessDemo: {
-              personas: [{ userRef: 'user:default/calum.leavy', role: 'API owner' }],
+              personas: [
+                { userRef: 'user:default/calum.leavy', role: 'API owner' },
+              ],
             },
           },
           context: 'test',
@@ -22,7 +24,11 @@ describe('App', () => {
     render(App.createRoot());
 
     expect(
-      await screen.findByRole('button', { name: 'Sign in as calum.leavy' }, { timeout: 15_000 }),
+      await screen.findByRole(
+        'button',
+        { name: 'Sign in as calum.leavy' },
+        { timeout: 15_000 },
+      ),
     ).toBeInTheDocument();
     expect(screen.getByText('API owner')).toBeInTheDocument();
   }, 30_000);

@@ -22,7 +22,12 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(catalogModuleDemoOverlay);
 
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(import('@backstage/plugin-permission-backend-module-allow-all-policy'));
+backend.add(
+  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+);
+
+// The event bus the catalog, notifications and signals publish to.
+backend.add(import('@backstage/plugin-events-backend'));
 
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));

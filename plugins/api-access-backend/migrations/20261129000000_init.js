@@ -25,7 +25,9 @@ exports.up = async function up(knex) {
     table
       .text('plan')
       .notNullable()
-      .comment('JSON review plan as computed at submission; config changes never rewrite it');
+      .comment(
+        'JSON review plan as computed at submission; config changes never rewrite it',
+      );
     table.integer('review_round').notNullable().defaultTo(1);
     table.string('status', 32).notNullable();
     table
@@ -35,7 +37,10 @@ exports.up = async function up(knex) {
       .comment('optimistic concurrency: every transition bumps it');
     table.timestamp('created_at', { useTz: true }).notNullable();
     table.timestamp('updated_at', { useTz: true }).notNullable();
-    table.index(['requester_ref', 'created_at'], 'api_access_requests_requester_idx');
+    table.index(
+      ['requester_ref', 'created_at'],
+      'api_access_requests_requester_idx',
+    );
     table.index(['api_ref'], 'api_access_requests_api_idx');
   });
 
@@ -54,7 +59,10 @@ exports.up = async function up(knex) {
     table.text('reason').notNullable();
     table.string('status', 16).notNullable();
     table.unique(['request_id', 'stage_index', 'step_index']);
-    table.index(['reviewer_ref', 'status'], 'api_access_review_steps_reviewer_idx');
+    table.index(
+      ['reviewer_ref', 'status'],
+      'api_access_review_steps_reviewer_idx',
+    );
   });
 
   await knex.schema.createTable('api_access_decisions', table => {
@@ -91,7 +99,10 @@ exports.up = async function up(knex) {
     table.string('consumer_ref').notNullable();
     table.string('requester_ref').notNullable();
     table.string('environment', 64).notNullable();
-    table.text('scopes').notNullable().comment('JSON array of approved scope names');
+    table
+      .text('scopes')
+      .notNullable()
+      .comment('JSON array of approved scope names');
     table.string('credential_type', 32).notNullable();
     table.string('status', 32).notNullable();
     table.timestamp('created_at', { useTz: true }).notNullable();

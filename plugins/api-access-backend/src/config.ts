@@ -15,15 +15,19 @@ export interface ApiAccessConfig {
   maxDurationDays: number;
 }
 
-export const DEFAULT_ENVIRONMENTS = ['sandbox', 'development', 'staging', 'production'];
+export const DEFAULT_ENVIRONMENTS = [
+  'sandbox',
+  'development',
+  'staging',
+  'production',
+];
 export const DEFAULT_MAX_DURATION_DAYS = 365;
 
 export function readApiAccessConfig(root: Config): ApiAccessConfig {
   const config = root.getOptionalConfig('apiAccess');
-  const levels =
-    config?.getOptionalStringArray('classification.levels') ?? [
-      ...DEFAULT_CLASSIFICATION_LEVELS,
-    ];
+  const levels = config?.getOptionalStringArray('classification.levels') ?? [
+    ...DEFAULT_CLASSIFICATION_LEVELS,
+  ];
   if (levels.length === 0 || new Set(levels).size !== levels.length) {
     throw new Error(
       'Invalid config at apiAccess.classification.levels: list at least one level, each once',
@@ -31,15 +35,22 @@ export function readApiAccessConfig(root: Config): ApiAccessConfig {
   }
   const defaultLevel =
     config?.getOptionalString('classification.default') ??
-    (levels.includes(DEFAULT_CLASSIFICATION) ? DEFAULT_CLASSIFICATION : levels[0]);
+    (levels.includes(DEFAULT_CLASSIFICATION)
+      ? DEFAULT_CLASSIFICATION
+      : levels[0]);
   if (!levels.includes(defaultLevel)) {
     throw new Error(
-      `Invalid config at apiAccess.classification.default: '${defaultLevel}' is not one of apiAccess.classification.levels (${levels.join(', ')})`,
+      `Invalid config at apiAccess.classification.default: '${defaultLevel}' is not one of apiAccess.classification.levels (${levels.join(
+        ', ',
+      )})`,
     );
   }
-  const environments = config?.getOptionalStringArray('environments') ?? DEFAULT_ENVIRONMENTS;
+  const environments =
+    config?.getOptionalStringArray('environments') ?? DEFAULT_ENVIRONMENTS;
   if (environments.length === 0) {
-    throw new Error('Invalid config at apiAccess.environments: list at least one environment');
+    throw new Error(
+      'Invalid config at apiAccess.environments: list at least one environment',
+    );
   }
   const maxDurationDays =
     config?.getOptionalNumber('maxDurationDays') ?? DEFAULT_MAX_DURATION_DAYS;

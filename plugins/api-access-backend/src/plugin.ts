@@ -48,7 +48,12 @@ export const apiAccessPlugin = createBackendPlugin({
 
         const store = new AccessStore(knex);
         const profiles = new ApiProfileService(deps.catalog, config);
-        const requests = new AccessRequestService(store, deps.catalog, profiles, config);
+        const requests = new AccessRequestService(
+          store,
+          deps.catalog,
+          profiles,
+          config,
+        );
 
         deps.httpRouter.use(
           await createRouter({
@@ -60,7 +65,10 @@ export const apiAccessPlugin = createBackendPlugin({
             profiles,
           }),
         );
-        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
         deps.logger.info('api-access backend ready');
       },
     });

@@ -5,7 +5,10 @@ import {
   resolveClassification,
 } from './classification';
 
-const policy = { levels: DEFAULT_CLASSIFICATION_LEVELS, defaultLevel: 'internal' };
+const policy = {
+  levels: DEFAULT_CLASSIFICATION_LEVELS,
+  defaultLevel: 'internal',
+};
 
 function entity(kind: string, name: string, level?: string): Entity {
   return {
@@ -21,11 +24,44 @@ function entity(kind: string, name: string, level?: string): Entity {
 
 describe('resolveClassification', () => {
   it.each([
-    ['the API label', [entity('API', 'a', 'restricted'), entity('System', 's', 'public')], 'restricted', 'api:default/a'],
-    ['the System when the API has none', [entity('API', 'a'), entity('System', 's', 'confidential'), entity('Domain', 'd', 'public')], 'confidential', 'system:default/s'],
-    ['the Domain when API and System have none', [entity('API', 'a'), entity('System', 's'), entity('Domain', 'd', 'public')], 'public', 'domain:default/d'],
-    ['the default when nothing is labelled', [entity('API', 'a'), undefined, undefined], 'internal', 'default'],
-    ['the next entity when a label names an unknown level', [entity('API', 'a', 'secret'), entity('System', 's', 'restricted')], 'restricted', 'system:default/s'],
+    [
+      'the API label',
+      [entity('API', 'a', 'restricted'), entity('System', 's', 'public')],
+      'restricted',
+      'api:default/a',
+    ],
+    [
+      'the System when the API has none',
+      [
+        entity('API', 'a'),
+        entity('System', 's', 'confidential'),
+        entity('Domain', 'd', 'public'),
+      ],
+      'confidential',
+      'system:default/s',
+    ],
+    [
+      'the Domain when API and System have none',
+      [
+        entity('API', 'a'),
+        entity('System', 's'),
+        entity('Domain', 'd', 'public'),
+      ],
+      'public',
+      'domain:default/d',
+    ],
+    [
+      'the default when nothing is labelled',
+      [entity('API', 'a'), undefined, undefined],
+      'internal',
+      'default',
+    ],
+    [
+      'the next entity when a label names an unknown level',
+      [entity('API', 'a', 'secret'), entity('System', 's', 'restricted')],
+      'restricted',
+      'system:default/s',
+    ],
   ])('takes %s', (_name, chain, level, source) => {
     expect(resolveClassification(chain, policy)).toEqual({ level, source });
   });
@@ -34,9 +70,15 @@ describe('resolveClassification', () => {
 describe('compareClassification', () => {
   it('orders levels by sensitivity and ranks unknown levels highest', () => {
     const levels = DEFAULT_CLASSIFICATION_LEVELS;
-    expect(compareClassification('public', 'restricted', levels)).toBeLessThan(0);
-    expect(compareClassification('confidential', 'internal', levels)).toBeGreaterThan(0);
+    expect(compareClassification('public', 'restricted', levels)).toBeLessThan(
+      0,
+    );
+    expect(
+      compareClassification('confidential', 'internal', levels),
+    ).toBeGreaterThan(0);
     expect(compareClassification('internal', 'internal', levels)).toBe(0);
-    expect(compareClassification('bogus', 'restricted', levels)).toBeGreaterThan(0);
+    expect(
+      compareClassification('bogus', 'restricted', levels),
+    ).toBeGreaterThan(0);
   });
 });

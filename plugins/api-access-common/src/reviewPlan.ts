@@ -20,7 +20,9 @@ export function computeReviewPlan(
   profile: Pick<ApiAccessProfile, 'ownerRef'>,
 ): ReviewPlan {
   if (!profile.ownerRef) {
-    throw new Error('The API has no owner in the catalog, so nobody can review access to it');
+    throw new Error(
+      'The API has no owner in the catalog, so nobody can review access to it',
+    );
   }
   return {
     autoApproved: false,

@@ -36,9 +36,15 @@ describe('createAccessRequestSchema', () => {
   });
 
   it.each([
-    [{ apiRef: 'component:default/petstore' }, "apiRef must refer to an entity of kind api, got kind 'component'"],
+    [
+      { apiRef: 'component:default/petstore' },
+      "apiRef must refer to an entity of kind api, got kind 'component'",
+    ],
     [{ apiRef: '' }, 'apiRef is required'],
-    [{ consumerRef: 'user:default/jdoe' }, 'consumerRef must refer to an entity of kind component or group'],
+    [
+      { consumerRef: 'user:default/jdoe' },
+      'consumerRef must refer to an entity of kind component or group',
+    ],
     [{ durationDays: 0 }, 'durationDays must be at least 1 day'],
     [{ durationDays: '30' }, 'durationDays must be a number of days'],
     [{ durationDays: 1.5 }, 'durationDays must be a whole number of days'],
@@ -46,7 +52,9 @@ describe('createAccessRequestSchema', () => {
     [{ scopes: [''] }, 'scopes.0 must not be empty'],
     [{ justification: undefined }, 'justification is required'],
   ])('rejects %j naming the field', (patch, message) => {
-    expect(errorOf(createAccessRequestSchema, { ...valid, ...patch })).toContain(message);
+    expect(
+      errorOf(createAccessRequestSchema, { ...valid, ...patch }),
+    ).toContain(message);
   });
 });
 
@@ -55,16 +63,22 @@ describe('decisionSchema', () => {
     expect(errorOf(decisionSchema, { decision: 'reject' })).toBe(
       "comment is required when the decision is 'reject'",
     );
-    expect(decisionSchema.parse({ decision: 'approve' })).toEqual({ decision: 'approve' });
+    expect(decisionSchema.parse({ decision: 'approve' })).toEqual({
+      decision: 'approve',
+    });
   });
 
   it('names the allowed decisions', () => {
-    expect(errorOf(decisionSchema, { decision: 'maybe' })).toContain("decision must be one of 'approve'");
+    expect(errorOf(decisionSchema, { decision: 'maybe' })).toContain(
+      "decision must be one of 'approve'",
+    );
   });
 });
 
 describe('listGrantsQuerySchema', () => {
   it('needs a consumer or an API', () => {
-    expect(errorOf(listGrantsQuerySchema, {})).toBe('consumerRef or apiRef is required');
+    expect(errorOf(listGrantsQuerySchema, {})).toBe(
+      'consumerRef or apiRef is required',
+    );
   });
 });

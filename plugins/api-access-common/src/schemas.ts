@@ -18,7 +18,9 @@ export function entityRefOfKind(...kinds: string[]) {
         if (!kinds.includes(ref.kind.toLocaleLowerCase('en-US'))) {
           ctx.addIssue({
             code: z.ZodIssueCode.custom,
-            message: `must refer to an entity of kind ${kinds.join(' or ')}, got kind '${ref.kind}'`,
+            message: `must refer to an entity of kind ${kinds.join(
+              ' or ',
+            )}, got kind '${ref.kind}'`,
           });
           return z.NEVER;
         }
@@ -105,7 +107,13 @@ export const listRequestsQuerySchema = z.object({
   /** With view=reviewable: only steps assigned to this group or user. */
   reviewerRef: entityRefOfKind('group', 'user').optional(),
   status: z
-    .enum(['in_review', 'changes_requested', 'approved', 'rejected', 'withdrawn'])
+    .enum([
+      'in_review',
+      'changes_requested',
+      'approved',
+      'rejected',
+      'withdrawn',
+    ])
     .optional(),
   limit: z.coerce
     .number()

@@ -13,7 +13,11 @@ export type AccessRequestStatus =
 
 export type ReviewStepStatus = 'waiting' | 'pending' | 'approved' | 'rejected';
 
-export type GrantStatus = 'active' | 'expired' | 'revoked' | 'revocation_failed';
+export type GrantStatus =
+  | 'active'
+  | 'expired'
+  | 'revoked'
+  | 'revocation_failed';
 
 export type ConsumerKind = 'internal' | 'external';
 

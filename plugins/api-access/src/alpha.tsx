@@ -12,7 +12,10 @@ import {
 } from '@backstage/frontend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
-import { EXTERNAL_GROUP_TYPES, isApiAccessAvailable } from '@internal/plugin-api-access-common';
+import {
+  EXTERNAL_GROUP_TYPES,
+  isApiAccessAvailable,
+} from '@internal/plugin-api-access-common';
 import { ApiAccessClient } from './api/ApiAccessClient';
 import { apiAccessApiRef } from './api/ApiAccessApi';
 
@@ -36,7 +39,8 @@ const apiAccessCard = EntityCardBlueprint.make({
     // Beside "About": owner, classification and the button are a summary.
     type: 'info',
     filter: isApiAccessAvailable,
-    loader: () => import('./components/ApiAccessCard').then(m => <m.ApiAccessCard />),
+    loader: () =>
+      import('./components/ApiAccessCard').then(m => <m.ApiAccessCard />),
   },
 });
 
@@ -44,7 +48,8 @@ const reviewInboxCard = EntityCardBlueprint.make({
   name: 'review-inbox',
   params: {
     filter: isKind('group'),
-    loader: () => import('./components/ReviewInboxCard').then(m => <m.ReviewInboxCard />),
+    loader: () =>
+      import('./components/ReviewInboxCard').then(m => <m.ReviewInboxCard />),
   },
 });
 
@@ -53,8 +58,12 @@ const grantsCard = EntityCardBlueprint.make({
   params: {
     filter: entity =>
       isKind('component')(entity) ||
-      (isKind('group')(entity) && EXTERNAL_GROUP_TYPES.includes(String(entity.spec?.type))),
-    loader: () => import('./components/ConsumerGrantsCard').then(m => <m.ConsumerGrantsCard />),
+      (isKind('group')(entity) &&
+        EXTERNAL_GROUP_TYPES.includes(String(entity.spec?.type))),
+    loader: () =>
+      import('./components/ConsumerGrantsCard').then(m => (
+        <m.ConsumerGrantsCard />
+      )),
   },
 });
 
@@ -63,7 +72,8 @@ const myRequestsPage = PageBlueprint.make({
     path: '/api-access',
     title: 'API access',
     routeRef: rootRouteRef,
-    loader: () => import('./components/MyRequestsPage').then(m => <m.MyRequestsPage />),
+    loader: () =>
+      import('./components/MyRequestsPage').then(m => <m.MyRequestsPage />),
   },
 });
 
@@ -74,6 +84,12 @@ const myRequestsPage = PageBlueprint.make({
  */
 export default createFrontendPlugin({
   pluginId: 'api-access',
-  extensions: [apiAccessApi, apiAccessCard, reviewInboxCard, grantsCard, myRequestsPage],
+  extensions: [
+    apiAccessApi,
+    apiAccessCard,
+    reviewInboxCard,
+    grantsCard,
+    myRequestsPage,
+  ],
   routes: { root: rootRouteRef },
 });

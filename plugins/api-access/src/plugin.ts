@@ -30,7 +30,10 @@ export const apiAccessPlugin = createPlugin({
 export const EntityApiAccessCard = apiAccessPlugin.provide(
   createComponentExtension({
     name: 'EntityApiAccessCard',
-    component: { lazy: () => import('./components/ApiAccessCard').then(m => m.ApiAccessCard) },
+    component: {
+      lazy: () =>
+        import('./components/ApiAccessCard').then(m => m.ApiAccessCard),
+    },
   }),
 );
 
@@ -38,7 +41,10 @@ export const EntityApiAccessCard = apiAccessPlugin.provide(
 export const EntityAccessReviewCard = apiAccessPlugin.provide(
   createComponentExtension({
     name: 'EntityAccessReviewCard',
-    component: { lazy: () => import('./components/ReviewInboxCard').then(m => m.ReviewInboxCard) },
+    component: {
+      lazy: () =>
+        import('./components/ReviewInboxCard').then(m => m.ReviewInboxCard),
+    },
   }),
 );
 
@@ -47,7 +53,10 @@ export const EntityApiGrantsCard = apiAccessPlugin.provide(
   createComponentExtension({
     name: 'EntityApiGrantsCard',
     component: {
-      lazy: () => import('./components/ConsumerGrantsCard').then(m => m.ConsumerGrantsCard),
+      lazy: () =>
+        import('./components/ConsumerGrantsCard').then(
+          m => m.ConsumerGrantsCard,
+        ),
     },
   }),
 );
@@ -56,7 +65,8 @@ export const EntityApiGrantsCard = apiAccessPlugin.provide(
 export const ApiAccessPage = apiAccessPlugin.provide(
   createRoutableExtension({
     name: 'ApiAccessPage',
-    component: () => import('./components/MyRequestsPage').then(m => m.MyRequestsPage),
+    component: () =>
+      import('./components/MyRequestsPage').then(m => m.MyRequestsPage),
     mountPoint: rootRouteRef,
   }),
 );

@@ -29,16 +29,25 @@ interface DemoSignInResult {
 
 function userRefFromQuery(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new InputError('userEntityRef query parameter is required, e.g. user:default/jdoe');
+    throw new InputError(
+      'userEntityRef query parameter is required, e.g. user:default/jdoe',
+    );
   }
   let ref;
   try {
-    ref = parseEntityRef(value.trim(), { defaultKind: 'user', defaultNamespace: 'default' });
+    ref = parseEntityRef(value.trim(), {
+      defaultKind: 'user',
+      defaultNamespace: 'default',
+    });
   } catch (error) {
-    throw new InputError(`userEntityRef '${value}' is not an entity ref: ${error}`);
+    throw new InputError(
+      `userEntityRef '${value}' is not an entity ref: ${error}`,
+    );
   }
   if (ref.kind.toLocaleLowerCase('en-US') !== 'user') {
-    throw new InputError(`userEntityRef must name a User, got kind '${ref.kind}'`);
+    throw new InputError(
+      `userEntityRef must name a User, got kind '${ref.kind}'`,
+    );
   }
   return stringifyEntityRef(ref);
 }
@@ -56,12 +65,16 @@ export const demoAuthenticator = createProxyAuthenticator<
       );
     }
     if (process.env.NODE_ENV === 'production') {
-      throw new Error('The demo auth provider must not run with NODE_ENV=production');
+      throw new Error(
+        'The demo auth provider must not run with NODE_ENV=production',
+      );
     }
     return { enabled: true };
   },
   async authenticate({ req }) {
-    return { result: { userEntityRef: userRefFromQuery(req.query.userEntityRef) } };
+    return {
+      result: { userEntityRef: userRefFromQuery(req.query.userEntityRef) },
+    };
   },
 });
 
@@ -96,7 +109,9 @@ export const authModuleDemoProvider = createBackendModule({
               };
             },
             async signInResolver({ result }, ctx) {
-              return ctx.signInWithCatalogUser({ entityRef: result.userEntityRef });
+              return ctx.signInWithCatalogUser({
+                entityRef: result.userEntityRef,
+              });
             },
           }),
         });

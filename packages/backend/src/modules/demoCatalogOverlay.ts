@@ -6,7 +6,10 @@
  */
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   CatalogProcessor,

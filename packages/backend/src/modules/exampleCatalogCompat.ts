@@ -13,7 +13,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import {
   CatalogProcessor,
@@ -23,7 +26,10 @@ import {
 } from '@backstage/plugin-catalog-node';
 import yaml from 'js-yaml';
 
-async function readSiblingFile(value: string, baseFile: string): Promise<string> {
+async function readSiblingFile(
+  value: string,
+  baseFile: string,
+): Promise<string> {
   const folder = dirname(baseFile);
   const target = resolve(folder, value);
   const inside = relative(folder, target);
@@ -38,9 +44,14 @@ export function createTextResolver(warn: (message: string) => void) {
     if (typeof params.value !== 'string') {
       throw new Error(`Placeholder $${params.key} expected a string value`);
     }
-    if (isAbsolute(params.baseUrl) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(params.value)) {
+    if (
+      isAbsolute(params.baseUrl) &&
+      !/^[a-z][a-z0-9+.-]*:\/\//i.test(params.value)
+    ) {
       return readSiblingFile(params.value, params.baseUrl).catch(error => {
-        throw new Error(`Placeholder $${params.key} could not read ${params.value}, ${error}`);
+        throw new Error(
+          `Placeholder $${params.key} could not read ${params.value}, ${error}`,
+        );
       });
     }
     const url = params.resolveUrl(params.value, params.baseUrl);
@@ -50,7 +61,9 @@ export function createTextResolver(warn: (message: string) => void) {
       return content;
     } catch (error) {
       if (!/^https?:\/\//.test(url)) {
-        throw new Error(`Placeholder $${params.key} could not read location ${params.value}, ${error}`);
+        throw new Error(
+          `Placeholder $${params.key} could not read location ${params.value}, ${error}`,
+        );
       }
       warn(
         `Definition at ${url} could not be read; keeping the API with a placeholder definition (${error})`,

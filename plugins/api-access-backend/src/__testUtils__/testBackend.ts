@@ -10,7 +10,10 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { BackendFeature, resolvePackagePath } from '@backstage/backend-plugin-api';
+import {
+  BackendFeature,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
@@ -50,9 +53,17 @@ function ownershipFromCatalogFiles(files: string[]): Map<string, string[]> {
   for (const file of files) {
     for (const doc of yaml.loadAll(readFileSync(file, 'utf8')) as any[]) {
       if (doc?.kind !== 'User') continue;
-      const userRef = stringifyEntityRef({ kind: 'user', namespace: 'default', name: doc.metadata.name });
+      const userRef = stringifyEntityRef({
+        kind: 'user',
+        namespace: 'default',
+        name: doc.metadata.name,
+      });
       const groups = (doc.spec?.memberOf ?? []).map((group: string) =>
-        stringifyEntityRef({ kind: 'group', namespace: 'default', name: group }),
+        stringifyEntityRef({
+          kind: 'group',
+          namespace: 'default',
+          name: group,
+        }),
       );
       result.set(userRef, [userRef, ...groups]);
     }
@@ -78,7 +89,20 @@ export async function startApiAccessBackend(options: {
       mockServices.rootConfig.factory({
         data: {
           catalog: {
-            rules: [{ allow: ['Component', 'System', 'API', 'Resource', 'Location', 'Domain', 'Group', 'User'] }],
+            rules: [
+              {
+                allow: [
+                  'Component',
+                  'System',
+                  'API',
+                  'Resource',
+                  'Location',
+                  'Domain',
+                  'Group',
+                  'User',
+                ],
+              },
+            ],
             locations: catalogFiles.map(target => ({ type: 'file', target })),
           },
           ...options.config,
@@ -89,14 +113,22 @@ export async function startApiAccessBackend(options: {
           const userEntityRef = credentials.principal.userEntityRef as string;
           return {
             userEntityRef,
-            ownershipEntityRefs: ownership.get(userEntityRef) ?? [userEntityRef],
+            ownershipEntityRefs: ownership.get(userEntityRef) ?? [
+              userEntityRef,
+            ],
           };
         },
       }).factory,
       ...(options.extraFeatures ?? []),
     ],
   });
-  const waitFor = options.waitFor ?? ['api:default/pets', 'component:default/team-a-service', 'api:default/plain', 'api:default/invoices', 'api:default/ledger-api'];
+  const waitFor = options.waitFor ?? [
+    'api:default/pets',
+    'component:default/team-a-service',
+    'api:default/plain',
+    'api:default/invoices',
+    'api:default/ledger-api',
+  ];
   await waitForEntities(backend.server, waitFor);
   return backend;
 }
@@ -112,12 +144,21 @@ export async function waitForEntities(server: any, refs: string[]) {
     const items = response.body?.items ?? [];
     if (response.status === 200 && items.every((item: unknown) => item)) {
       // Relations are stitched after the entity first appears.
-      if (items.every((item: any) => (item.relations ?? []).length > 0 || item.kind === 'Location')) {
+      if (
+        items.every(
+          (item: any) =>
+            (item.relations ?? []).length > 0 || item.kind === 'Location',
+        )
+      ) {
         return;
       }
     }
     if (Date.now() > deadline) {
-      throw new Error(`Catalog did not serve ${refs.join(', ')} within 30s: ${response.status} ${JSON.stringify(response.body).slice(0, 500)}`);
+      throw new Error(
+        `Catalog did not serve ${refs.join(', ')} within 30s: ${
+          response.status
+        } ${JSON.stringify(response.body).slice(0, 500)}`,
+      );
     }
     await new Promise(r => setTimeout(r, 200));
   }

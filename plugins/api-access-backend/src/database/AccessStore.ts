@@ -174,7 +174,11 @@ export class AccessStore {
     return this.db.transaction(fn);
   }
 
-  async insertRequest(tx: Db, request: NewAccessRequest, steps: NewReviewStep[]) {
+  async insertRequest(
+    tx: Db,
+    request: NewAccessRequest,
+    steps: NewReviewStep[],
+  ) {
     await tx<RequestRow>(REQUESTS).insert({
       id: request.id,
       api_ref: request.apiRef,
@@ -215,7 +219,10 @@ export class AccessStore {
     }
   }
 
-  async getRequest(db: Db, id: string): Promise<StoredAccessRequest | undefined> {
+  async getRequest(
+    db: Db,
+    id: string,
+  ): Promise<StoredAccessRequest | undefined> {
     const row = await db<RequestRow>(REQUESTS).where({ id }).first();
     return row ? this.toRequest(row) : undefined;
   }
@@ -353,7 +360,9 @@ export class AccessStore {
         inner
           .where(`${REQUESTS}.created_at`, '<', at)
           .orWhere(same =>
-            same.where(`${REQUESTS}.created_at`, at).andWhere(`${REQUESTS}.id`, '<', id),
+            same
+              .where(`${REQUESTS}.created_at`, at)
+              .andWhere(`${REQUESTS}.id`, '<', id),
           ),
       );
     }
@@ -367,7 +376,9 @@ export class AccessStore {
     return {
       items: page.map(row => this.toRequest(row)),
       nextCursor:
-        rows.length > options.limit ? encodeCursor(page[page.length - 1]) : undefined,
+        rows.length > options.limit
+          ? encodeCursor(page[page.length - 1])
+          : undefined,
     };
   }
 
@@ -387,8 +398,13 @@ export class AccessStore {
     });
   }
 
-  async getGrantIdForRequest(db: Db, requestId: string): Promise<string | undefined> {
-    const row = await db<GrantRow>(GRANTS).where({ request_id: requestId }).first('id');
+  async getGrantIdForRequest(
+    db: Db,
+    requestId: string,
+  ): Promise<string | undefined> {
+    const row = await db<GrantRow>(GRANTS)
+      .where({ request_id: requestId })
+      .first('id');
     return row?.id;
   }
 

@@ -18,17 +18,27 @@ components:
             read:pets: read your pets
             admin: everything
 `;
-    expect(scopesFromDefinition(definition)).toEqual(['read:pets', 'write:pets', 'admin']);
+    expect(scopesFromDefinition(definition)).toEqual([
+      'read:pets',
+      'write:pets',
+      'admin',
+    ]);
   });
 
   it('reads Swagger 2 security definitions, JSON included', () => {
     const definition = JSON.stringify({
       swagger: '2.0',
       securityDefinitions: {
-        spotify: { type: 'oauth2', scopes: { 'user-read-email': 'x', 'playlist-modify': 'y' } },
+        spotify: {
+          type: 'oauth2',
+          scopes: { 'user-read-email': 'x', 'playlist-modify': 'y' },
+        },
       },
     });
-    expect(scopesFromDefinition(definition)).toEqual(['user-read-email', 'playlist-modify']);
+    expect(scopesFromDefinition(definition)).toEqual([
+      'user-read-email',
+      'playlist-modify',
+    ]);
   });
 
   it.each([

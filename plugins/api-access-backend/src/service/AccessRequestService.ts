@@ -65,32 +65,56 @@ export class AccessRequestService {
 
   /** The plan a draft would get, without writing anything. */
   async previewPlan(
-    draft: { apiRef: string; consumerRef: string; environment: string; scopes: string[] },
+    draft: {
+      apiRef: string;
+      consumerRef: string;
+      environment: string;
+      scopes: string[];
+    },
     caller: Caller,
   ): Promise<ReviewPlan> {
-    const profile = await this.profiles.getProfile(draft.apiRef, caller.credentials);
+    const profile = await this.profiles.getProfile(
+      draft.apiRef,
+      caller.credentials,
+    );
     return this.planFor(draft, profile.ownerRef);
   }
 
-  async create(input: CreateAccessRequestParsed, caller: Caller): Promise<AccessRequest> {
-    const profile = await this.profiles.getProfile(input.apiRef, caller.credentials);
+  async create(
+    input: CreateAccessRequestParsed,
+    caller: Caller,
+  ): Promise<AccessRequest> {
+    const profile = await this.profiles.getProfile(
+      input.apiRef,
+      caller.credentials,
+    );
     if (!profile.environments.includes(input.environment)) {
       throw new InputError(
-        `environment '${input.environment}' is not offered by ${profile.apiRef}; choose one of ${profile.environments.join(', ')}`,
+        `environment '${input.environment}' is not offered by ${
+          profile.apiRef
+        }; choose one of ${profile.environments.join(', ')}`,
       );
     }
     if (profile.scopes.length > 0) {
-      const unknown = input.scopes.filter(scope => !profile.scopes.includes(scope));
+      const unknown = input.scopes.filter(
+        scope => !profile.scopes.includes(scope),
+      );
       if (unknown.length > 0) {
         throw new InputError(
-          `scopes ${unknown.map(s => `'${s}'`).join(', ')} not offered by ${profile.apiRef}; it offers ${profile.scopes.join(', ')}`,
+          `scopes ${unknown.map(s => `'${s}'`).join(', ')} not offered by ${
+            profile.apiRef
+          }; it offers ${profile.scopes.join(', ')}`,
         );
       }
       if (input.scopes.length === 0) {
-        throw new InputError(`scopes must name at least one of ${profile.scopes.join(', ')}`);
+        throw new InputError(
+          `scopes must name at least one of ${profile.scopes.join(', ')}`,
+        );
       }
     } else if (input.scopes.length > 0) {
-      throw new InputError(`scopes must be empty: ${profile.apiRef} declares no scopes`);
+      throw new InputError(
+        `scopes must be empty: ${profile.apiRef} declares no scopes`,
+      );
     }
     if (input.durationDays > this.config.maxDurationDays) {
       throw new InputError(
@@ -152,7 +176,9 @@ export class AccessRequestService {
     }
     const steps = await this.store.getSteps(this.storeDb(), id);
     const isRequester = request.requesterRef === caller.userEntityRef;
-    const isReviewer = steps.some(step => caller.ownershipEntityRefs.includes(step.reviewerRef));
+    const isReviewer = steps.some(step =>
+      caller.ownershipEntityRefs.includes(step.reviewerRef),
+    );
     if (!isRequester && !isReviewer) {
       throw new NotAllowedError(
         'Only the requester and the reviewers of an access request can see it',
@@ -163,7 +189,9 @@ export class AccessRequestService {
     return {
       ...this.publicRequest(request),
       steps,
-      decisions: decisions.map(({ reviewRound: _round, ...decision }) => decision),
+      decisions: decisions.map(
+        ({ reviewRound: _round, ...decision }) => decision,
+      ),
       grantId,
     };
   }
@@ -214,7 +242,10 @@ export class AccessRequestService {
 
   async decide(
     id: string,
-    input: { decision: 'approve' | 'reject' | 'request_changes'; comment?: string },
+    input: {
+      decision: 'approve' | 'reject' | 'request_changes';
+      comment?: string;
+    },
     caller: Caller,
   ): Promise<DecisionResult> {
     const result = await this.store.transaction(async tx => {
@@ -223,7 +254,9 @@ export class AccessRequestService {
         throw new NotFoundError(`No access request '${id}'`);
       }
       if (request.requesterRef === caller.userEntityRef) {
-        throw new NotAllowedError('You cannot decide an access request you made');
+        throw new NotAllowedError(
+          'You cannot decide an access request you made',
+        );
       }
       const steps = await this.store.getSteps(tx, id);
       const isReviewer = steps.some(step =>
@@ -231,7 +264,9 @@ export class AccessRequestService {
       );
       if (!isReviewer) {
         throw new NotAllowedError(
-          `Only members of ${Array.from(new Set(steps.map(s => s.reviewerRef))).join(', ')} can decide this request`,
+          `Only members of ${Array.from(
+            new Set(steps.map(s => s.reviewerRef)),
+          ).join(', ')} can decide this request`,
         );
       }
       if (request.status !== 'in_review') {
@@ -243,22 +278,33 @@ export class AccessRequestService {
         d => d.reviewRound === request.reviewRound,
       );
       if (decisions.some(d => d.deciderRef === caller.userEntityRef)) {
-        throw new NotAllowedError('You have already decided a step of this request');
+        throw new NotAllowedError(
+          'You have already decided a step of this request',
+        );
       }
       const step = steps.find(
-        s => s.status === 'pending' && caller.ownershipEntityRefs.includes(s.reviewerRef),
+        s =>
+          s.status === 'pending' &&
+          caller.ownershipEntityRefs.includes(s.reviewerRef),
       );
       if (!step) {
-        const pending = steps.filter(s => s.status === 'pending').map(s => s.reviewerRef);
+        const pending = steps
+          .filter(s => s.status === 'pending')
+          .map(s => s.reviewerRef);
         throw new NotAllowedError(
-          `The request is waiting for ${pending.join(', ')}, not for a group you belong to`,
+          `The request is waiting for ${pending.join(
+            ', ',
+          )}, not for a group you belong to`,
         );
       }
 
       const now = this.clock();
       let status: AccessRequestStatus = request.status;
       let grant: { id: string } | undefined;
-      const stepUpdates: Array<{ ids: string[]; status: 'approved' | 'rejected' | 'pending' }> = [];
+      const stepUpdates: Array<{
+        ids: string[];
+        status: 'approved' | 'rejected' | 'pending';
+      }> = [];
       if (input.decision === 'reject') {
         status = 'rejected';
         stepUpdates.push({ ids: [step.id], status: 'rejected' });
@@ -266,14 +312,21 @@ export class AccessRequestService {
         status = 'changes_requested';
       } else {
         const approvals =
-          decisions.filter(d => d.stepId === step.id && d.decision === 'approve').length + 1;
+          decisions.filter(
+            d => d.stepId === step.id && d.decision === 'approve',
+          ).length + 1;
         if (approvals >= step.quorum) {
           stepUpdates.push({ ids: [step.id], status: 'approved' });
           const stageOpen = steps.some(
-            s => s.stageIndex === step.stageIndex && s.id !== step.id && s.status !== 'approved',
+            s =>
+              s.stageIndex === step.stageIndex &&
+              s.id !== step.id &&
+              s.status !== 'approved',
           );
           if (!stageOpen) {
-            const next = steps.filter(s => s.stageIndex === step.stageIndex + 1);
+            const next = steps.filter(
+              s => s.stageIndex === step.stageIndex + 1,
+            );
             if (next.length > 0) {
               stepUpdates.push({ ids: next.map(s => s.id), status: 'pending' });
             } else {
@@ -285,7 +338,13 @@ export class AccessRequestService {
 
       // The version check comes first: it takes the row lock, so a racing
       // decision waits here and then fails cleanly instead of writing.
-      const moved = await this.store.transitionRequest(tx, id, request.version, status, now);
+      const moved = await this.store.transitionRequest(
+        tx,
+        id,
+        request.version,
+        status,
+        now,
+      );
       if (!moved) {
         throw new ConflictError(
           'The request changed while you were deciding; reload it and try again',
@@ -332,10 +391,17 @@ export class AccessRequestService {
         throw new NotFoundError(`No access request '${id}'`);
       }
       if (request.requesterRef !== caller.userEntityRef) {
-        throw new NotAllowedError('Only the requester can withdraw an access request');
+        throw new NotAllowedError(
+          'Only the requester can withdraw an access request',
+        );
       }
-      if (request.status !== 'in_review' && request.status !== 'changes_requested') {
-        throw new ConflictError(`The request is ${request.status}; it can no longer be withdrawn`);
+      if (
+        request.status !== 'in_review' &&
+        request.status !== 'changes_requested'
+      ) {
+        throw new ConflictError(
+          `The request is ${request.status}; it can no longer be withdrawn`,
+        );
       }
       const moved = await this.store.transitionRequest(
         tx,
@@ -345,19 +411,29 @@ export class AccessRequestService {
         this.clock(),
       );
       if (!moved) {
-        throw new ConflictError('The request changed meanwhile; reload it and try again');
+        throw new ConflictError(
+          'The request changed meanwhile; reload it and try again',
+        );
       }
       return request.status;
     });
     return { previousStatus, request: await this.get(id, caller) };
   }
 
-  async listGrants(filter: { consumerRef?: string; apiRef?: string }): Promise<Grant[]> {
+  async listGrants(filter: {
+    consumerRef?: string;
+    apiRef?: string;
+  }): Promise<Grant[]> {
     return this.store.listGrants(this.storeDb(), filter);
   }
 
   private planFor(
-    draft: { apiRef: string; consumerRef: string; environment: string; scopes: string[] },
+    draft: {
+      apiRef: string;
+      consumerRef: string;
+      environment: string;
+      scopes: string[];
+    },
     ownerRef: string | undefined,
   ): ReviewPlan {
     if (!ownerRef) {
@@ -372,23 +448,37 @@ export class AccessRequestService {
    * The consumer must be a Component one of the caller's groups owns
    * (internal) or a partner/vendor Group the caller belongs to (external).
    */
-  private async checkConsumer(consumerRef: string, caller: Caller): Promise<ConsumerKind> {
-    const consumer: Entity | undefined = await this.catalog.getEntityByRef(consumerRef, {
-      credentials: caller.credentials,
-    });
+  private async checkConsumer(
+    consumerRef: string,
+    caller: Caller,
+  ): Promise<ConsumerKind> {
+    const consumer: Entity | undefined = await this.catalog.getEntityByRef(
+      consumerRef,
+      {
+        credentials: caller.credentials,
+      },
+    );
     if (!consumer) {
-      throw new InputError(`consumerRef '${consumerRef}' is not in the catalog`);
+      throw new InputError(
+        `consumerRef '${consumerRef}' is not in the catalog`,
+      );
     }
     const ref = stringifyEntityRef(consumer);
     if (consumer.kind.toLocaleLowerCase('en-US') === 'group') {
       const type = String(consumer.spec?.type ?? '');
       if (!EXTERNAL_GROUP_TYPES.includes(type)) {
         throw new InputError(
-          `consumerRef '${ref}' is a ${type || 'untyped'} group; a group consumer must be of type ${EXTERNAL_GROUP_TYPES.join(' or ')}`,
+          `consumerRef '${ref}' is a ${
+            type || 'untyped'
+          } group; a group consumer must be of type ${EXTERNAL_GROUP_TYPES.join(
+            ' or ',
+          )}`,
         );
       }
       if (!caller.ownershipEntityRefs.includes(ref)) {
-        throw new NotAllowedError(`You are not a member of '${ref}', so you cannot request access for it`);
+        throw new NotAllowedError(
+          `You are not a member of '${ref}', so you cannot request access for it`,
+        );
       }
       return 'external';
     }
@@ -397,7 +487,9 @@ export class AccessRequestService {
       .map(relation => relation.targetRef);
     if (!owners.some(owner => caller.ownershipEntityRefs.includes(owner))) {
       throw new NotAllowedError(
-        `'${ref}' is owned by ${owners.join(', ') || 'nobody'}; you can only request access for components your groups own`,
+        `'${ref}' is owned by ${
+          owners.join(', ') || 'nobody'
+        }; you can only request access for components your groups own`,
       );
     }
     return 'internal';

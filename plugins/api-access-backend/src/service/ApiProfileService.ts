@@ -24,11 +24,16 @@ import {
 import { ApiAccessConfig } from '../config';
 import { scopesFromDefinition } from '../domain/definitionScopes';
 
-function relationTarget(entity: Entity | undefined, type: string, kind: string) {
+function relationTarget(
+  entity: Entity | undefined,
+  type: string,
+  kind: string,
+) {
   return entity?.relations?.find(
     relation =>
       relation.type === type &&
-      parseEntityRef(relation.targetRef).kind.toLocaleLowerCase('en-US') === kind,
+      parseEntityRef(relation.targetRef).kind.toLocaleLowerCase('en-US') ===
+        kind,
   )?.targetRef;
 }
 
@@ -57,7 +62,9 @@ export class ApiProfileService {
       throw new NotFoundError(`No API '${apiRef}' in the catalog`);
     }
     if (!isApiAccessAvailable(api)) {
-      throw new NotFoundError(`Access to '${apiRef}' cannot be requested through api-access`);
+      throw new NotFoundError(
+        `Access to '${apiRef}' cannot be requested through api-access`,
+      );
     }
     const systemRef = relationTarget(api, RELATION_PART_OF, 'system');
     const system = systemRef
@@ -75,7 +82,9 @@ export class ApiProfileService {
     const definitionScopes =
       annotatedScopes.length > 0
         ? []
-        : scopesFromDefinition(typeof definition === 'string' ? definition : undefined);
+        : scopesFromDefinition(
+            typeof definition === 'string' ? definition : undefined,
+          );
     const environments = parseListAnnotation(
       api.metadata.annotations?.[API_ACCESS_ENVIRONMENTS_ANNOTATION],
     );
@@ -84,7 +93,8 @@ export class ApiProfileService {
       apiRef: stringifyEntityRef(api),
       title: api.metadata.title ?? api.metadata.name,
       description: api.metadata.description,
-      ownerRef: relationTarget(api, RELATION_OWNED_BY, 'group') ??
+      ownerRef:
+        relationTarget(api, RELATION_OWNED_BY, 'group') ??
         relationTarget(api, RELATION_OWNED_BY, 'user'),
       classification: resolveClassification(
         [api, system, domain],
@@ -92,8 +102,12 @@ export class ApiProfileService {
       ),
       scopes: annotatedScopes.length > 0 ? annotatedScopes : definitionScopes,
       scopesSource: scopesSource(annotatedScopes, definitionScopes),
-      environments: environments.length > 0 ? environments : this.config.environments,
-      lifecycle: typeof api.spec?.lifecycle === 'string' ? api.spec.lifecycle : undefined,
+      environments:
+        environments.length > 0 ? environments : this.config.environments,
+      lifecycle:
+        typeof api.spec?.lifecycle === 'string'
+          ? api.spec.lifecycle
+          : undefined,
       type: typeof api.spec?.type === 'string' ? api.spec.type : undefined,
     };
   }

@@ -10,7 +10,11 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult, BasicPermission, ResourcePermission } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  BasicPermission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
 import {
   apiAccessGrantReadPermission,
   apiAccessRequestCreatePermission,
@@ -38,7 +42,11 @@ export interface RouterOptions {
   profiles: ApiProfileService;
 }
 
-function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, what: string): z.output<T> {
+function parse<T extends z.ZodTypeAny>(
+  schema: T,
+  value: unknown,
+  what: string,
+): z.output<T> {
   const result = schema.safeParse(value ?? {});
   if (!result.success) {
     throw new InputError(`Invalid ${what}: ${describeZodError(result.error)}`);
@@ -46,8 +54,11 @@ function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, what: string):
   return result.data;
 }
 
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, userInfo, permissions, auditor, requests, profiles } = options;
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { httpAuth, userInfo, permissions, auditor, requests, profiles } =
+    options;
   const router = Router();
   router.use(express.json({ limit: '100kb' }));
 
@@ -67,7 +78,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     resourceRef?: string,
   ) {
     const [decision] = await permissions.authorize(
-      [resourceRef ? { permission: permission as ResourcePermission, resourceRef } : { permission: permission as BasicPermission }],
+      [
+        resourceRef
+          ? { permission: permission as ResourcePermission, resourceRef }
+          : { permission: permission as BasicPermission },
+      ],
       { credentials: caller.credentials },
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
@@ -99,11 +114,19 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     });
     try {
       const caller = await callerOf(req);
-      const input = parse(createAccessRequestSchema, req.body, 'access request');
+      const input = parse(
+        createAccessRequestSchema,
+        req.body,
+        'access request',
+      );
       await authorize(caller, apiAccessRequestCreatePermission);
       const created = await requests.create(input, caller);
       await event.success({
-        meta: { requestId: created.id, apiRef: created.apiRef, consumerRef: created.consumerRef },
+        meta: {
+          requestId: created.id,
+          apiRef: created.apiRef,
+          consumerRef: created.consumerRef,
+        },
       });
       res.status(201).json(created);
     } catch (error) {

@@ -25,7 +25,10 @@ export interface ApiAccessApi {
   getRequest(id: string): Promise<AccessRequest>;
   decide(id: string, decision: DecisionInput): Promise<AccessRequest>;
   withdraw(id: string): Promise<AccessRequest>;
-  listGrants(query: { consumerRef?: string; apiRef?: string }): Promise<Grant[]>;
+  listGrants(query: {
+    consumerRef?: string;
+    apiRef?: string;
+  }): Promise<Grant[]>;
 }
 
 export const apiAccessApiRef = createApiRef<ApiAccessApi>({

@@ -16,13 +16,18 @@ import { ApiAccessApi } from './ApiAccessApi';
 /** Talks to the api-access backend through Backstage's discovery and fetch APIs. */
 export class ApiAccessClient implements ApiAccessApi {
   constructor(
-    private readonly options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
+    private readonly options: {
+      discoveryApi: DiscoveryApi;
+      fetchApi: FetchApi;
+    },
   ) {}
 
   getProfile(apiRef: string): Promise<ApiAccessProfile> {
     const { namespace, name } = parseEntityRef(apiRef, { defaultKind: 'api' });
     return this.call(
-      `/apis/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/profile`,
+      `/apis/${encodeURIComponent(namespace)}/${encodeURIComponent(
+        name,
+      )}/profile`,
     );
   }
 
@@ -34,7 +39,9 @@ export class ApiAccessClient implements ApiAccessApi {
     return this.call('/requests', { method: 'POST', body: request });
   }
 
-  listRequests(query: Record<string, string | undefined>): Promise<Page<AccessRequest>> {
+  listRequests(
+    query: Record<string, string | undefined>,
+  ): Promise<Page<AccessRequest>> {
     return this.call(`/requests?${this.query(query)}`);
   }
 
@@ -56,8 +63,13 @@ export class ApiAccessClient implements ApiAccessApi {
     });
   }
 
-  async listGrants(query: { consumerRef?: string; apiRef?: string }): Promise<Grant[]> {
-    const page = await this.call<{ items: Grant[] }>(`/grants?${this.query(query)}`);
+  async listGrants(query: {
+    consumerRef?: string;
+    apiRef?: string;
+  }): Promise<Grant[]> {
+    const page = await this.call<{ items: Grant[] }>(
+      `/grants?${this.query(query)}`,
+    );
     return page.items;
   }
 
@@ -69,7 +81,10 @@ export class ApiAccessClient implements ApiAccessApi {
     return params.toString();
   }
 
-  private async call<T>(path: string, init?: { method: string; body: unknown }): Promise<T> {
+  private async call<T>(
+    path: string,
+    init?: { method: string; body: unknown },
+  ): Promise<T> {
     const baseUrl = await this.options.discoveryApi.getBaseUrl('api-access');
     const response = await this.options.fetchApi.fetch(`${baseUrl}${path}`, {
       method: init?.method ?? 'GET',

@@ -2,7 +2,11 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { identityApiRef } from '@backstage/core-plugin-api';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
-import { EntityProvider, catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  catalogApiRef,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { ApiAccessApi, apiAccessApiRef } from '../api/ApiAccessApi';
 import { ApiAccessCard } from './ApiAccessCard';
@@ -13,7 +17,14 @@ function setup(overrides: Partial<ApiAccessApi> = {}) {
     getProfile: jest.fn().mockResolvedValue(petstoreProfile),
     previewPlan: jest.fn().mockResolvedValue({
       autoApproved: false,
-      stages: [{ name: 'owner', steps: [{ reviewerRef: 'group:default/team-c', quorum: 1, reason: '' }] }],
+      stages: [
+        {
+          name: 'owner',
+          steps: [
+            { reviewerRef: 'group:default/team-c', quorum: 1, reason: '' },
+          ],
+        },
+      ],
     }),
     createRequest: jest.fn().mockResolvedValue(pendingRequest),
     ...overrides,
@@ -33,7 +44,10 @@ function setup(overrides: Partial<ApiAccessApi> = {}) {
     getBackstageIdentity: async () => ({
       type: 'user' as const,
       userEntityRef: 'user:default/breanna.davison',
-      ownershipEntityRefs: ['user:default/breanna.davison', 'group:default/team-a'],
+      ownershipEntityRefs: [
+        'user:default/breanna.davison',
+        'group:default/team-a',
+      ],
     }),
   };
   const render = () =>
@@ -72,25 +86,47 @@ describe('ApiAccessCard', () => {
   it('submits a request with only catalog-known choices and reports who reviews it', async () => {
     const { render, apiAccess } = setup();
     await render();
-    await userEvent.click(await screen.findByRole('button', { name: 'Request access' }));
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Request access' }),
+    );
     const dialog = await screen.findByRole('dialog');
-    const submit = within(dialog).getByRole('button', { name: 'Submit request' });
+    const submit = within(dialog).getByRole('button', {
+      name: 'Submit request',
+    });
     expect(submit).toBeDisabled();
 
     // The only component the user's groups own is preselected.
-    await waitFor(() => expect(within(dialog).getByText('artist-lookup')).toBeInTheDocument());
-    await userEvent.click(within(dialog).getByRole('checkbox', { name: 'pets:read' }));
-    await userEvent.type(within(dialog).getByRole('textbox', { name: 'Use case' }), 'Show pets');
-    await userEvent.type(within(dialog).getByRole('textbox', { name: 'Business justification' }), 'Roadmap');
+    await waitFor(() =>
+      expect(within(dialog).getByText('artist-lookup')).toBeInTheDocument(),
+    );
+    await userEvent.click(
+      within(dialog).getByRole('checkbox', { name: 'pets:read' }),
+    );
     await userEvent.type(
-      within(dialog).getByRole('textbox', { name: 'Credential storage and rotation' }),
+      within(dialog).getByRole('textbox', { name: 'Use case' }),
+      'Show pets',
+    );
+    await userEvent.type(
+      within(dialog).getByRole('textbox', { name: 'Business justification' }),
+      'Roadmap',
+    );
+    await userEvent.type(
+      within(dialog).getByRole('textbox', {
+        name: 'Credential storage and rotation',
+      }),
       'Vault, monthly',
     );
-    await waitFor(() => expect(within(dialog).getByTestId('api-access-plan')).toHaveTextContent('owner: team-c'));
+    await waitFor(() =>
+      expect(within(dialog).getByTestId('api-access-plan')).toHaveTextContent(
+        'owner: team-c',
+      ),
+    );
     expect(submit).toBeEnabled();
     await userEvent.click(submit);
 
-    await waitFor(() => expect(apiAccess.createRequest).toHaveBeenCalledTimes(1));
+    await waitFor(() =>
+      expect(apiAccess.createRequest).toHaveBeenCalledTimes(1),
+    );
     expect(apiAccess.createRequest).toHaveBeenCalledWith({
       apiRef: 'api:default/petstore',
       consumerRef: 'component:default/artist-lookup',
@@ -101,23 +137,50 @@ describe('ApiAccessCard', () => {
       credentialStorage: 'Vault, monthly',
       durationDays: 90,
     });
-    expect(await screen.findByText(/Request sent to group:default\/team-c for review/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        /Request sent to group:default\/team-c for review/,
+      ),
+    ).toBeInTheDocument();
   });
 
   it("keeps the form open and shows the backend's message when it refuses", async () => {
     const { render } = setup({
-      createRequest: jest.fn().mockRejectedValue(new Error('durationDays must be at most 365 days')),
+      createRequest: jest
+        .fn()
+        .mockRejectedValue(new Error('durationDays must be at most 365 days')),
     });
     await render();
-    await userEvent.click(await screen.findByRole('button', { name: 'Request access' }));
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Request access' }),
+    );
     const dialog = await screen.findByRole('dialog');
-    await waitFor(() => expect(within(dialog).getByText('artist-lookup')).toBeInTheDocument());
-    await userEvent.click(within(dialog).getByRole('checkbox', { name: 'pets:read' }));
-    await userEvent.type(within(dialog).getByRole('textbox', { name: 'Use case' }), 'x');
-    await userEvent.type(within(dialog).getByRole('textbox', { name: 'Business justification' }), 'y');
-    await userEvent.type(within(dialog).getByRole('textbox', { name: 'Credential storage and rotation' }), 'z');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Submit request' }));
-    expect(await within(dialog).findByRole('alert')).toHaveTextContent('durationDays must be at most 365 days');
+    await waitFor(() =>
+      expect(within(dialog).getByText('artist-lookup')).toBeInTheDocument(),
+    );
+    await userEvent.click(
+      within(dialog).getByRole('checkbox', { name: 'pets:read' }),
+    );
+    await userEvent.type(
+      within(dialog).getByRole('textbox', { name: 'Use case' }),
+      'x',
+    );
+    await userEvent.type(
+      within(dialog).getByRole('textbox', { name: 'Business justification' }),
+      'y',
+    );
+    await userEvent.type(
+      within(dialog).getByRole('textbox', {
+        name: 'Credential storage and rotation',
+      }),
+      'z',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Submit request' }),
+    );
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'durationDays must be at most 365 days',
+    );
     expect(screen.getByRole('dialog')).toBeInTheDocument();
   });
 });

@@ -50,7 +50,10 @@ export function ApiAccessCard() {
   const { entity } = useEntity();
   const apiRef = stringifyEntityRef(entity);
   const apiAccess = useApi(apiAccessApiRef);
-  const profile = useAsync(() => apiAccess.getProfile(apiRef), [apiAccess, apiRef]);
+  const profile = useAsync(
+    () => apiAccess.getProfile(apiRef),
+    [apiAccess, apiRef],
+  );
   const [open, setOpen] = useState(false);
   const [submitted, setSubmitted] = useState<AccessRequest>();
 
@@ -65,7 +68,11 @@ export function ApiAccessCard() {
     content = (
       <>
         <Field label="Owner">
-          {p.ownerRef ? <EntityRefLink entityRef={p.ownerRef} /> : 'No owner in the catalog'}
+          {p.ownerRef ? (
+            <EntityRefLink entityRef={p.ownerRef} />
+          ) : (
+            'No owner in the catalog'
+          )}
         </Field>
         <Field label="Data classification">
           <ClassificationChip level={p.classification.level} />{' '}
@@ -75,10 +82,17 @@ export function ApiAccessCard() {
         </Field>
         <Field label="Scopes">
           {p.scopes.length === 0 ? (
-            <Typography variant="body2">No scopes: access is all or nothing</Typography>
+            <Typography variant="body2">
+              No scopes: access is all or nothing
+            </Typography>
           ) : (
             p.scopes.map(scope => (
-              <Chip key={scope} size="small" label={scope} style={{ marginRight: 4 }} />
+              <Chip
+                key={scope}
+                size="small"
+                label={scope}
+                style={{ marginRight: 4 }}
+              />
             ))
           )}
         </Field>
@@ -87,7 +101,8 @@ export function ApiAccessCard() {
         </Field>
         {submitted && (
           <Alert severity="success" style={{ marginBottom: 16 }}>
-            Request sent to {submitted.ownerRef} for review. <StatusChip status={submitted.status} />
+            Request sent to {submitted.ownerRef} for review.{' '}
+            <StatusChip status={submitted.status} />
           </Alert>
         )}
         <Button

@@ -1,6 +1,9 @@
 import { screen } from '@testing-library/react';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { ConsumerGrantsCard } from './ConsumerGrantsCard';
 
@@ -41,17 +44,25 @@ describe('ConsumerGrantsCard', () => {
     expect(row).toHaveTextContent('development');
     expect(row).toHaveTextContent('Active');
     expect(row).toHaveTextContent('2026');
-    expect(listGrants).toHaveBeenCalledWith({ consumerRef: 'component:default/artist-lookup' });
+    expect(listGrants).toHaveBeenCalledWith({
+      consumerRef: 'component:default/artist-lookup',
+    });
   });
 
   it('says when the component holds no access', async () => {
     await renderInTestApp(
-      <TestApiProvider apis={[[apiAccessApiRef, { listGrants: jest.fn().mockResolvedValue([]) }]]}>
+      <TestApiProvider
+        apis={[
+          [apiAccessApiRef, { listGrants: jest.fn().mockResolvedValue([]) }],
+        ]}
+      >
         <EntityProvider entity={artistLookup}>
           <ConsumerGrantsCard />
         </EntityProvider>
       </TestApiProvider>,
     );
-    expect(await screen.findByText(/holds no API access yet/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/holds no API access yet/),
+    ).toBeInTheDocument();
   });
 });

@@ -20,7 +20,10 @@ export function ConsumerGrantsCard() {
   const { entity } = useEntity();
   const consumerRef = stringifyEntityRef(entity);
   const apiAccess = useApi(apiAccessApiRef);
-  const grants = useAsync(() => apiAccess.listGrants({ consumerRef }), [apiAccess, consumerRef]);
+  const grants = useAsync(
+    () => apiAccess.listGrants({ consumerRef }),
+    [apiAccess, consumerRef],
+  );
 
   let content: React.ReactNode;
   if (grants.loading) {

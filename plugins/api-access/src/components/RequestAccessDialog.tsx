@@ -18,9 +18,16 @@ import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { identityApiRef, useApi } from '@backstage/core-plugin-api';
-import { catalogApiRef, humanizeEntityRef } from '@backstage/plugin-catalog-react';
+import {
+  catalogApiRef,
+  humanizeEntityRef,
+} from '@backstage/plugin-catalog-react';
 import {
   AccessRequest,
   ApiAccessProfile,
@@ -40,11 +47,23 @@ function useConsumerOptions() {
     const [components, groups] = await Promise.all([
       catalogApi.getEntities({
         filter: { kind: 'component', 'relations.ownedBy': ownershipEntityRefs },
-        fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.title', 'relations'],
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          'metadata.title',
+          'relations',
+        ],
       }),
       catalogApi.getEntitiesByRefs({
         entityRefs: ownershipEntityRefs.filter(ref => ref.startsWith('group:')),
-        fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.title', 'spec.type'],
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          'metadata.title',
+          'spec.type',
+        ],
       }),
     ]);
     const partners = groups.items.filter(
@@ -55,8 +74,11 @@ function useConsumerOptions() {
       ref: stringifyEntityRef(entity),
       label:
         entity.kind === 'Group'
-          ? `${entity.metadata.title ?? entity.metadata.name} (external ${entity.spec?.type})`
-          : entity.metadata.title ?? humanizeEntityRef(entity, { defaultKind: 'component' }),
+          ? `${entity.metadata.title ?? entity.metadata.name} (external ${
+              entity.spec?.type
+            })`
+          : entity.metadata.title ??
+            humanizeEntityRef(entity, { defaultKind: 'component' }),
     }));
   }, [catalogApi, identityApi]);
 }
@@ -72,7 +94,11 @@ function describePlan(plan: ReviewPlan | undefined): string {
     .map(
       (stage, i) =>
         `${i + 1}. ${stage.name}: ${stage.steps
-          .map(step => humanizeEntityRef(parseEntityRef(step.reviewerRef), { defaultKind: 'group' }))
+          .map(step =>
+            humanizeEntityRef(parseEntityRef(step.reviewerRef), {
+              defaultKind: 'group',
+            }),
+          )
           .join(' and ')}`,
     )
     .join('  ');
@@ -129,7 +155,15 @@ export function RequestAccessDialog(props: {
     if (!credentialStorage.trim()) fields.push('credential storage');
     if (!(Number(durationDays) >= 1)) fields.push('duration');
     return fields;
-  }, [consumerRef, profile.scopes, scopes, useCase, justification, credentialStorage, durationDays]);
+  }, [
+    consumerRef,
+    profile.scopes,
+    scopes,
+    useCase,
+    justification,
+    credentialStorage,
+    durationDays,
+  ]);
 
   async function submit() {
     setSubmitting(true);
@@ -155,19 +189,31 @@ export function RequestAccessDialog(props: {
 
   const toggleScope = (scope: string) =>
     setScopes(current =>
-      current.includes(scope) ? current.filter(s => s !== scope) : [...current, scope],
+      current.includes(scope)
+        ? current.filter(s => s !== scope)
+        : [...current, scope],
     );
 
   return (
-    <Dialog open={open} onClose={onClose} fullWidth maxWidth="sm" aria-labelledby="api-access-request-title">
-      <DialogTitle id="api-access-request-title">Request access to {profile.title}</DialogTitle>
+    <Dialog
+      open={open}
+      onClose={onClose}
+      fullWidth
+      maxWidth="sm"
+      aria-labelledby="api-access-request-title"
+    >
+      <DialogTitle id="api-access-request-title">
+        Request access to {profile.title}
+      </DialogTitle>
       <DialogContent>
         {error && (
           <Alert severity="error" role="alert" style={{ marginBottom: 16 }}>
             {error}
           </Alert>
         )}
-        {consumers.error && <Alert severity="error">{errorMessage(consumers.error)}</Alert>}
+        {consumers.error && (
+          <Alert severity="error">{errorMessage(consumers.error)}</Alert>
+        )}
         <TextField
           select
           fullWidth
@@ -266,13 +312,21 @@ export function RequestAccessDialog(props: {
         <Typography variant="subtitle2" style={{ marginTop: 16 }}>
           Who will review
         </Typography>
-        <Typography variant="body2" color="textSecondary" data-testid="api-access-plan">
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          data-testid="api-access-plan"
+        >
           {describePlan(plan)}
         </Typography>
       </DialogContent>
       <DialogActions>
         {missing.length > 0 && (
-          <Typography variant="caption" color="textSecondary" style={{ marginRight: 'auto', paddingLeft: 16 }}>
+          <Typography
+            variant="caption"
+            color="textSecondary"
+            style={{ marginRight: 'auto', paddingLeft: 16 }}
+          >
             Still needed: {missing.join(', ')}
           </Typography>
         )}

@@ -33,7 +33,10 @@ export function ReviewInboxCard() {
   const groupRef = stringifyEntityRef(entity);
   const apiAccess = useApi(apiAccessApiRef);
   const identityApi = useApi(identityApiRef);
-  const [deciding, setDeciding] = useState<{ request: AccessRequest; decision: Decision }>();
+  const [deciding, setDeciding] = useState<{
+    request: AccessRequest;
+    decision: Decision;
+  }>();
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
@@ -44,7 +47,10 @@ export function ReviewInboxCard() {
     if (!isMember) {
       return { isMember, items: [] as AccessRequest[] };
     }
-    const page = await apiAccess.listRequests({ view: 'reviewable', reviewerRef: groupRef });
+    const page = await apiAccess.listRequests({
+      view: 'reviewable',
+      reviewerRef: groupRef,
+    });
     return { isMember, items: page.items };
   }, [apiAccess, identityApi, groupRef]);
 
@@ -57,7 +63,12 @@ export function ReviewInboxCard() {
         comment: comment.trim() || undefined,
       });
       setNotice(
-        `${deciding.decision === 'approve' ? 'Approved' : 'Rejected'} ${deciding.request.apiRef} for ${deciding.request.consumerRef} (now ${result.status.replace('_', ' ')}).`,
+        `${deciding.decision === 'approve' ? 'Approved' : 'Rejected'} ${
+          deciding.request.apiRef
+        } for ${deciding.request.consumerRef} (now ${result.status.replace(
+          '_',
+          ' ',
+        )}).`,
       );
       setDeciding(undefined);
       setComment('');
@@ -75,7 +86,8 @@ export function ReviewInboxCard() {
   } else if (inbox.value && !inbox.value.isMember) {
     content = (
       <Typography variant="body2" color="textSecondary">
-        Members of this group review access requests for the APIs it owns. You are not a member.
+        Members of this group review access requests for the APIs it owns. You
+        are not a member.
       </Typography>
     );
   } else if (inbox.value?.items.length === 0) {
@@ -97,20 +109,38 @@ export function ReviewInboxCard() {
         </TableHead>
         <TableBody>
           {inbox.value!.items.map(request => (
-            <TableRow key={request.id} data-testid={`review-${request.id}`} style={{ verticalAlign: 'top' }}>
+            <TableRow
+              key={request.id}
+              data-testid={`review-${request.id}`}
+              style={{ verticalAlign: 'top' }}
+            >
               <TableCell style={{ minWidth: 180 }}>
                 <EntityRefLink entityRef={request.apiRef} />{' '}
                 <ClassificationChip level={request.classification.level} />
-                <Typography variant="body2" component="div" style={{ marginTop: 4 }}>
+                <Typography
+                  variant="body2"
+                  component="div"
+                  style={{ marginTop: 4 }}
+                >
                   for <EntityRefLink entityRef={request.consumerRef} />
                   {request.consumerKind === 'external' && (
-                    <Typography variant="caption" color="secondary" component="span">
-                      {' '}(external party)
+                    <Typography
+                      variant="caption"
+                      color="secondary"
+                      component="span"
+                    >
+                      {' '}
+                      (external party)
                     </Typography>
                   )}
                 </Typography>
-                <Typography variant="caption" color="textSecondary" component="div">
-                  by <EntityRefLink entityRef={request.requesterRef} /> on {formatDate(request.createdAt)}
+                <Typography
+                  variant="caption"
+                  color="textSecondary"
+                  component="div"
+                >
+                  by <EntityRefLink entityRef={request.requesterRef} /> on{' '}
+                  {formatDate(request.createdAt)}
                 </Typography>
               </TableCell>
               <TableCell style={{ minWidth: 120 }}>
@@ -118,16 +148,28 @@ export function ReviewInboxCard() {
                 <Typography variant="caption" display="block">
                   {request.scopes.join(', ') || 'no scopes'}
                 </Typography>
-                <Typography variant="caption" display="block" color="textSecondary">
+                <Typography
+                  variant="caption"
+                  display="block"
+                  color="textSecondary"
+                >
                   {request.durationDays} days
                 </Typography>
               </TableCell>
               <TableCell>
                 <Typography variant="body2">{request.useCase}</Typography>
-                <Typography variant="caption" display="block" color="textSecondary">
+                <Typography
+                  variant="caption"
+                  display="block"
+                  color="textSecondary"
+                >
                   {request.justification}
                 </Typography>
-                <Typography variant="caption" display="block" color="textSecondary">
+                <Typography
+                  variant="caption"
+                  display="block"
+                  color="textSecondary"
+                >
                   Storage: {request.credentialStorage}
                 </Typography>
               </TableCell>
@@ -137,7 +179,9 @@ export function ReviewInboxCard() {
                     size="small"
                     color="primary"
                     variant="contained"
-                    onClick={() => setDeciding({ request, decision: 'approve' })}
+                    onClick={() =>
+                      setDeciding({ request, decision: 'approve' })
+                    }
                     aria-label={`Approve ${request.apiRef} for ${request.consumerRef}`}
                   >
                     Approve
@@ -162,14 +206,24 @@ export function ReviewInboxCard() {
   return (
     <InfoCard title="Access requests to review">
       {notice && (
-        <Alert severity="success" onClose={() => setNotice(undefined)} style={{ marginBottom: 16 }}>
+        <Alert
+          severity="success"
+          onClose={() => setNotice(undefined)}
+          style={{ marginBottom: 16 }}
+        >
           {notice}
         </Alert>
       )}
       {content}
-      <Dialog open={!!deciding} onClose={() => setDeciding(undefined)} fullWidth maxWidth="sm">
+      <Dialog
+        open={!!deciding}
+        onClose={() => setDeciding(undefined)}
+        fullWidth
+        maxWidth="sm"
+      >
         <DialogTitle>
-          {deciding?.decision === 'approve' ? 'Approve' : 'Reject'} access to {deciding?.request.apiRef}
+          {deciding?.decision === 'approve' ? 'Approve' : 'Reject'} access to{' '}
+          {deciding?.request.apiRef}
         </DialogTitle>
         <DialogContent>
           {error && (
@@ -178,8 +232,10 @@ export function ReviewInboxCard() {
             </Alert>
           )}
           <Typography variant="body2" gutterBottom>
-            {deciding?.request.requesterRef} asks for {deciding?.request.scopes.join(', ') || 'access'} in{' '}
-            {deciding?.request.environment} for {deciding?.request.consumerRef}, {deciding?.request.durationDays} days.
+            {deciding?.request.requesterRef} asks for{' '}
+            {deciding?.request.scopes.join(', ') || 'access'} in{' '}
+            {deciding?.request.environment} for {deciding?.request.consumerRef},{' '}
+            {deciding?.request.durationDays} days.
           </Typography>
           <TextField
             fullWidth
@@ -187,7 +243,11 @@ export function ReviewInboxCard() {
             minRows={3}
             margin="normal"
             id="api-access-decision-comment"
-            label={deciding?.decision === 'reject' ? 'Reason (required)' : 'Comment (optional)'}
+            label={
+              deciding?.decision === 'reject'
+                ? 'Reason (required)'
+                : 'Comment (optional)'
+            }
             value={comment}
             onChange={e => setComment(e.target.value)}
           />
@@ -200,7 +260,8 @@ export function ReviewInboxCard() {
             onClick={confirm}
             disabled={deciding?.decision === 'reject' && !comment.trim()}
           >
-            Confirm {deciding?.decision === 'approve' ? 'approval' : 'rejection'}
+            Confirm{' '}
+            {deciding?.decision === 'approve' ? 'approval' : 'rejection'}
           </Button>
         </DialogActions>
       </Dialog>

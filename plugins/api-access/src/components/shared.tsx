@@ -37,15 +37,15 @@ const STATUS_LABELS: Record<string, string> = {
 export function StatusChip({ status }: { status: string }) {
   let color: 'primary' | 'secondary' | 'default' = 'default';
   if (status === 'approved' || status === 'active') color = 'primary';
-  if (status === 'rejected' || status === 'revoked' || status === 'revocation_failed') {
+  if (
+    status === 'rejected' ||
+    status === 'revoked' ||
+    status === 'revocation_failed'
+  ) {
     color = 'secondary';
   }
   return (
-    <Chip
-      size="small"
-      label={STATUS_LABELS[status] ?? status}
-      color={color}
-    />
+    <Chip size="small" label={STATUS_LABELS[status] ?? status} color={color} />
   );
 }
 

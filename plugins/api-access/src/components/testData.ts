@@ -1,6 +1,9 @@
 /* Shared fixtures for the frontend tests: shapes the backend returns. */
 import { Entity } from '@backstage/catalog-model';
-import { AccessRequest, ApiAccessProfile } from '@internal/plugin-api-access-common';
+import {
+  AccessRequest,
+  ApiAccessProfile,
+} from '@internal/plugin-api-access-common';
 
 export const petstoreEntity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -13,7 +16,10 @@ export const petstoreProfile: ApiAccessProfile = {
   apiRef: 'api:default/petstore',
   title: 'petstore',
   ownerRef: 'group:default/team-c',
-  classification: { level: 'confidential', source: 'system:default/audio-playback' },
+  classification: {
+    level: 'confidential',
+    source: 'system:default/audio-playback',
+  },
   scopes: ['pets:read', 'pets:write'],
   scopesSource: 'annotation',
   environments: ['development', 'production'],

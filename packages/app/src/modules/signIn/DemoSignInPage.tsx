@@ -34,14 +34,24 @@ interface DemoSession {
   };
 }
 
-async function fetchSession(authBaseUrl: string, userEntityRef: string): Promise<DemoSession> {
+async function fetchSession(
+  authBaseUrl: string,
+  userEntityRef: string,
+): Promise<DemoSession> {
   const response = await fetch(
-    `${authBaseUrl}/demo/refresh?userEntityRef=${encodeURIComponent(userEntityRef)}`,
-    { headers: { 'X-Requested-With': 'XMLHttpRequest' }, credentials: 'include' },
+    `${authBaseUrl}/demo/refresh?userEntityRef=${encodeURIComponent(
+      userEntityRef,
+    )}`,
+    {
+      headers: { 'X-Requested-With': 'XMLHttpRequest' },
+      credentials: 'include',
+    },
   );
   if (!response.ok) {
     const body = await response.json().catch(() => undefined);
-    throw new Error(body?.error?.message ?? `Sign-in failed with ${response.status}`);
+    throw new Error(
+      body?.error?.message ?? `Sign-in failed with ${response.status}`,
+    );
   }
   return response.json();
 }
@@ -59,7 +69,9 @@ class DemoIdentity implements IdentityApi {
   }
 
   private static expiry(session: DemoSession) {
-    return Date.now() + (session.backstageIdentity.expiresInSeconds ?? 3600) * 1000;
+    return (
+      Date.now() + (session.backstageIdentity.expiresInSeconds ?? 3600) * 1000
+    );
   }
 
   private async current() {
@@ -92,12 +104,12 @@ export function DemoSignInPage(props: SignInPageProps) {
   const [error, setError] = useState<string>();
   const [other, setOther] = useState('');
   const [busy, setBusy] = useState(false);
-  const personas = (configApi.getOptionalConfigArray('apiAccessDemo.personas') ?? []).map(
-    persona => ({
-      userRef: persona.getString('userRef'),
-      role: persona.getOptionalString('role') ?? '',
-    }),
-  );
+  const personas = (
+    configApi.getOptionalConfigArray('apiAccessDemo.personas') ?? []
+  ).map(persona => ({
+    userRef: persona.getString('userRef'),
+    role: persona.getOptionalString('role') ?? '',
+  }));
 
   const signIn = useCallback(
     async (userEntityRef: string) => {
@@ -127,7 +139,10 @@ export function DemoSignInPage(props: SignInPageProps) {
 
   return (
     <Page themeId="home">
-      <Header title="api-access demo" subtitle="Sign in as any person in the example catalog" />
+      <Header
+        title="api-access demo"
+        subtitle="Sign in as any person in the example catalog"
+      />
       <Content>
         {error && (
           <Alert severity="error" role="alert" style={{ marginBottom: 16 }}>
@@ -145,8 +160,12 @@ export function DemoSignInPage(props: SignInPageProps) {
                     onClick={() => signIn(persona.userRef)}
                     aria-label={`Sign in as ${name}`}
                   >
-                    <CardContent style={{ display: 'flex', alignItems: 'center' }}>
-                      <Avatar style={{ marginRight: 16 }}>{name.charAt(0).toUpperCase()}</Avatar>
+                    <CardContent
+                      style={{ display: 'flex', alignItems: 'center' }}
+                    >
+                      <Avatar style={{ marginRight: 16 }}>
+                        {name.charAt(0).toUpperCase()}
+                      </Avatar>
                       <div>
                         <Typography variant="h6">{name}</Typography>
                         <Typography variant="body2" color="textSecondary">
@@ -161,7 +180,12 @@ export function DemoSignInPage(props: SignInPageProps) {
           })}
         </Grid>
         <form
-          style={{ marginTop: 32, display: 'flex', alignItems: 'center', gap: 16 }}
+          style={{
+            marginTop: 32,
+            display: 'flex',
+            alignItems: 'center',
+            gap: 16,
+          }}
           onSubmit={event => {
             event.preventDefault();
             if (other.trim()) signIn(other.trim());
@@ -175,7 +199,11 @@ export function DemoSignInPage(props: SignInPageProps) {
             onChange={e => setOther(e.target.value)}
             style={{ minWidth: 320 }}
           />
-          <Button type="submit" variant="outlined" disabled={busy || !other.trim()}>
+          <Button
+            type="submit"
+            variant="outlined"
+            disabled={busy || !other.trim()}
+          >
             Sign in
           </Button>
         </form>
