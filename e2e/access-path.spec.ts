@@ -4,7 +4,7 @@
  * on team-c's page, and the grant shows on the component's page.
  * Screenshots of each step go to docs/screenshots for the README.
  */
-import { expect, Page, test } from '@playwright/test';
+import { Browser, expect, Page, test } from '@playwright/test';
 
 const BACKEND = 'http://localhost:7007';
 async function shot(page: Page, name: string, focus?: string) {
@@ -42,30 +42,31 @@ async function waitForCatalog(page: Page) {
     .toBe(200);
 }
 
-async function signInAs(page: Page, name: string) {
-  await page.goto('/');
-  await page.evaluate(() => window.localStorage.clear());
+/** Each persona gets a browser of their own, as separate people would. */
+async function signInAs(browser: Browser, name: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
   await page.goto('/');
   await page.getByRole('button', { name: `Sign in as ${name}` }).click();
   await expect(
     page.getByRole('button', { name: `Sign in as ${name}` }),
   ).toBeHidden();
+  return page;
 }
 
 test('request on the API page, approve on the team page, grant on the component page', async ({
-  page,
+  page: signInPage,
+  browser,
 }) => {
-  await waitForCatalog(page);
+  await waitForCatalog(signInPage);
 
   // 1. The requester, in team-a, opens team-c's petstore API.
-  await page.goto('/');
-  await page.evaluate(() => window.localStorage.clear());
-  await page.goto('/');
+  await signInPage.goto('/');
   await expect(
-    page.getByRole('button', { name: 'Sign in as breanna.davison' }),
+    signInPage.getByRole('button', { name: 'Sign in as breanna.davison' }),
   ).toBeVisible();
-  await shot(page, '00-sign-in');
-  await signInAs(page, 'breanna.davison');
+  await shot(signInPage, '00-sign-in');
+  let page = await signInAs(browser, 'breanna.davison');
   await page.goto('/catalog/default/api/petstore');
   await expect(page.getByText('labelled on this API')).toBeVisible();
   await expect(
@@ -102,7 +103,7 @@ test('request on the API page, approve on the team page, grant on the component 
   await shot(page, '03-request-sent', 'API access');
 
   // 3. A team-c member finds it on team-c's page and approves it.
-  await signInAs(page, 'calum.leavy');
+  page = await signInAs(browser, 'calum.leavy');
   await page.goto('/catalog/default/group/team-c');
   const approve = page.getByRole('button', {
     name: 'Approve api:default/petstore for component:default/artist-lookup',
@@ -123,7 +124,7 @@ test('request on the API page, approve on the team page, grant on the component 
   await shot(page, '05-approved', 'Access requests to review');
 
   // 4. The requester sees the grant on the component's page.
-  await signInAs(page, 'breanna.davison');
+  page = await signInAs(browser, 'breanna.davison');
   await page.goto('/catalog/default/component/artist-lookup');
   const grants = page.getByRole('table', { name: 'API access held' });
   await expect(
