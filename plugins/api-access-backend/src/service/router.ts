@@ -90,6 +90,32 @@ export async function createRouter(
     }
   }
 
+  /**
+   * Runs a state-changing action inside a Backstage auditor event, which
+   * records who tried what and whether it succeeded (never request bodies).
+   */
+  async function audited<T>(
+    req: Request,
+    eventId: string,
+    severityLevel: 'low' | 'medium' | 'high',
+    action: () => Promise<{ result: T; meta: Record<string, unknown> }>,
+  ): Promise<T> {
+    const event = await auditor.createEvent({
+      eventId,
+      severityLevel,
+      request: req,
+      meta: req.params.id ? { requestId: req.params.id } : undefined,
+    });
+    try {
+      const { result, meta } = await action();
+      await event.success({ meta: { requestId: req.params.id, ...meta } });
+      return result;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -107,12 +133,7 @@ export async function createRouter(
   });
 
   router.post('/requests', async (req, res) => {
-    const event = await auditor.createEvent({
-      eventId: 'request-create',
-      severityLevel: 'medium',
-      request: req,
-    });
-    try {
+    const created = await audited(req, 'request-create', 'medium', async () => {
       const caller = await callerOf(req);
       const input = parse(
         createAccessRequestSchema,
@@ -120,19 +141,17 @@ export async function createRouter(
         'access request',
       );
       await authorize(caller, apiAccessRequestCreatePermission);
-      const created = await requests.create(input, caller);
-      await event.success({
+      const request = await requests.create(input, caller);
+      return {
+        result: request,
         meta: {
-          requestId: created.id,
-          apiRef: created.apiRef,
-          consumerRef: created.consumerRef,
+          requestId: request.id,
+          apiRef: request.apiRef,
+          consumerRef: request.consumerRef,
         },
-      });
-      res.status(201).json(created);
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+      };
+    });
+    res.status(201).json(created);
   });
 
   router.get('/requests', async (req, res) => {
@@ -148,49 +167,39 @@ export async function createRouter(
   });
 
   router.post('/requests/:id/decisions', async (req, res) => {
-    const event = await auditor.createEvent({
-      eventId: 'request-decide',
-      severityLevel: 'high',
-      request: req,
-      meta: { requestId: req.params.id },
-    });
-    try {
+    const decided = await audited(req, 'request-decide', 'high', async () => {
       const caller = await callerOf(req);
       const input = parse(decisionSchema, req.body, 'decision');
       await authorize(caller, apiAccessRequestDecidePermission, req.params.id);
       const result = await requests.decide(req.params.id, input, caller);
-      await event.success({
+      return {
+        result: result.request,
         meta: {
-          requestId: req.params.id,
           decision: input.decision,
           from: result.previousStatus,
           to: result.request.status,
           grantId: result.grant?.id,
         },
-      });
-      res.status(201).json(result.request);
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+      };
+    });
+    res.status(201).json(decided);
   });
 
   router.post('/requests/:id/withdraw', async (req, res) => {
-    const event = await auditor.createEvent({
-      eventId: 'request-withdraw',
-      severityLevel: 'low',
-      request: req,
-      meta: { requestId: req.params.id },
-    });
-    try {
-      const caller = await callerOf(req);
-      const result = await requests.withdraw(req.params.id, caller);
-      await event.success();
-      res.json(result.request);
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+    const withdrawn = await audited(
+      req,
+      'request-withdraw',
+      'low',
+      async () => {
+        const caller = await callerOf(req);
+        const result = await requests.withdraw(req.params.id, caller);
+        return {
+          result: result.request,
+          meta: { from: result.previousStatus },
+        };
+      },
+    );
+    res.json(withdrawn);
   });
 
   router.get('/grants', async (req, res) => {

@@ -69,6 +69,23 @@ function setup(overrides: Partial<ApiAccessApi> = {}) {
   return { apiAccess, render };
 }
 
+/** Waits for the preselected consumer, then ticks pets:read and fills the text fields. */
+async function fillRequestForm(
+  dialog: HTMLElement,
+  text: { useCase: string; justification: string; storage: string },
+) {
+  await waitFor(() =>
+    expect(within(dialog).getByText('artist-lookup')).toBeInTheDocument(),
+  );
+  await userEvent.click(
+    within(dialog).getByRole('checkbox', { name: 'pets:read' }),
+  );
+  const field = (name: string) => within(dialog).getByRole('textbox', { name });
+  await userEvent.type(field('Use case'), text.useCase);
+  await userEvent.type(field('Business justification'), text.justification);
+  await userEvent.type(field('Credential storage and rotation'), text.storage);
+}
+
 // Typing into MUI fields in jsdom is slow on a 2-core machine.
 jest.setTimeout(30_000);
 
@@ -96,26 +113,11 @@ describe('ApiAccessCard', () => {
     expect(submit).toBeDisabled();
 
     // The only component the user's groups own is preselected.
-    await waitFor(() =>
-      expect(within(dialog).getByText('artist-lookup')).toBeInTheDocument(),
-    );
-    await userEvent.click(
-      within(dialog).getByRole('checkbox', { name: 'pets:read' }),
-    );
-    await userEvent.type(
-      within(dialog).getByRole('textbox', { name: 'Use case' }),
-      'Show pets',
-    );
-    await userEvent.type(
-      within(dialog).getByRole('textbox', { name: 'Business justification' }),
-      'Roadmap',
-    );
-    await userEvent.type(
-      within(dialog).getByRole('textbox', {
-        name: 'Credential storage and rotation',
-      }),
-      'Vault, monthly',
-    );
+    await fillRequestForm(dialog, {
+      useCase: 'Show pets',
+      justification: 'Roadmap',
+      storage: 'Vault, monthly',
+    });
     await waitFor(() =>
       expect(within(dialog).getByTestId('api-access-plan')).toHaveTextContent(
         'owner: team-c',
@@ -155,26 +157,11 @@ describe('ApiAccessCard', () => {
       await screen.findByRole('button', { name: 'Request access' }),
     );
     const dialog = await screen.findByRole('dialog');
-    await waitFor(() =>
-      expect(within(dialog).getByText('artist-lookup')).toBeInTheDocument(),
-    );
-    await userEvent.click(
-      within(dialog).getByRole('checkbox', { name: 'pets:read' }),
-    );
-    await userEvent.type(
-      within(dialog).getByRole('textbox', { name: 'Use case' }),
-      'x',
-    );
-    await userEvent.type(
-      within(dialog).getByRole('textbox', { name: 'Business justification' }),
-      'y',
-    );
-    await userEvent.type(
-      within(dialog).getByRole('textbox', {
-        name: 'Credential storage and rotation',
-      }),
-      'z',
-    );
+    await fillRequestForm(dialog, {
+      useCase: 'x',
+      justification: 'y',
+      storage: 'z',
+    });
     await userEvent.click(
       within(dialog).getByRole('button', { name: 'Submit request' }),
     );
