@@ -20,6 +20,14 @@ exports.up = async function up(knex) {
     table.text('justification').notNullable();
     table.text('credential_storage').notNullable();
     table.integer('duration_days').notNullable();
+    table
+      .text('approved_scopes')
+      .notNullable()
+      .comment('JSON array: the requested scopes, narrowed by reviewers');
+    table
+      .integer('approved_duration_days')
+      .notNullable()
+      .comment('the requested duration, shortened by reviewers');
     table.string('classification_level', 64).notNullable();
     table.string('classification_source').notNullable();
     table
@@ -29,6 +37,7 @@ exports.up = async function up(knex) {
         'JSON review plan as computed at submission; config changes never rewrite it',
       );
     table.integer('review_round').notNullable().defaultTo(1);
+    table.string('auto_approve_rule').nullable();
     table.string('status', 32).notNullable();
     table
       .integer('version')
@@ -51,14 +60,20 @@ exports.up = async function up(knex) {
       .notNullable()
       .references('id')
       .inTable('api_access_requests');
+    table
+      .integer('review_round')
+      .notNullable()
+      .comment('a resubmission starts a new round of steps');
     table.integer('stage_index').notNullable();
-    table.string('stage_name', 64).notNullable();
+    table.string('stage_name', 128).notNullable();
     table.integer('step_index').notNullable();
+    table.string('step_name', 64).notNullable();
     table.string('reviewer_ref').notNullable();
     table.integer('quorum').notNullable();
     table.text('reason').notNullable();
+    table.text('rules').notNullable().comment('JSON array of routing rule names');
     table.string('status', 16).notNullable();
-    table.unique(['request_id', 'stage_index', 'step_index']);
+    table.unique(['request_id', 'review_round', 'stage_index', 'step_index']);
     table.index(
       ['reviewer_ref', 'status'],
       'api_access_review_steps_reviewer_idx',
@@ -81,6 +96,8 @@ exports.up = async function up(knex) {
     table.string('decider_ref').notNullable();
     table.string('decision', 32).notNullable();
     table.text('comment');
+    table.text('narrowed_scopes').comment('JSON array, when the reviewer narrowed the scopes');
+    table.integer('narrowed_duration_days');
     table.timestamp('created_at', { useTz: true }).notNullable();
     // One person decides at most one step of a request per review round,
     // enforced by the database as well as by the workflow.
@@ -110,10 +127,43 @@ exports.up = async function up(knex) {
     table.index(['consumer_ref'], 'api_access_grants_consumer_idx');
     table.index(['api_ref'], 'api_access_grants_api_idx');
   });
+
+  // Append-only history. Each event's hash covers the previous event's hash,
+  // so editing or deleting a row breaks the chain at that row.
+  await knex.schema.createTable('api_access_audit_events', table => {
+    table.bigInteger('seq').primary().comment('position in the chain, from 1');
+    table.string('id', 36).notNullable().unique();
+    table.string('subject_type', 16).notNullable().comment('request or grant');
+    table.string('subject_id', 36).notNullable();
+    table.string('request_id', 36).nullable();
+    table.string('action', 64).notNullable();
+    table.string('actor_ref').notNullable();
+    table
+      .string('occurred_at', 32)
+      .notNullable()
+      .comment('ISO 8601 text, hashed exactly as stored');
+    table.string('from_status', 32).nullable();
+    table.string('to_status', 32).nullable();
+    table.text('details').notNullable().comment('JSON, hashed exactly as stored');
+    table.string('prev_hash', 64).notNullable();
+    table.string('hash', 64).notNullable();
+    table.index(['subject_id'], 'api_access_audit_subject_idx');
+    table.index(['request_id'], 'api_access_audit_request_idx');
+  });
+  // One row: the end of the chain. Appends lock it, so concurrent
+  // transactions extend the chain one after the other, never fork it.
+  await knex.schema.createTable('api_access_audit_head', table => {
+    table.integer('id').primary();
+    table.bigInteger('seq').notNullable();
+    table.string('hash', 64).notNullable();
+  });
+  await knex('api_access_audit_head').insert({ id: 1, seq: 0, hash: '0'.repeat(64) });
 };
 
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
+  await knex.schema.dropTable('api_access_audit_head');
+  await knex.schema.dropTable('api_access_audit_events');
   await knex.schema.dropTable('api_access_grants');
   await knex.schema.dropTable('api_access_decisions');
   await knex.schema.dropTable('api_access_review_steps');

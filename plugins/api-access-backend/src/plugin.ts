@@ -4,9 +4,12 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { apiAccessPermissions } from '@internal/plugin-api-access-common';
 import { readApiAccessConfig } from './config';
 import { AccessStore } from './database/AccessStore';
+import { AuditLog } from './database/AuditLog';
+import { BackstageNotifier } from './service/Notifier';
 import { AccessRequestService } from './service/AccessRequestService';
 import { ApiProfileService } from './service/ApiProfileService';
 import { createRouter } from './service/router';
@@ -31,6 +34,7 @@ export const apiAccessPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
+        notifications: notificationService,
       },
       async init(deps) {
         const config = readApiAccessConfig(deps.config);
@@ -50,9 +54,11 @@ export const apiAccessPlugin = createBackendPlugin({
         const profiles = new ApiProfileService(deps.catalog, config);
         const requests = new AccessRequestService(
           store,
+          new AuditLog(knex),
           deps.catalog,
           profiles,
           config,
+          new BackstageNotifier(deps.notifications, deps.logger),
         );
 
         deps.httpRouter.use(

@@ -7,6 +7,7 @@
 export * from './catalogKeys';
 export * from './classification';
 export * from './permissions';
+export * from './policy';
 export * from './reviewPlan';
 export * from './schemas';
 export * from './types';

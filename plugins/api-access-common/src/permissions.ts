@@ -32,7 +32,14 @@ export const apiAccessGrantReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/** Verify the whole audit chain. */
+export const apiAccessAuditVerifyPermission = createPermission({
+  name: 'api-access.audit.verify',
+  attributes: { action: 'read' },
+});
+
 export const apiAccessPermissions = [
+  apiAccessAuditVerifyPermission,
   apiAccessRequestCreatePermission,
   apiAccessRequestReadPermission,
   apiAccessRequestDecidePermission,

@@ -1,42 +1,108 @@
 /*
- * The review plan a request gets: ordered stages, each a set of parallel steps.
- * Pure, so the request form can preview it before the request is submitted.
+ * The review plan a request gets: ordered stages, each a set of parallel
+ * steps. Pure, so the request form previews exactly what the backend stores.
  */
-import { ApiAccessProfile, ReviewPlan } from './types';
+import {
+  PolicyFacts,
+  ReviewPolicy,
+  matchesCondition,
+  parseReviewPolicy,
+} from './policy';
+import {
+  ApiAccessProfile,
+  ConsumerKind,
+  ReviewPlan,
+  ReviewStagePlan,
+} from './types';
 
-export interface ReviewPlanDraft {
-  apiRef: string;
-  consumerRef: string;
+export interface ReviewPlanRequest {
   environment: string;
   scopes: string[];
+  consumerKind: ConsumerKind;
 }
 
+export type ReviewPlanProfile = Pick<
+  ApiAccessProfile,
+  'ownerRef' | 'lifecycle'
+> & {
+  classification: { level: string };
+  regulated?: boolean;
+};
+
+const DEFAULT_POLICY = parseReviewPolicy({});
+
 /**
- * The owner stage: the API's owning Group (or User) decides, one approval.
- * Further stages (security, compliance, legal) are added by routing policy.
+ * The owner stage always comes first (the API's owning Group or User). Each
+ * routing rule that matches adds its steps; steps with the same order share a
+ * stage and run in parallel. A matching auto-approve rule wins over all of it.
  */
 export function computeReviewPlan(
-  _draft: ReviewPlanDraft,
-  profile: Pick<ApiAccessProfile, 'ownerRef'>,
+  request: ReviewPlanRequest,
+  profile: ReviewPlanProfile,
+  policy: ReviewPolicy = DEFAULT_POLICY,
 ): ReviewPlan {
+  const facts: PolicyFacts = {
+    environment: request.environment,
+    scopes: request.scopes,
+    consumerKind: request.consumerKind,
+    classification: profile.classification.level,
+    lifecycle: profile.lifecycle,
+    regulated: profile.regulated ?? false,
+  };
+  const levels = policy.classification.levels;
+
+  const autoRule = policy.autoApprove.find(rule =>
+    matchesCondition(rule.when, facts, levels),
+  );
+  if (autoRule) {
+    return { autoApproved: true, autoApproveRule: autoRule.name, stages: [] };
+  }
   if (!profile.ownerRef) {
     throw new Error(
       'The API has no owner in the catalog, so nobody can review access to it',
     );
   }
-  return {
-    autoApproved: false,
-    stages: [
-      {
-        name: 'owner',
-        steps: [
-          {
-            reviewerRef: profile.ownerRef,
-            quorum: 1,
-            reason: 'The API owner reviews every request',
-          },
-        ],
-      },
-    ],
-  };
+
+  // Step name -> the rules that asked for it, in rule order.
+  const added = new Map<string, string[]>();
+  for (const rule of policy.routing) {
+    if (matchesCondition(rule.when, facts, levels)) {
+      for (const step of rule.addSteps) {
+        added.set(step, [...(added.get(step) ?? []), rule.name]);
+      }
+    }
+  }
+
+  const stages: ReviewStagePlan[] = [
+    {
+      name: 'owner',
+      steps: [
+        {
+          name: 'owner',
+          reviewerRef: profile.ownerRef,
+          quorum: policy.ownerQuorum,
+          reason: 'The API owner reviews every request',
+          rules: [],
+        },
+      ],
+    },
+  ];
+  const orders = Array.from(
+    new Set(
+      Array.from(added.keys()).map(step => policy.reviewSteps[step].order),
+    ),
+  ).sort((a, b) => a - b);
+  for (const order of orders) {
+    const steps = Array.from(added.entries())
+      .filter(([step]) => policy.reviewSteps[step].order === order)
+      .map(([step, rules]) => ({
+        name: step,
+        reviewerRef: policy.reviewSteps[step].reviewer,
+        quorum: policy.reviewSteps[step].quorum,
+        reason: `Required by ${rules.join(', ')}`,
+        rules,
+      }));
+    stages.push({ name: steps.map(step => step.name).join(' + '), steps });
+  }
+  return { autoApproved: false, stages };
 }

@@ -88,6 +88,18 @@ export const decisionSchema = z
       .trim()
       .max(2000, 'must be at most 2000 characters')
       .optional(),
+    /** Approve fewer scopes than requested. */
+    scopes: z
+      .array(scopeSchema)
+      .max(100)
+      .transform(scopes => Array.from(new Set(scopes)))
+      .optional(),
+    /** Approve a shorter duration than requested. */
+    durationDays: z
+      .number({ invalid_type_error: 'must be a number of days' })
+      .int('must be a whole number of days')
+      .min(1, 'must be at least 1 day')
+      .optional(),
   })
   .superRefine((value, ctx) => {
     if (value.decision !== 'approve' && !value.comment) {
@@ -99,6 +111,27 @@ export const decisionSchema = z
     }
   });
 export type DecisionInput = z.input<typeof decisionSchema>;
+
+/** What a requester may change when resubmitting; the API stays the same. */
+export const resubmitSchema = createAccessRequestSchema
+  .omit({ apiRef: true })
+  .extend({
+    /** Why the request changed, shown to reviewers. */
+    comment: z
+      .string()
+      .trim()
+      .max(2000, 'must be at most 2000 characters')
+      .optional(),
+  });
+export type ResubmitInput = z.input<typeof resubmitSchema>;
+
+export const auditQuerySchema = z.object({
+  subjectId: z
+    .string({ required_error: 'is required' })
+    .trim()
+    .min(1, 'is required')
+    .max(64, 'must be at most 64 characters'),
+});
 
 export const listRequestsQuerySchema = z.object({
   view: z.enum(['mine', 'reviewable'], {

@@ -35,15 +35,21 @@ export interface ApiAccessProfile {
   environments: string[];
   lifecycle?: string;
   type?: string;
+  /** The regulated-data label is set on the API, its System or its Domain. */
+  regulated: boolean;
 }
 
 export interface ReviewStepPlan {
+  /** `owner`, or the policy's name for the step (e.g. `security`). */
+  name: string;
   /** Group or User whose members decide this step. */
   reviewerRef: string;
   /** Approvals from distinct members needed to complete the step. */
   quorum: number;
-  /** Why the step is in the plan (e.g. the routing rule). */
+  /** Why the step is in the plan, for people. */
   reason: string;
+  /** The routing rules that added the step (none for the owner step). */
+  rules: string[];
 }
 
 export interface ReviewStagePlan {
@@ -54,25 +60,36 @@ export interface ReviewStagePlan {
 export interface ReviewPlan {
   stages: ReviewStagePlan[];
   autoApproved: boolean;
+  /** The auto-approve rule that matched, when autoApproved. */
+  autoApproveRule?: string;
 }
 
 export interface ReviewDecision {
   id: string;
   stepId: string;
+  /** Resubmitting after changes were requested starts a new round. */
+  round: number;
   deciderRef: string;
   decision: 'approve' | 'reject' | 'request_changes';
   comment?: string;
+  /** Terms the reviewer narrowed the request to, if any. */
+  narrowedScopes?: string[];
+  narrowedDurationDays?: number;
   createdAt: string;
 }
 
 export interface ReviewStep {
   id: string;
+  round: number;
   stageIndex: number;
   stageName: string;
+  /** `owner`, or the policy's name for the step. */
+  name: string;
   reviewerRef: string;
   quorum: number;
   status: ReviewStepStatus;
   reason: string;
+  rules: string[];
 }
 
 export interface AccessRequest {
@@ -89,7 +106,13 @@ export interface AccessRequest {
   justification: string;
   credentialStorage: string;
   durationDays: number;
+  /** The terms a grant will carry: the requested ones, narrowed by reviewers. */
+  approvedScopes: string[];
+  approvedDurationDays: number;
   classification: ResolvedClassification;
+  /** Set when policy approved the request without review. */
+  autoApproveRule?: string;
+  reviewRound: number;
   status: AccessRequestStatus;
   version: number;
   createdAt: string;
@@ -117,4 +140,21 @@ export interface Grant {
 export interface Page<T> {
   items: T[];
   nextCursor?: string;
+}
+
+/** One entry of the hash-chained history. */
+export interface AuditEvent {
+  id: string;
+  seq: number;
+  subjectType: 'request' | 'grant';
+  subjectId: string;
+  requestId?: string;
+  /** e.g. request.submitted, step.approved, request.approved, grant.created */
+  action: string;
+  actorRef: string;
+  occurredAt: string;
+  fromStatus?: string;
+  toStatus?: string;
+  details: Record<string, unknown>;
+  hash: string;
 }

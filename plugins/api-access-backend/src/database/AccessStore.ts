@@ -36,10 +36,13 @@ interface RequestRow {
   justification: string;
   credential_storage: string;
   duration_days: number;
+  approved_scopes: string;
+  approved_duration_days: number;
   classification_level: string;
   classification_source: string;
   plan: string;
   review_round: number;
+  auto_approve_rule: string | null;
   status: string;
   version: number;
   created_at: Date | string | number;
@@ -49,12 +52,15 @@ interface RequestRow {
 interface StepRow {
   id: string;
   request_id: string;
+  review_round: number;
   stage_index: number;
   stage_name: string;
   step_index: number;
+  step_name: string;
   reviewer_ref: string;
   quorum: number;
   reason: string;
+  rules: string;
   status: string;
 }
 
@@ -66,6 +72,8 @@ interface DecisionRow {
   decider_ref: string;
   decision: string;
   comment: string | null;
+  narrowed_scopes: string | null;
+  narrowed_duration_days: number | null;
   created_at: Date | string | number;
 }
 
@@ -109,15 +117,30 @@ export interface NewAccessRequest {
   now: Date;
 }
 
+/** The terms a requester can change on resubmission. */
+export interface RequestTerms {
+  consumerRef: string;
+  consumerKind: ConsumerKind;
+  environment: string;
+  scopes: string[];
+  useCase: string;
+  justification: string;
+  credentialStorage: string;
+  durationDays: number;
+}
+
 export interface NewReviewStep {
   id: string;
   requestId: string;
+  round: number;
   stageIndex: number;
   stageName: string;
   stepIndex: number;
+  name: string;
   reviewerRef: string;
   quorum: number;
   reason: string;
+  rules: string[];
   status: ReviewStepStatus;
 }
 
@@ -135,7 +158,6 @@ export interface NewGrant {
 }
 
 export interface StoredAccessRequest extends AccessRequest {
-  reviewRound: number;
   plan: ReviewPlan;
 }
 
@@ -193,30 +215,83 @@ export class AccessStore {
       justification: request.justification,
       credential_storage: request.credentialStorage,
       duration_days: request.durationDays,
+      approved_scopes: JSON.stringify(request.scopes),
+      approved_duration_days: request.durationDays,
       classification_level: request.classificationLevel,
       classification_source: request.classificationSource,
       plan: JSON.stringify(request.plan),
       review_round: 1,
+      auto_approve_rule: request.plan.autoApproveRule ?? null,
       status: request.status,
       version: 1,
       created_at: request.now,
       updated_at: request.now,
     });
+    await this.insertSteps(tx, steps);
+  }
+
+  async insertSteps(tx: Db, steps: NewReviewStep[]) {
     if (steps.length > 0) {
       await tx<StepRow>(STEPS).insert(
         steps.map(step => ({
           id: step.id,
           request_id: step.requestId,
+          review_round: step.round,
           stage_index: step.stageIndex,
           stage_name: step.stageName,
           step_index: step.stepIndex,
+          step_name: step.name,
           reviewer_ref: step.reviewerRef,
           quorum: step.quorum,
           reason: step.reason,
+          rules: JSON.stringify(step.rules),
           status: step.status,
         })),
       );
     }
+  }
+
+  /** New terms and a new review round, after changes were requested. */
+  async updateTermsForResubmission(
+    tx: Db,
+    id: string,
+    terms: RequestTerms & {
+      reviewRound: number;
+      plan: ReviewPlan;
+      approvedScopes: string[];
+      approvedDurationDays: number;
+    },
+  ) {
+    await tx<RequestRow>(REQUESTS)
+      .where({ id })
+      .update({
+        consumer_ref: terms.consumerRef,
+        consumer_kind: terms.consumerKind,
+        environment: terms.environment,
+        scopes: JSON.stringify(terms.scopes),
+        use_case: terms.useCase,
+        justification: terms.justification,
+        credential_storage: terms.credentialStorage,
+        duration_days: terms.durationDays,
+        approved_scopes: JSON.stringify(terms.approvedScopes),
+        approved_duration_days: terms.approvedDurationDays,
+        review_round: terms.reviewRound,
+        plan: JSON.stringify(terms.plan),
+      });
+  }
+
+  async setApprovedTerms(
+    tx: Db,
+    id: string,
+    scopes: string[],
+    durationDays: number,
+  ) {
+    await tx<RequestRow>(REQUESTS)
+      .where({ id })
+      .update({
+        approved_scopes: JSON.stringify(scopes),
+        approved_duration_days: durationDays,
+      });
   }
 
   async getRequest(
@@ -227,35 +302,52 @@ export class AccessStore {
     return row ? this.toRequest(row) : undefined;
   }
 
-  async getSteps(db: Db, requestId: string): Promise<ReviewStep[]> {
+  /** The steps of one review round, in plan order. */
+  async getSteps(
+    db: Db,
+    requestId: string,
+    round: number,
+  ): Promise<ReviewStep[]> {
     const rows = await db<StepRow>(STEPS)
-      .where({ request_id: requestId })
+      .where({ request_id: requestId, review_round: round })
       .orderBy([{ column: 'stage_index' }, { column: 'step_index' }]);
     return rows.map(row => ({
       id: row.id,
+      round: row.review_round,
       stageIndex: row.stage_index,
       stageName: row.stage_name,
+      name: row.step_name,
       reviewerRef: row.reviewer_ref,
       quorum: row.quorum,
       status: row.status as ReviewStepStatus,
       reason: row.reason,
+      rules: JSON.parse(row.rules),
     }));
   }
 
-  async getDecisions(
-    db: Db,
-    requestId: string,
-  ): Promise<Array<ReviewDecision & { reviewRound: number }>> {
+  /** Every reviewer group a request has had in any round: they may read it. */
+  async getReviewerRefs(db: Db, requestId: string): Promise<string[]> {
+    const rows = await db<StepRow>(STEPS)
+      .where({ request_id: requestId })
+      .distinct('reviewer_ref');
+    return rows.map(row => row.reviewer_ref);
+  }
+
+  async getDecisions(db: Db, requestId: string): Promise<ReviewDecision[]> {
     const rows = await db<DecisionRow>(DECISIONS)
       .where({ request_id: requestId })
       .orderBy([{ column: 'created_at' }, { column: 'id' }]);
     return rows.map(row => ({
       id: row.id,
       stepId: row.step_id,
-      reviewRound: row.review_round,
+      round: row.review_round,
       deciderRef: row.decider_ref,
       decision: row.decision as ReviewDecision['decision'],
       comment: row.comment ?? undefined,
+      narrowedScopes: row.narrowed_scopes
+        ? JSON.parse(row.narrowed_scopes)
+        : undefined,
+      narrowedDurationDays: row.narrowed_duration_days ?? undefined,
       createdAt: toIso(row.created_at),
     }));
   }
@@ -270,6 +362,8 @@ export class AccessStore {
       deciderRef: string;
       decision: ReviewDecision['decision'];
       comment?: string;
+      narrowedScopes?: string[];
+      narrowedDurationDays?: number;
       now: Date;
     },
   ) {
@@ -281,6 +375,10 @@ export class AccessStore {
       decider_ref: decision.deciderRef,
       decision: decision.decision,
       comment: decision.comment ?? null,
+      narrowed_scopes: decision.narrowedScopes
+        ? JSON.stringify(decision.narrowedScopes)
+        : null,
+      narrowed_duration_days: decision.narrowedDurationDays ?? null,
       created_at: decision.now,
     });
   }
@@ -332,6 +430,7 @@ export class AccessStore {
           .select(db.raw('1'))
           .from(STEPS)
           .whereRaw(`${STEPS}.request_id = ${REQUESTS}.id`)
+          .whereRaw(`${STEPS}.review_round = ${REQUESTS}.review_round`)
           .where(`${STEPS}.status`, 'pending')
           .whereIn(`${STEPS}.reviewer_ref`, refs),
       );
@@ -398,6 +497,16 @@ export class AccessStore {
     });
   }
 
+  async getRequestIdForGrant(
+    db: Db,
+    grantId: string,
+  ): Promise<string | undefined> {
+    const row = await db<GrantRow>(GRANTS)
+      .where({ id: grantId })
+      .first('request_id');
+    return row?.request_id;
+  }
+
   async getGrantIdForRequest(
     db: Db,
     requestId: string,
@@ -453,11 +562,14 @@ export class AccessStore {
       justification: row.justification,
       credentialStorage: row.credential_storage,
       durationDays: row.duration_days,
+      approvedScopes: JSON.parse(row.approved_scopes),
+      approvedDurationDays: row.approved_duration_days,
       classification: {
         level: row.classification_level,
         source: row.classification_source,
       },
       plan: JSON.parse(row.plan),
+      autoApproveRule: row.auto_approve_rule ?? undefined,
       reviewRound: row.review_round,
       status: row.status as AccessRequestStatus,
       version: row.version,

@@ -1,8 +1,9 @@
 /*
  * The request workflow: who may ask for what, who decides which step, and the
- * transitions from in_review to approved (with a grant) or rejected. Every
- * state change is one transaction guarded by the request's version, so two
- * reviewers acting at once produce one transition and one ConflictError.
+ * transitions between in_review, changes_requested, approved (with a grant),
+ * rejected and withdrawn. Every state change is one transaction guarded by
+ * the request's version and writes its audit events in that transaction, so
+ * two reviewers acting at once produce one transition and one ConflictError.
  */
 import { randomUUID } from 'node:crypto';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
@@ -21,14 +22,19 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   AccessRequest,
   AccessRequestStatus,
+  ApiAccessProfile,
+  AuditEvent,
   ConsumerKind,
   CreateAccessRequestParsed,
   EXTERNAL_GROUP_TYPES,
   Grant,
   Page,
   ReviewPlan,
+  ReviewStep,
   computeReviewPlan,
+  maxDurationFor,
 } from '@internal/plugin-api-access-common';
+import { Knex } from 'knex';
 import { ApiAccessConfig } from '../config';
 import {
   AccessStore,
@@ -36,7 +42,9 @@ import {
   StoredAccessRequest,
   decodeCursor,
 } from '../database/AccessStore';
+import { AuditLog, NewAuditEvent } from '../database/AuditLog';
 import { ApiProfileService } from './ApiProfileService';
+import { Notifier, noNotifier } from './Notifier';
 
 /** The signed-in user acting, with the refs they own or belong to. */
 export interface Caller {
@@ -45,21 +53,72 @@ export interface Caller {
   credentials: BackstageCredentials;
 }
 
-export interface DecisionResult {
+export interface TransitionResult {
   request: AccessRequest;
-  /** The status before this decision, for audit. */
+  /** The status before this action, for the auditor. */
   previousStatus: AccessRequestStatus;
   grant?: { id: string };
 }
 
+/** Terms a requester submits, on creation or resubmission. */
+interface Terms {
+  consumerRef: string;
+  environment: string;
+  scopes: string[];
+  useCase: string;
+  justification: string;
+  credentialStorage: string;
+  durationDays: number;
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Steps for one review round: the first stage open, the rest waiting. */
+function stepsForPlan(
+  requestId: string,
+  round: number,
+  plan: ReviewPlan,
+  alreadyApproved: Set<string> = new Set(),
+): NewReviewStep[] {
+  const steps: NewReviewStep[] = plan.stages.flatMap((stage, stageIndex) =>
+    stage.steps.map((step, stepIndex) => ({
+      id: randomUUID(),
+      requestId,
+      round,
+      stageIndex,
+      stageName: stage.name,
+      stepIndex,
+      name: step.name,
+      reviewerRef: step.reviewerRef,
+      quorum: step.quorum,
+      reason: step.reason,
+      rules: step.rules,
+      status: alreadyApproved.has(`${stageIndex}/${step.name}`)
+        ? 'approved'
+        : 'waiting',
+    })),
+  );
+  const firstOpen = steps.find(step => step.status !== 'approved')?.stageIndex;
+  for (const step of steps) {
+    if (step.stageIndex === firstOpen && step.status === 'waiting') {
+      step.status = 'pending';
+    }
+  }
+  return steps;
+}
+
+function sameSet(a: string[], b: string[]) {
+  return a.length === b.length && a.every(item => b.includes(item));
+}
 
 export class AccessRequestService {
   constructor(
     private readonly store: AccessStore,
+    private readonly audit: AuditLog,
     private readonly catalog: CatalogService,
     private readonly profiles: ApiProfileService,
-    private readonly config: ApiAccessConfig,
+    private readonly policy: ApiAccessConfig,
+    private readonly notifier: Notifier = noNotifier,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -77,7 +136,8 @@ export class AccessRequestService {
       draft.apiRef,
       caller.credentials,
     );
-    return this.planFor(draft, profile.ownerRef);
+    const consumerKind = await this.checkConsumer(draft.consumerRef, caller);
+    return this.planFor(draft, consumerKind, profile);
   }
 
   async create(
@@ -88,57 +148,16 @@ export class AccessRequestService {
       input.apiRef,
       caller.credentials,
     );
-    if (!profile.environments.includes(input.environment)) {
-      throw new InputError(
-        `environment '${input.environment}' is not offered by ${
-          profile.apiRef
-        }; choose one of ${profile.environments.join(', ')}`,
-      );
-    }
-    if (profile.scopes.length > 0) {
-      const unknown = input.scopes.filter(
-        scope => !profile.scopes.includes(scope),
-      );
-      if (unknown.length > 0) {
-        throw new InputError(
-          `scopes ${unknown.map(s => `'${s}'`).join(', ')} not offered by ${
-            profile.apiRef
-          }; it offers ${profile.scopes.join(', ')}`,
-        );
-      }
-      if (input.scopes.length === 0) {
-        throw new InputError(
-          `scopes must name at least one of ${profile.scopes.join(', ')}`,
-        );
-      }
-    } else if (input.scopes.length > 0) {
-      throw new InputError(
-        `scopes must be empty: ${profile.apiRef} declares no scopes`,
-      );
-    }
-    if (input.durationDays > this.config.maxDurationDays) {
-      throw new InputError(
-        `durationDays must be at most ${this.config.maxDurationDays} days`,
-      );
-    }
+    this.checkTerms(input, profile);
     const consumerKind = await this.checkConsumer(input.consumerRef, caller);
-    const plan = this.planFor(input, profile.ownerRef);
+    const plan = this.planFor(input, consumerKind, profile);
 
     const id = randomUUID();
     const now = this.clock();
-    const steps: NewReviewStep[] = plan.stages.flatMap((stage, stageIndex) =>
-      stage.steps.map((step, stepIndex) => ({
-        id: randomUUID(),
-        requestId: id,
-        stageIndex,
-        stageName: stage.name,
-        stepIndex,
-        reviewerRef: step.reviewerRef,
-        quorum: step.quorum,
-        reason: step.reason,
-        status: stageIndex === 0 ? 'pending' : 'waiting',
-      })),
-    );
+    const status: AccessRequestStatus = plan.autoApproved
+      ? 'approved'
+      : 'in_review';
+    const steps = stepsForPlan(id, 1, plan);
     await this.store.transaction(async tx => {
       await this.store.insertRequest(
         tx,
@@ -148,7 +167,7 @@ export class AccessRequestService {
           consumerRef: input.consumerRef,
           consumerKind,
           requesterRef: caller.userEntityRef,
-          ownerRef: profile.ownerRef!,
+          ownerRef: profile.ownerRef ?? 'none',
           environment: input.environment,
           scopes: input.scopes,
           credentialType: input.credentialType,
@@ -159,41 +178,83 @@ export class AccessRequestService {
           classificationLevel: profile.classification.level,
           classificationSource: profile.classification.source,
           plan,
-          status: 'in_review',
+          status,
           now,
         },
         steps,
       );
+      const events: NewAuditEvent[] = [
+        {
+          subjectType: 'request',
+          subjectId: id,
+          requestId: id,
+          action: 'request.submitted',
+          actorRef: caller.userEntityRef,
+          occurredAt: now,
+          toStatus: 'in_review',
+          details: {
+            apiRef: profile.apiRef,
+            consumerRef: input.consumerRef,
+            consumerKind,
+            environment: input.environment,
+            scopes: input.scopes,
+            durationDays: input.durationDays,
+            classification: profile.classification,
+            plan: plan.stages.map(stage => ({
+              stage: stage.name,
+              steps: stage.steps.map(s => ({
+                reviewerRef: s.reviewerRef,
+                quorum: s.quorum,
+                rules: s.rules,
+              })),
+            })),
+          },
+        },
+      ];
+      if (plan.autoApproved) {
+        events.push({
+          subjectType: 'request',
+          subjectId: id,
+          requestId: id,
+          action: 'request.auto_approved',
+          actorRef: 'policy',
+          occurredAt: now,
+          fromStatus: 'in_review',
+          toStatus: 'approved',
+          details: { rule: plan.autoApproveRule },
+        });
+        const request = (await this.store.getRequest(tx, id))!;
+        events.push(await this.createGrant(tx, request, now));
+      }
+      await this.audit.append(tx, events);
     });
+    if (!plan.autoApproved) {
+      await this.notifyOpenSteps(
+        id,
+        steps.filter(step => step.status === 'pending'),
+        profile.apiRef,
+      );
+    }
     return this.get(id, caller);
   }
 
-  /** One request with its steps and decisions, if the caller may see it. */
+  /** One request with its current steps and all decisions, if the caller may see it. */
   async get(id: string, caller: Caller): Promise<AccessRequest> {
-    const request = await this.store.getRequest(this.storeDb(), id);
-    if (!request) {
-      throw new NotFoundError(`No access request '${id}'`);
-    }
-    const steps = await this.store.getSteps(this.storeDb(), id);
-    const isRequester = request.requesterRef === caller.userEntityRef;
-    const isReviewer = steps.some(step =>
-      caller.ownershipEntityRefs.includes(step.reviewerRef),
+    const request = await this.readable(id, caller);
+    const db = this.store.db;
+    const steps = await this.store.getSteps(db, id, request.reviewRound);
+    const decisions = await this.store.getDecisions(db, id);
+    const grantId = await this.store.getGrantIdForRequest(db, id);
+    return { ...this.publicRequest(request), steps, decisions, grantId };
+  }
+
+  async history(subjectId: string, caller: Caller): Promise<AuditEvent[]> {
+    const grantRequestId = await this.store.getRequestIdForGrant(
+      this.store.db,
+      subjectId,
     );
-    if (!isRequester && !isReviewer) {
-      throw new NotAllowedError(
-        'Only the requester and the reviewers of an access request can see it',
-      );
-    }
-    const decisions = await this.store.getDecisions(this.storeDb(), id);
-    const grantId = await this.store.getGrantIdForRequest(this.storeDb(), id);
-    return {
-      ...this.publicRequest(request),
-      steps,
-      decisions: decisions.map(
-        ({ reviewRound: _round, ...decision }) => decision,
-      ),
-      grantId,
-    };
+    await this.readable(grantRequestId ?? subjectId, caller);
+    return this.audit.list(grantRequestId ?? subjectId);
   }
 
   async list(
@@ -212,7 +273,7 @@ export class AccessRequestService {
     }
     let page;
     if (query.view === 'mine') {
-      page = await this.store.listRequests(this.storeDb(), {
+      page = await this.store.listRequests(this.store.db, {
         requesterRef: caller.userEntityRef,
         status: query.status,
         limit: query.limit,
@@ -225,7 +286,7 @@ export class AccessRequestService {
       page =
         reviewerRefs.length === 0
           ? { items: [] }
-          : await this.store.listRequests(this.storeDb(), {
+          : await this.store.listRequests(this.store.db, {
               pendingForReviewerRefs: reviewerRefs,
               excludeRequesterRef: caller.userEntityRef,
               excludeDeciderRef: caller.userEntityRef,
@@ -245,9 +306,12 @@ export class AccessRequestService {
     input: {
       decision: 'approve' | 'reject' | 'request_changes';
       comment?: string;
+      scopes?: string[];
+      durationDays?: number;
     },
     caller: Caller,
-  ): Promise<DecisionResult> {
+  ): Promise<TransitionResult> {
+    let opened: ReviewStep[] = [];
     const result = await this.store.transaction(async tx => {
       const request = await this.store.getRequest(tx, id);
       if (!request) {
@@ -258,11 +322,12 @@ export class AccessRequestService {
           'You cannot decide an access request you made',
         );
       }
-      const steps = await this.store.getSteps(tx, id);
-      const isReviewer = steps.some(step =>
-        caller.ownershipEntityRefs.includes(step.reviewerRef),
-      );
-      if (!isReviewer) {
+      const steps = await this.store.getSteps(tx, id, request.reviewRound);
+      if (
+        !steps.some(step =>
+          caller.ownershipEntityRefs.includes(step.reviewerRef),
+        )
+      ) {
         throw new NotAllowedError(
           `Only members of ${Array.from(
             new Set(steps.map(s => s.reviewerRef)),
@@ -275,7 +340,7 @@ export class AccessRequestService {
         );
       }
       const decisions = (await this.store.getDecisions(tx, id)).filter(
-        d => d.reviewRound === request.reviewRound,
+        d => d.round === request.reviewRound,
       );
       if (decisions.some(d => d.deciderRef === caller.userEntityRef)) {
         throw new NotAllowedError(
@@ -297,10 +362,35 @@ export class AccessRequestService {
           )}, not for a group you belong to`,
         );
       }
+      const narrowed = this.checkNarrowing(request, input);
 
       const now = this.clock();
       let status: AccessRequestStatus = request.status;
-      let grant: { id: string } | undefined;
+      const events: NewAuditEvent[] = [];
+      const event = (
+        action: string,
+        details: Record<string, unknown>,
+        to?: AccessRequestStatus,
+      ) =>
+        events.push({
+          subjectType: 'request',
+          subjectId: id,
+          requestId: id,
+          action,
+          actorRef: caller.userEntityRef,
+          occurredAt: now,
+          fromStatus: to ? request.status : undefined,
+          toStatus: to,
+          details,
+        });
+      const stepDetails = {
+        step: step.name,
+        stage: step.stageName,
+        reviewerRef: step.reviewerRef,
+        round: request.reviewRound,
+        comment: input.comment,
+        rules: step.rules,
+      };
       const stepUpdates: Array<{
         ids: string[];
         status: 'approved' | 'rejected' | 'pending';
@@ -308,13 +398,26 @@ export class AccessRequestService {
       if (input.decision === 'reject') {
         status = 'rejected';
         stepUpdates.push({ ids: [step.id], status: 'rejected' });
+        event('request.rejected', stepDetails, status);
       } else if (input.decision === 'request_changes') {
         status = 'changes_requested';
+        event('request.changes_requested', stepDetails, status);
       } else {
         const approvals =
           decisions.filter(
             d => d.stepId === step.id && d.decision === 'approve',
           ).length + 1;
+        event('step.approval_recorded', {
+          ...stepDetails,
+          approvals,
+          quorum: step.quorum,
+          ...(narrowed
+            ? {
+                approvedScopes: narrowed.scopes,
+                approvedDurationDays: narrowed.durationDays,
+              }
+            : {}),
+        });
         if (approvals >= step.quorum) {
           stepUpdates.push({ ids: [step.id], status: 'approved' });
           const stageOpen = steps.some(
@@ -328,9 +431,23 @@ export class AccessRequestService {
               s => s.stageIndex === step.stageIndex + 1,
             );
             if (next.length > 0) {
+              opened = next;
               stepUpdates.push({ ids: next.map(s => s.id), status: 'pending' });
+              event('stage.opened', {
+                stage: next[0].stageName,
+                reviewerRefs: next.map(s => s.reviewerRef),
+              });
             } else {
               status = 'approved';
+              event(
+                'request.approved',
+                {
+                  approvedScopes: narrowed?.scopes ?? request.approvedScopes,
+                  approvedDurationDays:
+                    narrowed?.durationDays ?? request.approvedDurationDays,
+                },
+                status,
+              );
             }
           }
         }
@@ -358,33 +475,177 @@ export class AccessRequestService {
         deciderRef: caller.userEntityRef,
         decision: input.decision,
         comment: input.comment,
+        narrowedScopes: narrowed && input.scopes ? narrowed.scopes : undefined,
+        narrowedDurationDays:
+          narrowed && input.durationDays ? narrowed.durationDays : undefined,
         now,
       });
+      if (narrowed) {
+        await this.store.setApprovedTerms(
+          tx,
+          id,
+          narrowed.scopes,
+          narrowed.durationDays,
+        );
+      }
       for (const update of stepUpdates) {
         await this.store.setStepStatuses(tx, update.ids, update.status);
       }
+      let grant: { id: string } | undefined;
       if (status === 'approved') {
-        grant = { id: randomUUID() };
-        await this.store.insertGrant(tx, {
-          id: grant.id,
-          requestId: id,
-          apiRef: request.apiRef,
-          consumerRef: request.consumerRef,
-          requesterRef: request.requesterRef,
-          environment: request.environment,
-          scopes: request.scopes,
-          credentialType: request.credentialType,
-          now,
-          expiresAt: new Date(now.getTime() + request.durationDays * DAY_MS),
-        });
+        const approved = (await this.store.getRequest(tx, id))!;
+        const grantEvent = await this.createGrant(tx, approved, now);
+        grant = { id: grantEvent.subjectId };
+        events.push(grantEvent);
       }
-      return { previousStatus: request.status, grant };
+      await this.audit.append(tx, events);
+      return { previousStatus: request.status, grant, request };
     });
-    return { ...result, request: await this.get(id, caller) };
+
+    if (opened.length > 0) {
+      await this.notifyOpenSteps(id, opened, result.request.apiRef);
+    }
+    if (
+      result.request.status !== 'in_review' ||
+      input.decision !== 'approve' ||
+      opened.length > 0
+    ) {
+      await this.notifier.notify([result.request.requesterRef], {
+        title: `Access request for ${
+          result.request.apiRef
+        }: ${input.decision.replace('_', ' ')} by ${caller.userEntityRef}`,
+        description: input.comment,
+        requestId: id,
+      });
+    }
+    return {
+      previousStatus: result.previousStatus,
+      grant: result.grant,
+      request: await this.get(id, caller),
+    };
+  }
+
+  /**
+   * The requester answers "changes requested" with new terms. Approvals
+   * already given stay only when the access terms (consumer, environment,
+   * scopes, duration) are unchanged; otherwise the plan is computed again
+   * and every step is decided afresh.
+   */
+  async resubmit(
+    id: string,
+    input: Terms & { comment?: string },
+    caller: Caller,
+  ): Promise<TransitionResult> {
+    const existing = await this.store.getRequest(this.store.db, id);
+    if (!existing) {
+      throw new NotFoundError(`No access request '${id}'`);
+    }
+    if (existing.requesterRef !== caller.userEntityRef) {
+      throw new NotAllowedError(
+        'Only the requester can resubmit an access request',
+      );
+    }
+    const profile = await this.profiles.getProfile(
+      existing.apiRef,
+      caller.credentials,
+    );
+    this.checkTerms(input, profile);
+    const consumerKind = await this.checkConsumer(input.consumerRef, caller);
+
+    let newSteps: NewReviewStep[] = [];
+    const previousStatus = await this.store.transaction(async tx => {
+      const request = await this.store.getRequest(tx, id);
+      if (!request || request.status !== 'changes_requested') {
+        throw new ConflictError(
+          `The request is ${request?.status}; only a request with changes requested can be resubmitted`,
+        );
+      }
+      const termsChanged =
+        request.consumerRef !== input.consumerRef ||
+        request.environment !== input.environment ||
+        !sameSet(request.scopes, input.scopes) ||
+        request.durationDays !== input.durationDays;
+      const round = request.reviewRound + 1;
+      const now = this.clock();
+      let plan = request.plan;
+      let kept = new Set<string>();
+      if (termsChanged) {
+        // Never approve without review a request that a reviewer sent back.
+        plan = this.planFor(
+          { ...input, apiRef: request.apiRef },
+          consumerKind,
+          profile,
+          {
+            skipAutoApprove: true,
+          },
+        );
+      } else {
+        const previous = await this.store.getSteps(tx, id, request.reviewRound);
+        kept = new Set(
+          previous
+            .filter(s => s.status === 'approved')
+            .map(s => `${s.stageIndex}/${s.name}`),
+        );
+      }
+      newSteps = stepsForPlan(id, round, plan, kept);
+
+      const moved = await this.store.transitionRequest(
+        tx,
+        id,
+        request.version,
+        'in_review',
+        now,
+      );
+      if (!moved) {
+        throw new ConflictError(
+          'The request changed meanwhile; reload it and try again',
+        );
+      }
+      await this.store.updateTermsForResubmission(tx, id, {
+        ...input,
+        consumerKind,
+        reviewRound: round,
+        plan,
+        approvedScopes: termsChanged ? input.scopes : request.approvedScopes,
+        approvedDurationDays: termsChanged
+          ? input.durationDays
+          : request.approvedDurationDays,
+      });
+      await this.store.insertSteps(tx, newSteps);
+      await this.audit.append(tx, [
+        {
+          subjectType: 'request',
+          subjectId: id,
+          requestId: id,
+          action: 'request.resubmitted',
+          actorRef: caller.userEntityRef,
+          occurredAt: now,
+          fromStatus: request.status,
+          toStatus: 'in_review',
+          details: {
+            round,
+            termsChanged,
+            keptApprovals: Array.from(kept),
+            comment: input.comment,
+            consumerRef: input.consumerRef,
+            environment: input.environment,
+            scopes: input.scopes,
+            durationDays: input.durationDays,
+          },
+        },
+      ]);
+      return request.status;
+    });
+    await this.notifyOpenSteps(
+      id,
+      newSteps.filter(s => s.status === 'pending'),
+      existing.apiRef,
+    );
+    return { previousStatus, request: await this.get(id, caller) };
   }
 
   /** The requester takes back a request that has not been decided yet. */
-  async withdraw(id: string, caller: Caller): Promise<DecisionResult> {
+  async withdraw(id: string, caller: Caller): Promise<TransitionResult> {
     const previousStatus = await this.store.transaction(async tx => {
       const request = await this.store.getRequest(tx, id);
       if (!request) {
@@ -403,18 +664,31 @@ export class AccessRequestService {
           `The request is ${request.status}; it can no longer be withdrawn`,
         );
       }
+      const now = this.clock();
       const moved = await this.store.transitionRequest(
         tx,
         id,
         request.version,
         'withdrawn',
-        this.clock(),
+        now,
       );
       if (!moved) {
         throw new ConflictError(
           'The request changed meanwhile; reload it and try again',
         );
       }
+      await this.audit.append(tx, [
+        {
+          subjectType: 'request',
+          subjectId: id,
+          requestId: id,
+          action: 'request.withdrawn',
+          actorRef: caller.userEntityRef,
+          occurredAt: now,
+          fromStatus: request.status,
+          toStatus: 'withdrawn',
+        },
+      ]);
       return request.status;
     });
     return { previousStatus, request: await this.get(id, caller) };
@@ -424,24 +698,186 @@ export class AccessRequestService {
     consumerRef?: string;
     apiRef?: string;
   }): Promise<Grant[]> {
-    return this.store.listGrants(this.storeDb(), filter);
+    return this.store.listGrants(this.store.db, filter);
+  }
+
+  verifyAudit() {
+    return this.audit.verify();
+  }
+
+  private async createGrant(
+    tx: Knex.Transaction,
+    request: StoredAccessRequest,
+    now: Date,
+  ): Promise<NewAuditEvent> {
+    const id = randomUUID();
+    const expiresAt = new Date(
+      now.getTime() + request.approvedDurationDays * DAY_MS,
+    );
+    await this.store.insertGrant(tx, {
+      id,
+      requestId: request.id,
+      apiRef: request.apiRef,
+      consumerRef: request.consumerRef,
+      requesterRef: request.requesterRef,
+      environment: request.environment,
+      scopes: request.approvedScopes,
+      credentialType: request.credentialType,
+      now,
+      expiresAt,
+    });
+    return {
+      subjectType: 'grant',
+      subjectId: id,
+      requestId: request.id,
+      action: 'grant.created',
+      actorRef: 'api-access',
+      occurredAt: now,
+      toStatus: 'active',
+      details: {
+        apiRef: request.apiRef,
+        consumerRef: request.consumerRef,
+        environment: request.environment,
+        scopes: request.approvedScopes,
+        expiresAt: expiresAt.toISOString(),
+      },
+    };
+  }
+
+  /** The request, if the caller made it, reviews it (in any round) or may not see it. */
+  private async readable(
+    id: string,
+    caller: Caller,
+  ): Promise<StoredAccessRequest> {
+    const request = await this.store.getRequest(this.store.db, id);
+    if (!request) {
+      throw new NotFoundError(`No access request '${id}'`);
+    }
+    if (request.requesterRef !== caller.userEntityRef) {
+      const reviewers = await this.store.getReviewerRefs(this.store.db, id);
+      if (!reviewers.some(ref => caller.ownershipEntityRefs.includes(ref))) {
+        throw new NotAllowedError(
+          'Only the requester and the reviewers of an access request can see it',
+        );
+      }
+    }
+    return request;
+  }
+
+  private checkTerms(
+    terms: Omit<
+      Terms,
+      'consumerRef' | 'useCase' | 'justification' | 'credentialStorage'
+    >,
+    profile: ApiAccessProfile,
+  ) {
+    if (!profile.environments.includes(terms.environment)) {
+      throw new InputError(
+        `environment '${terms.environment}' is not offered by ${
+          profile.apiRef
+        }; choose one of ${profile.environments.join(', ')}`,
+      );
+    }
+    if (profile.scopes.length > 0) {
+      const unknown = terms.scopes.filter(
+        scope => !profile.scopes.includes(scope),
+      );
+      if (unknown.length > 0) {
+        throw new InputError(
+          `scopes ${unknown.map(s => `'${s}'`).join(', ')} not offered by ${
+            profile.apiRef
+          }; it offers ${profile.scopes.join(', ')}`,
+        );
+      }
+      if (terms.scopes.length === 0) {
+        throw new InputError(
+          `scopes must name at least one of ${profile.scopes.join(', ')}`,
+        );
+      }
+    } else if (terms.scopes.length > 0) {
+      throw new InputError(
+        `scopes must be empty: ${profile.apiRef} declares no scopes`,
+      );
+    }
+    const max = maxDurationFor(this.policy, terms.environment);
+    if (terms.durationDays > max) {
+      throw new InputError(
+        `durationDays must be at most ${max} days for ${terms.environment}`,
+      );
+    }
+  }
+
+  /** Narrowed terms may only be narrower: a subset of scopes, a shorter duration. */
+  private checkNarrowing(
+    request: StoredAccessRequest,
+    input: { decision: string; scopes?: string[]; durationDays?: number },
+  ): { scopes: string[]; durationDays: number } | undefined {
+    if (input.scopes === undefined && input.durationDays === undefined) {
+      return undefined;
+    }
+    if (input.decision !== 'approve') {
+      throw new InputError(
+        'scopes and durationDays can only be narrowed when approving',
+      );
+    }
+    const scopes = input.scopes ?? request.approvedScopes;
+    const wider = scopes.filter(
+      scope => !request.approvedScopes.includes(scope),
+    );
+    if (wider.length > 0) {
+      throw new InputError(
+        `scopes may only narrow the request: ${wider.join(', ')} ${
+          wider.length === 1 ? 'is' : 'are'
+        } not among ${
+          request.approvedScopes.join(', ') || 'the requested scopes'
+        }`,
+      );
+    }
+    if (request.approvedScopes.length > 0 && scopes.length === 0) {
+      throw new InputError(
+        'scopes must keep at least one scope; reject the request instead',
+      );
+    }
+    const durationDays = input.durationDays ?? request.approvedDurationDays;
+    if (durationDays > request.approvedDurationDays) {
+      throw new InputError(
+        `durationDays may only shorten the request: at most ${request.approvedDurationDays} days`,
+      );
+    }
+    return { scopes, durationDays };
   }
 
   private planFor(
-    draft: {
-      apiRef: string;
-      consumerRef: string;
-      environment: string;
-      scopes: string[];
-    },
-    ownerRef: string | undefined,
+    draft: { apiRef: string; environment: string; scopes: string[] },
+    consumerKind: ConsumerKind,
+    profile: ApiAccessProfile,
+    options: { skipAutoApprove?: boolean } = {},
   ): ReviewPlan {
-    if (!ownerRef) {
+    if (!profile.ownerRef) {
       throw new InputError(
         `${draft.apiRef} has no owner in the catalog, so nobody can review access to it`,
       );
     }
-    return computeReviewPlan(draft, { ownerRef });
+    const policy = options.skipAutoApprove
+      ? { ...this.policy, autoApprove: [] }
+      : this.policy;
+    return computeReviewPlan(
+      { environment: draft.environment, scopes: draft.scopes, consumerKind },
+      profile,
+      policy,
+    );
+  }
+
+  private async notifyOpenSteps(
+    requestId: string,
+    steps: Array<{ reviewerRef: string }>,
+    apiRef: string,
+  ) {
+    if (steps.length === 0) return;
+    await this.notifier.notify(
+      steps.map(step => step.reviewerRef),
+      { title: `Access request for ${apiRef} awaits your review`, requestId },
+    );
   }
 
   /**
@@ -496,11 +932,7 @@ export class AccessRequestService {
   }
 
   private publicRequest(request: StoredAccessRequest): AccessRequest {
-    const { plan: _plan, reviewRound: _round, ...rest } = request;
+    const { plan: _plan, ...rest } = request;
     return rest;
-  }
-
-  private storeDb() {
-    return this.store.db;
   }
 }

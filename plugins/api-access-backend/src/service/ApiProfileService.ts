@@ -96,9 +96,13 @@ export class ApiProfileService {
       ownerRef:
         relationTarget(api, RELATION_OWNED_BY, 'group') ??
         relationTarget(api, RELATION_OWNED_BY, 'user'),
-      classification: resolveClassification(
-        [api, system, domain],
-        this.config.classification,
+      classification: resolveClassification([api, system, domain], {
+        levels: this.config.classification.levels,
+        defaultLevel: this.config.classification.default,
+      }),
+      regulated: [api, system, domain].some(
+        entity =>
+          entity?.metadata.labels?.[this.config.regulatedLabel] === 'true',
       ),
       scopes: annotatedScopes.length > 0 ? annotatedScopes : definitionScopes,
       scopesSource: scopesSource(annotatedScopes, definitionScopes),

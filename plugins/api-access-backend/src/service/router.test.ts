@@ -86,7 +86,7 @@ describe.each(databases.eachSupportedId())(
         [
           'pets',
           'group:default/team-c',
-          { level: 'public', source: 'api:default/pets' },
+          { level: 'internal', source: 'api:default/pets' },
           ['pets:read', 'pets:write'],
           'annotation',
           ['sandbox', 'production'],
@@ -161,7 +161,7 @@ describe.each(databases.eachSupportedId())(
           requesterRef: REQUESTER,
           ownerRef: 'group:default/team-c',
           status: 'in_review',
-          classification: { level: 'public', source: 'api:default/pets' },
+          classification: { level: 'internal', source: 'api:default/pets' },
           steps: [
             {
               stageName: 'owner',

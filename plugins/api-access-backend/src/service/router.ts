@@ -16,6 +16,7 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
+  apiAccessAuditVerifyPermission,
   apiAccessGrantReadPermission,
   apiAccessRequestCreatePermission,
   apiAccessRequestDecidePermission,
@@ -25,7 +26,9 @@ import {
   describeZodError,
   listGrantsQuerySchema,
   listRequestsQuerySchema,
+  auditQuerySchema,
   planDraftSchema,
+  resubmitSchema,
 } from '@internal/plugin-api-access-common';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
@@ -200,6 +203,39 @@ export async function createRouter(
       },
     );
     res.json(withdrawn);
+  });
+
+  router.post('/requests/:id/resubmit', async (req, res) => {
+    const resubmitted = await audited(
+      req,
+      'request-resubmit',
+      'medium',
+      async () => {
+        const caller = await callerOf(req);
+        const input = parse(resubmitSchema, req.body, 'resubmission');
+        const result = await requests.resubmit(req.params.id, input, caller);
+        return {
+          result: result.request,
+          meta: {
+            from: result.previousStatus,
+            round: result.request.reviewRound,
+          },
+        };
+      },
+    );
+    res.json(resubmitted);
+  });
+
+  router.get('/audit', async (req, res) => {
+    const caller = await callerOf(req);
+    const { subjectId } = parse(auditQuerySchema, req.query, 'query');
+    res.json({ items: await requests.history(subjectId, caller) });
+  });
+
+  router.get('/audit/verify', async (req, res) => {
+    const caller = await callerOf(req);
+    await authorize(caller, apiAccessAuditVerifyPermission);
+    res.json(await requests.verifyAudit());
   });
 
   router.get('/grants', async (req, res) => {

@@ -23,6 +23,7 @@ export const petstoreProfile: ApiAccessProfile = {
   scopes: ['pets:read', 'pets:write'],
   scopesSource: 'annotation',
   environments: ['development', 'production'],
+  regulated: false,
 };
 
 export const teamCEntity: Entity = {
@@ -46,6 +47,9 @@ export const pendingRequest: AccessRequest = {
   justification: 'Roadmap item.',
   credentialStorage: 'Vault kv/artist-lookup',
   durationDays: 30,
+  approvedScopes: ['pets:read'],
+  approvedDurationDays: 30,
+  reviewRound: 1,
   classification: { level: 'internal', source: 'api:default/petstore' },
   status: 'in_review',
   version: 1,

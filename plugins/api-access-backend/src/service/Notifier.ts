@@ -1,0 +1,53 @@
+/*
+ * Tells people about requests through Backstage's notifications service.
+ * Delivery is best effort and happens after the transaction commits: a
+ * notifications outage never blocks or rolls back a decision.
+ */
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotificationService } from '@backstage/plugin-notifications-node';
+
+export interface RequestNotification {
+  title: string;
+  description?: string;
+  requestId: string;
+}
+
+export interface Notifier {
+  /** Recipients are entity refs: users, or groups (all members). */
+  notify(
+    recipients: string[],
+    notification: RequestNotification,
+  ): Promise<void>;
+}
+
+export const noNotifier: Notifier = { notify: async () => {} };
+
+export class BackstageNotifier implements Notifier {
+  constructor(
+    private readonly notifications: NotificationService,
+    private readonly logger: LoggerService,
+  ) {}
+
+  async notify(recipients: string[], notification: RequestNotification) {
+    const entityRef = Array.from(new Set(recipients)).filter(ref =>
+      ref.includes(':'),
+    );
+    if (entityRef.length === 0) return;
+    try {
+      await this.notifications.send({
+        recipients: { type: 'entity', entityRef },
+        payload: {
+          title: notification.title,
+          description: notification.description,
+          link: `/api-access/requests/${notification.requestId}`,
+          severity: 'normal',
+          topic: `api-access:${notification.requestId}`,
+        },
+      });
+    } catch (error) {
+      this.logger.warn(
+        `Could not send notification '${notification.title}': ${error}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,283 @@
+/*
+ * Review policy: which stages a request goes through, given its terms and
+ * what the catalog says about the API. Declared as a zod schema so that the
+ * backend can validate app-config and name the bad key, and evaluated by pure
+ * functions so the request form previews exactly what the backend will do.
+ */
+import { z } from 'zod';
+import {
+  DEFAULT_CLASSIFICATION,
+  DEFAULT_CLASSIFICATION_LEVELS,
+  compareClassification,
+} from './classification';
+import { ConsumerKind } from './types';
+
+const condition = z
+  .object({
+    /** Any of these environments. */
+    environments: z.array(z.string().min(1)).min(1).optional(),
+    /** Classification at least this sensitive. */
+    minClassification: z.string().min(1).optional(),
+    /** Classification at most this sensitive. */
+    maxClassification: z.string().min(1).optional(),
+    /** Internal (a Component) or external (a partner or vendor Group). */
+    consumer: z.enum(['internal', 'external']).optional(),
+    /** Any of these scopes requested. */
+    anyScopes: z.array(z.string().min(1)).min(1).optional(),
+    /** Any of these API lifecycles. */
+    lifecycles: z.array(z.string().min(1)).min(1).optional(),
+    /** The API carries the regulated-data label (on itself, its System or Domain). */
+    regulated: z.boolean().optional(),
+  })
+  .strict();
+export type PolicyCondition = z.infer<typeof condition>;
+
+const ruleName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]*$/,
+    'must be lowercase letters, digits and dashes',
+  );
+
+export const reviewPolicySchema = z
+  .object({
+    classification: z
+      .object({
+        levels: z
+          .array(z.string().min(1))
+          .min(1)
+          .default([...DEFAULT_CLASSIFICATION_LEVELS]),
+        default: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    /** Label (value "true") that marks regulated data on an API, System or Domain. */
+    regulatedLabel: z.string().min(1).default('api-access/regulated'),
+    environments: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['sandbox', 'development', 'staging', 'production']),
+    maxDurationDays: z.number().int().min(1).default(365),
+    /** Per-environment ceilings, below maxDurationDays. */
+    maxDurationDaysByEnvironment: z.record(z.number().int().min(1)).default({}),
+    ownerQuorum: z.number().int().min(1).default(1),
+    /**
+     * Review steps that routing rules can add. Steps with the same `order` run
+     * in parallel in one stage; stages run in ascending order after the owner.
+     */
+    reviewSteps: z
+      .record(
+        ruleName,
+        z
+          .object({
+            reviewer: z
+              .string()
+              .regex(
+                /^(group|user):/,
+                "must be a 'group:' or 'user:' entity ref",
+              ),
+            order: z.number().int().min(1),
+            quorum: z.number().int().min(1).default(1),
+          })
+          .strict(),
+      )
+      .default({
+        security: { reviewer: 'group:default/security', order: 1, quorum: 1 },
+        compliance: {
+          reviewer: 'group:default/compliance',
+          order: 1,
+          quorum: 1,
+        },
+        legal: { reviewer: 'group:default/legal', order: 2, quorum: 1 },
+      }),
+    routing: z
+      .array(
+        z
+          .object({
+            name: ruleName,
+            when: condition,
+            addSteps: z.array(ruleName).min(1),
+          })
+          .strict(),
+      )
+      .default([
+        {
+          name: 'production-environment',
+          when: { environments: ['production'] },
+          addSteps: ['security'],
+        },
+        {
+          name: 'confidential-data',
+          when: { minClassification: 'confidential' },
+          addSteps: ['security'],
+        },
+        {
+          name: 'restricted-data',
+          when: { minClassification: 'restricted' },
+          addSteps: ['security', 'compliance'],
+        },
+        {
+          name: 'regulated-data',
+          when: { regulated: true },
+          addSteps: ['security', 'compliance'],
+        },
+        {
+          name: 'external-consumer',
+          when: { consumer: 'external' },
+          addSteps: ['security', 'legal'],
+        },
+      ]),
+    autoApprove: z
+      .array(z.object({ name: ruleName, when: condition }).strict())
+      .default([
+        {
+          name: 'sandbox-public',
+          when: {
+            environments: ['sandbox'],
+            maxClassification: 'public',
+            consumer: 'internal',
+          },
+        },
+      ]),
+  })
+  .strict()
+  .superRefine((policy, ctx) => {
+    const levels = policy.classification.levels;
+    const checkLevel = (
+      level: string | undefined,
+      path: (string | number)[],
+    ) => {
+      if (level !== undefined && !levels.includes(level)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path,
+          message: `'${level}' is not one of classification.levels (${levels.join(
+            ', ',
+          )})`,
+        });
+      }
+    };
+    checkLevel(policy.classification.default, ['classification', 'default']);
+    policy.routing.forEach((rule, i) => {
+      checkLevel(rule.when.minClassification, [
+        'routing',
+        i,
+        'when',
+        'minClassification',
+      ]);
+      checkLevel(rule.when.maxClassification, [
+        'routing',
+        i,
+        'when',
+        'maxClassification',
+      ]);
+      rule.addSteps.forEach((step, j) => {
+        if (!policy.reviewSteps[step]) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['routing', i, 'addSteps', j],
+            message: `'${step}' is not a step in reviewSteps (${Object.keys(
+              policy.reviewSteps,
+            ).join(', ')})`,
+          });
+        }
+      });
+    });
+    policy.autoApprove.forEach((rule, i) => {
+      checkLevel(rule.when.minClassification, [
+        'autoApprove',
+        i,
+        'when',
+        'minClassification',
+      ]);
+      checkLevel(rule.when.maxClassification, [
+        'autoApprove',
+        i,
+        'when',
+        'maxClassification',
+      ]);
+    });
+  });
+
+export type ReviewPolicyInput = z.input<typeof reviewPolicySchema>;
+export type ReviewPolicy = z.output<typeof reviewPolicySchema> & {
+  classification: { levels: string[]; default: string };
+};
+
+/** Parses a policy, filling defaults; throws a zod error naming the bad key. */
+export function parseReviewPolicy(input: unknown): ReviewPolicy {
+  const parsed = reviewPolicySchema.parse(input ?? {});
+  const levels = parsed.classification.levels;
+  return {
+    ...parsed,
+    classification: {
+      levels,
+      default:
+        parsed.classification.default ??
+        (levels.includes(DEFAULT_CLASSIFICATION)
+          ? DEFAULT_CLASSIFICATION
+          : levels[0]),
+    },
+  };
+}
+
+/** The facts about a draft request that policy rules test. */
+export interface PolicyFacts {
+  environment: string;
+  scopes: string[];
+  consumerKind: ConsumerKind;
+  classification: string;
+  lifecycle?: string;
+  regulated: boolean;
+}
+
+export function matchesCondition(
+  when: PolicyCondition,
+  facts: PolicyFacts,
+  levels: readonly string[],
+): boolean {
+  if (when.environments && !when.environments.includes(facts.environment))
+    return false;
+  if (
+    when.minClassification &&
+    compareClassification(
+      facts.classification,
+      when.minClassification,
+      levels,
+    ) < 0
+  ) {
+    return false;
+  }
+  if (
+    when.maxClassification &&
+    compareClassification(
+      facts.classification,
+      when.maxClassification,
+      levels,
+    ) > 0
+  ) {
+    return false;
+  }
+  if (when.consumer && when.consumer !== facts.consumerKind) return false;
+  if (
+    when.anyScopes &&
+    !when.anyScopes.some(scope => facts.scopes.includes(scope))
+  )
+    return false;
+  if (when.lifecycles && !when.lifecycles.includes(facts.lifecycle ?? ''))
+    return false;
+  if (when.regulated !== undefined && when.regulated !== facts.regulated)
+    return false;
+  return true;
+}
+
+/** Longest duration the policy allows for an environment. */
+export function maxDurationFor(
+  policy: ReviewPolicy,
+  environment: string,
+): number {
+  return Math.min(
+    policy.maxDurationDays,
+    policy.maxDurationDaysByEnvironment[environment] ?? policy.maxDurationDays,
+  );
+}
