@@ -1,5 +1,9 @@
 export interface Config {
-  /** Configuration for the api-access plugin. */
+  /**
+   * The api-access review policy. Every key is optional; the defaults
+   * reproduce the routing table in the project's DESIGN.md. The backend
+   * validates the whole section at start-up and names any bad key.
+   */
   apiAccess?: {
     classification?: {
       /**
@@ -15,9 +19,10 @@ export interface Config {
        */
       default?: string;
     };
+    /** Label that marks regulated data (value "true") on an API, System or Domain. Default: api-access/regulated. */
+    regulatedLabel?: string;
     /**
-     * Environments access can be requested for, when an API has no
-     * api-access/environments annotation.
+     * Environments offered when an API has no api-access/environments annotation.
      * Default: sandbox, development, staging, production.
      * @visibility frontend
      */
@@ -27,5 +32,45 @@ export interface Config {
      * @visibility frontend
      */
     maxDurationDays?: number;
+    /** Per-environment ceilings in days, e.g. { production: 90 }. Default: none. */
+    maxDurationDaysByEnvironment?: { [environment: string]: number };
+    /** Approvals from distinct owner-group members needed. Default: 1. */
+    ownerQuorum?: number;
+    /**
+     * Review steps routing rules can add. Steps with the same order share a
+     * stage and run in parallel; stages run in ascending order after the owner.
+     * Default: security (order 1), compliance (order 1), legal (order 2),
+     * reviewed by group:default/security, group:default/compliance, group:default/legal.
+     */
+    reviewSteps?: {
+      [name: string]: {
+        /** group: or user: entity ref of the reviewers. */
+        reviewer: string;
+        order: number;
+        /** Default: 1. */
+        quorum?: number;
+      };
+    };
+    /** Rules that add review steps when their conditions all hold. */
+    routing?: Array<{
+      name: string;
+      when: PolicyCondition;
+      addSteps: string[];
+    }>;
+    /** Rules that approve a request at once (still audited). Default: sandbox + public + internal consumer. */
+    autoApprove?: Array<{
+      name: string;
+      when: PolicyCondition;
+    }>;
   };
+}
+
+interface PolicyCondition {
+  environments?: string[];
+  minClassification?: string;
+  maxClassification?: string;
+  consumer?: 'internal' | 'external';
+  anyScopes?: string[];
+  lifecycles?: string[];
+  regulated?: boolean;
 }

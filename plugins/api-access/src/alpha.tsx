@@ -73,7 +73,7 @@ const myRequestsPage = PageBlueprint.make({
     title: 'API access',
     routeRef: rootRouteRef,
     loader: () =>
-      import('./components/MyRequestsPage').then(m => <m.MyRequestsPage />),
+      import('./components/ApiAccessPage').then(m => <m.ApiAccessPage />),
   },
 });
 

@@ -66,7 +66,7 @@ export const ApiAccessPage = apiAccessPlugin.provide(
   createRoutableExtension({
     name: 'ApiAccessPage',
     component: () =>
-      import('./components/MyRequestsPage').then(m => m.MyRequestsPage),
+      import('./components/ApiAccessPage').then(m => m.ApiAccessPage),
     mountPoint: rootRouteRef,
   }),
 );

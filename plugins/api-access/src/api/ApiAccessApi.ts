@@ -3,6 +3,8 @@ import {
   AccessRequest,
   AccessRequestStatus,
   ApiAccessProfile,
+  AuditEvent,
+  ResubmitInput,
   CreateAccessRequest,
   DecisionInput,
   Grant,
@@ -25,6 +27,8 @@ export interface ApiAccessApi {
   getRequest(id: string): Promise<AccessRequest>;
   decide(id: string, decision: DecisionInput): Promise<AccessRequest>;
   withdraw(id: string): Promise<AccessRequest>;
+  resubmit(id: string, body: ResubmitInput): Promise<AccessRequest>;
+  getHistory(subjectId: string): Promise<AuditEvent[]>;
   listGrants(query: {
     consumerRef?: string;
     apiRef?: string;

@@ -4,11 +4,13 @@ import { ResponseError } from '@backstage/errors';
 import {
   AccessRequest,
   ApiAccessProfile,
+  AuditEvent,
   CreateAccessRequest,
   DecisionInput,
   Grant,
   Page,
   PlanDraft,
+  ResubmitInput,
   ReviewPlan,
 } from '@internal/plugin-api-access-common';
 import { ApiAccessApi } from './ApiAccessApi';
@@ -61,6 +63,20 @@ export class ApiAccessClient implements ApiAccessApi {
       method: 'POST',
       body: {},
     });
+  }
+
+  resubmit(id: string, body: ResubmitInput): Promise<AccessRequest> {
+    return this.call(`/requests/${encodeURIComponent(id)}/resubmit`, {
+      method: 'POST',
+      body,
+    });
+  }
+
+  async getHistory(subjectId: string): Promise<AuditEvent[]> {
+    const page = await this.call<{ items: AuditEvent[] }>(
+      `/audit?${this.query({ subjectId })}`,
+    );
+    return page.items;
   }
 
   async listGrants(query: {

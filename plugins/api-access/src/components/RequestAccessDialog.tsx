@@ -63,6 +63,7 @@ function useConsumerOptions() {
           'metadata.namespace',
           'metadata.title',
           'spec.type',
+          'spec.profile.displayName',
         ],
       }),
     ]);
@@ -74,9 +75,12 @@ function useConsumerOptions() {
       ref: stringifyEntityRef(entity),
       label:
         entity.kind === 'Group'
-          ? `${entity.metadata.title ?? entity.metadata.name} (external ${
-              entity.spec?.type
-            })`
+          ? `${
+              (entity.spec?.profile as { displayName?: string } | undefined)
+                ?.displayName ??
+              entity.metadata.title ??
+              entity.metadata.name
+            } (external ${entity.spec?.type})`
           : entity.metadata.title ??
             humanizeEntityRef(entity, { defaultKind: 'component' }),
     }));

@@ -5,28 +5,29 @@
 import { useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
-import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InfoCard, Progress } from '@backstage/core-components';
+import { InfoCard, Link, Progress } from '@backstage/core-components';
 import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
 import { AccessRequest } from '@internal/plugin-api-access-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
+import { DecisionDialog, DecisionKind } from './DecisionDialog';
+import { requestPath } from './paths';
 import { ClassificationChip, errorMessage, formatDate } from './shared';
 
-type Decision = 'approve' | 'reject';
+const DONE: Record<DecisionKind, string> = {
+  approve: 'Approved',
+  reject: 'Rejected',
+  request_changes: 'Sent back for changes:',
+};
 
 export function ReviewInboxCard() {
   const { entity } = useEntity();
@@ -35,10 +36,8 @@ export function ReviewInboxCard() {
   const identityApi = useApi(identityApiRef);
   const [deciding, setDeciding] = useState<{
     request: AccessRequest;
-    decision: Decision;
+    decision: DecisionKind;
   }>();
-  const [comment, setComment] = useState('');
-  const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
 
   const inbox = useAsyncRetry(async () => {
@@ -53,30 +52,6 @@ export function ReviewInboxCard() {
     });
     return { isMember, items: page.items };
   }, [apiAccess, identityApi, groupRef]);
-
-  async function confirm() {
-    if (!deciding) return;
-    setError(undefined);
-    try {
-      const result = await apiAccess.decide(deciding.request.id, {
-        decision: deciding.decision,
-        comment: comment.trim() || undefined,
-      });
-      setNotice(
-        `${deciding.decision === 'approve' ? 'Approved' : 'Rejected'} ${
-          deciding.request.apiRef
-        } for ${deciding.request.consumerRef} (now ${result.status.replace(
-          '_',
-          ' ',
-        )}).`,
-      );
-      setDeciding(undefined);
-      setComment('');
-      inbox.retry();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }
 
   let content: React.ReactNode;
   if (inbox.loading && !inbox.value) {
@@ -142,6 +117,9 @@ export function ReviewInboxCard() {
                   by <EntityRefLink entityRef={request.requesterRef} /> on{' '}
                   {formatDate(request.createdAt)}
                 </Typography>
+                <Typography variant="caption" component="div">
+                  <Link to={requestPath(request.id)}>Open request</Link>
+                </Typography>
               </TableCell>
               <TableCell style={{ minWidth: 120 }}>
                 <Typography variant="body2">{request.environment}</Typography>
@@ -189,6 +167,16 @@ export function ReviewInboxCard() {
                   <Button
                     size="small"
                     variant="outlined"
+                    onClick={() =>
+                      setDeciding({ request, decision: 'request_changes' })
+                    }
+                    aria-label={`Request changes to ${request.apiRef} for ${request.consumerRef}`}
+                  >
+                    Changes
+                  </Button>
+                  <Button
+                    size="small"
+                    variant="outlined"
                     onClick={() => setDeciding({ request, decision: 'reject' })}
                     aria-label={`Reject ${request.apiRef} for ${request.consumerRef}`}
                   >
@@ -215,56 +203,22 @@ export function ReviewInboxCard() {
         </Alert>
       )}
       {content}
-      <Dialog
-        open={!!deciding}
-        onClose={() => setDeciding(undefined)}
-        fullWidth
-        maxWidth="sm"
-      >
-        <DialogTitle>
-          {deciding?.decision === 'approve' ? 'Approve' : 'Reject'} access to{' '}
-          {deciding?.request.apiRef}
-        </DialogTitle>
-        <DialogContent>
-          {error && (
-            <Alert severity="error" role="alert" style={{ marginBottom: 16 }}>
-              {error}
-            </Alert>
-          )}
-          <Typography variant="body2" gutterBottom>
-            {deciding?.request.requesterRef} asks for{' '}
-            {deciding?.request.scopes.join(', ') || 'access'} in{' '}
-            {deciding?.request.environment} for {deciding?.request.consumerRef},{' '}
-            {deciding?.request.durationDays} days.
-          </Typography>
-          <TextField
-            fullWidth
-            multiline
-            minRows={3}
-            margin="normal"
-            id="api-access-decision-comment"
-            label={
-              deciding?.decision === 'reject'
-                ? 'Reason (required)'
-                : 'Comment (optional)'
-            }
-            value={comment}
-            onChange={e => setComment(e.target.value)}
-          />
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => setDeciding(undefined)}>Cancel</Button>
-          <Button
-            color="primary"
-            variant="contained"
-            onClick={confirm}
-            disabled={deciding?.decision === 'reject' && !comment.trim()}
-          >
-            Confirm{' '}
-            {deciding?.decision === 'approve' ? 'approval' : 'rejection'}
-          </Button>
-        </DialogActions>
-      </Dialog>
+      {deciding && (
+        <DecisionDialog
+          request={deciding.request}
+          decision={deciding.decision}
+          onClose={() => setDeciding(undefined)}
+          onDecided={result => {
+            setNotice(
+              `${DONE[deciding.decision]} ${deciding.request.apiRef} for ${
+                deciding.request.consumerRef
+              } (now ${result.status.replace('_', ' ')}).`,
+            );
+            setDeciding(undefined);
+            inbox.retry();
+          }}
+        />
+      )}
     </InfoCard>
   );
 }

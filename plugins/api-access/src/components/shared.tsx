@@ -28,6 +28,8 @@ const STATUS_LABELS: Record<string, string> = {
   approved: 'Approved',
   rejected: 'Rejected',
   withdrawn: 'Withdrawn',
+  pending: 'Pending',
+  waiting: 'Waiting',
   active: 'Active',
   expired: 'Expired',
   revoked: 'Revoked',
@@ -62,5 +64,15 @@ export function formatDate(iso: string): string {
     year: 'numeric',
     month: 'short',
     day: 'numeric',
+  });
+}
+
+export function formatDateTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
   });
 }

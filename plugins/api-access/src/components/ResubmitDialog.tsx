@@ -1,0 +1,181 @@
+/*
+ * The requester's answer to "changes requested": the same terms, editable,
+ * with a note for the reviewers. The API and consumer stay as they were.
+ */
+import { useState } from 'react';
+import Button from '@material-ui/core/Button';
+import Checkbox from '@material-ui/core/Checkbox';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import FormControl from '@material-ui/core/FormControl';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
+import FormGroup from '@material-ui/core/FormGroup';
+import FormLabel from '@material-ui/core/FormLabel';
+import MenuItem from '@material-ui/core/MenuItem';
+import TextField from '@material-ui/core/TextField';
+import Alert from '@material-ui/lab/Alert';
+import { useApi } from '@backstage/core-plugin-api';
+import { AccessRequest } from '@internal/plugin-api-access-common';
+import useAsync from 'react-use/esm/useAsync';
+import { apiAccessApiRef } from '../api/ApiAccessApi';
+import { errorMessage } from './shared';
+
+export function ResubmitDialog(props: {
+  request: AccessRequest;
+  onClose: () => void;
+  onResubmitted: (request: AccessRequest) => void;
+}) {
+  const { request, onClose, onResubmitted } = props;
+  const apiAccess = useApi(apiAccessApiRef);
+  const profile = useAsync(
+    () => apiAccess.getProfile(request.apiRef),
+    [apiAccess, request.apiRef],
+  );
+  const [environment, setEnvironment] = useState(request.environment);
+  const [scopes, setScopes] = useState(request.scopes);
+  const [useCase, setUseCase] = useState(request.useCase);
+  const [justification, setJustification] = useState(request.justification);
+  const [credentialStorage, setCredentialStorage] = useState(
+    request.credentialStorage,
+  );
+  const [durationDays, setDurationDays] = useState(
+    String(request.durationDays),
+  );
+  const [comment, setComment] = useState('');
+  const [error, setError] = useState<string>();
+
+  async function submit() {
+    setError(undefined);
+    try {
+      onResubmitted(
+        await apiAccess.resubmit(request.id, {
+          consumerRef: request.consumerRef,
+          environment,
+          scopes,
+          useCase,
+          justification,
+          credentialStorage,
+          durationDays: Number(durationDays),
+          comment: comment.trim() || undefined,
+        }),
+      );
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  return (
+    <Dialog
+      open
+      onClose={onClose}
+      fullWidth
+      maxWidth="sm"
+      aria-labelledby="api-access-resubmit-title"
+    >
+      <DialogTitle id="api-access-resubmit-title">
+        Edit and resubmit
+      </DialogTitle>
+      <DialogContent>
+        {error && (
+          <Alert severity="error" role="alert" style={{ marginBottom: 16 }}>
+            {error}
+          </Alert>
+        )}
+        <TextField
+          select
+          fullWidth
+          margin="normal"
+          id="api-access-resubmit-environment"
+          label="Environment"
+          value={environment}
+          onChange={e => setEnvironment(e.target.value)}
+        >
+          {(profile.value?.environments ?? [request.environment]).map(env => (
+            <MenuItem key={env} value={env}>
+              {env}
+            </MenuItem>
+          ))}
+        </TextField>
+        {(profile.value?.scopes.length ?? 0) > 0 && (
+          <FormControl component="fieldset" margin="normal">
+            <FormLabel component="legend">Scopes</FormLabel>
+            <FormGroup row>
+              {profile.value!.scopes.map(scope => (
+                <FormControlLabel
+                  key={scope}
+                  label={scope}
+                  control={
+                    <Checkbox
+                      name={scope}
+                      checked={scopes.includes(scope)}
+                      onChange={() =>
+                        setScopes(current =>
+                          current.includes(scope)
+                            ? current.filter(s => s !== scope)
+                            : [...current, scope],
+                        )
+                      }
+                    />
+                  }
+                />
+              ))}
+            </FormGroup>
+          </FormControl>
+        )}
+        <TextField
+          fullWidth
+          multiline
+          margin="normal"
+          id="api-access-resubmit-use-case"
+          label="Use case"
+          value={useCase}
+          onChange={e => setUseCase(e.target.value)}
+        />
+        <TextField
+          fullWidth
+          multiline
+          margin="normal"
+          id="api-access-resubmit-justification"
+          label="Business justification"
+          value={justification}
+          onChange={e => setJustification(e.target.value)}
+        />
+        <TextField
+          fullWidth
+          margin="normal"
+          id="api-access-resubmit-storage"
+          label="Credential storage and rotation"
+          value={credentialStorage}
+          onChange={e => setCredentialStorage(e.target.value)}
+        />
+        <TextField
+          type="number"
+          margin="normal"
+          id="api-access-resubmit-duration"
+          label="Duration (days)"
+          value={durationDays}
+          onChange={e => setDurationDays(e.target.value)}
+          inputProps={{ min: 1 }}
+        />
+        <TextField
+          fullWidth
+          multiline
+          minRows={2}
+          margin="normal"
+          id="api-access-resubmit-comment"
+          label="What changed (for the reviewers)"
+          value={comment}
+          onChange={e => setComment(e.target.value)}
+        />
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>Cancel</Button>
+        <Button color="primary" variant="contained" onClick={submit}>
+          Resubmit
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
