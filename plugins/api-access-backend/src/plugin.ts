@@ -5,7 +5,16 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
-import { apiAccessPermissions } from '@internal/plugin-api-access-common';
+import {
+  apiAccessPermissions,
+  apiAccessRequestDecidePermission,
+  apiAccessRequestReadPermission,
+} from '@internal/plugin-api-access-common';
+import { createConditionTransformer } from '@backstage/plugin-permission-node';
+import {
+  requestPermissionRules,
+  requestResourceRef,
+} from './permissions/rules';
 import { readApiAccessConfig } from './config';
 import { AccessStore } from './database/AccessStore';
 import { AuditLog } from './database/AuditLog';
@@ -48,7 +57,6 @@ export const apiAccessPlugin = createBackendPlugin({
             tableName: 'api_access_knex_migrations',
           });
         }
-        deps.permissionsRegistry.addPermissions(apiAccessPermissions);
 
         const store = new AccessStore(knex);
         const profiles = new ApiProfileService(deps.catalog, config);
@@ -61,6 +69,20 @@ export const apiAccessPlugin = createBackendPlugin({
           new BackstageNotifier(deps.notifications, deps.logger),
         );
 
+        deps.permissionsRegistry.addPermissions(apiAccessPermissions);
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: requestResourceRef,
+          permissions: [
+            apiAccessRequestReadPermission,
+            apiAccessRequestDecidePermission,
+          ],
+          rules: requestPermissionRules,
+          getResources: ids => requests.getResources(ids),
+        });
+        const toRequestFilter = createConditionTransformer(
+          deps.permissionsRegistry.getPermissionRuleset(requestResourceRef),
+        );
+
         deps.httpRouter.use(
           await createRouter({
             httpAuth: deps.httpAuth,
@@ -69,6 +91,7 @@ export const apiAccessPlugin = createBackendPlugin({
             auditor: deps.auditor,
             requests,
             profiles,
+            toRequestFilter,
           }),
         );
         deps.httpRouter.addAuthPolicy({

@@ -61,6 +61,14 @@ export const reviewPolicySchema = z
     /** Per-environment ceilings, below maxDurationDays. */
     maxDurationDaysByEnvironment: z.record(z.number().int().min(1)).default({}),
     ownerQuorum: z.number().int().min(1).default(1),
+    /** Groups or users who may read every request and its history. */
+    admins: z
+      .array(
+        z
+          .string()
+          .regex(/^(group|user):/, "must be a 'group:' or 'user:' entity ref"),
+      )
+      .default([]),
     /**
      * Review steps that routing rules can add. Steps with the same `order` run
      * in parallel in one stage; stages run in ascending order after the owner.

@@ -3,6 +3,13 @@
  * the workflow service tells it what to write, inside the transaction it opens.
  */
 import { Knex } from 'knex';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import {
+  isAndCriteria,
+  isNotCriteria,
+  isOrCriteria,
+} from '@backstage/plugin-permission-node';
+import type { RequestFilter } from '../permissions/rules';
 import {
   AccessRequest,
   AccessRequestStatus,
@@ -188,6 +195,41 @@ export function decodeCursor(value: string): Cursor | undefined {
   return undefined;
 }
 
+/** Translates permission criteria on requests into a WHERE clause. */
+function applyRequestFilter(
+  db: Db,
+  query: Knex.QueryBuilder,
+  criteria: PermissionCriteria<RequestFilter>,
+): void {
+  if (isAndCriteria(criteria)) {
+    for (const part of criteria.allOf) {
+      query.andWhere(inner => applyRequestFilter(db, inner, part));
+    }
+  } else if (isOrCriteria(criteria)) {
+    query.where(outer => {
+      for (const part of criteria.anyOf) {
+        outer.orWhere(inner => applyRequestFilter(db, inner, part));
+      }
+    });
+  } else if (isNotCriteria(criteria)) {
+    query.whereNot(inner => applyRequestFilter(db, inner, criteria.not));
+  } else if ('requesterIn' in criteria) {
+    query.whereIn(`${REQUESTS}.requester_ref`, criteria.requesterIn);
+  } else if ('apiIn' in criteria) {
+    query.whereIn(`${REQUESTS}.api_ref`, criteria.apiIn);
+  } else if ('environmentIn' in criteria) {
+    query.whereIn(`${REQUESTS}.environment`, criteria.environmentIn);
+  } else {
+    query.whereExists(sub =>
+      sub
+        .select(db.raw('1'))
+        .from(STEPS)
+        .whereRaw(`${STEPS}.request_id = ${REQUESTS}.id`)
+        .whereIn(`${STEPS}.reviewer_ref`, criteria.reviewerIn),
+    );
+  }
+}
+
 export class AccessStore {
   constructor(readonly db: Knex) {}
 
@@ -292,6 +334,14 @@ export class AccessStore {
         approved_scopes: JSON.stringify(scopes),
         approved_duration_days: durationDays,
       });
+  }
+
+  async getRequests(db: Db, ids: string[]): Promise<StoredAccessRequest[]> {
+    const rows: RequestRow[] = await db<RequestRow>(REQUESTS).whereIn(
+      'id',
+      ids,
+    );
+    return rows.map(row => this.toRequest(row));
   }
 
   async getRequest(
@@ -415,11 +465,17 @@ export class AccessStore {
       excludeRequesterRef?: string;
       excludeDeciderRef?: string;
       status?: AccessRequestStatus;
+      /** Conditions from a CONDITIONAL permission decision, applied in SQL. */
+      permissionFilter?: PermissionCriteria<RequestFilter>;
       limit: number;
       cursor?: Cursor;
     },
   ): Promise<{ items: StoredAccessRequest[]; nextCursor?: string }> {
     const query = db<RequestRow>(REQUESTS).select(`${REQUESTS}.*`);
+    if (options.permissionFilter) {
+      const filter = options.permissionFilter;
+      query.where(inner => applyRequestFilter(db, inner, filter));
+    }
     if (options.requesterRef) {
       query.where(`${REQUESTS}.requester_ref`, options.requesterRef);
     }

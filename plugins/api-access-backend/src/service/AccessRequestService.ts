@@ -35,6 +35,8 @@ import {
   maxDurationFor,
 } from '@internal/plugin-api-access-common';
 import { Knex } from 'knex';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import { RequestFilter, RequestResource } from '../permissions/rules';
 import { ApiAccessConfig } from '../config';
 import {
   AccessStore,
@@ -266,6 +268,7 @@ export class AccessRequestService {
       cursor?: string;
     },
     caller: Caller,
+    permissionFilter?: PermissionCriteria<RequestFilter>,
   ): Promise<Page<AccessRequest>> {
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (query.cursor && !cursor) {
@@ -276,6 +279,7 @@ export class AccessRequestService {
       page = await this.store.listRequests(this.store.db, {
         requesterRef: caller.userEntityRef,
         status: query.status,
+        permissionFilter,
         limit: query.limit,
         cursor,
       });
@@ -291,6 +295,7 @@ export class AccessRequestService {
               excludeRequesterRef: caller.userEntityRef,
               excludeDeciderRef: caller.userEntityRef,
               status: query.status ?? 'in_review',
+              permissionFilter,
               limit: query.limit,
               cursor,
             });
@@ -701,6 +706,24 @@ export class AccessRequestService {
     return this.store.listGrants(this.store.db, filter);
   }
 
+  /** Requests as permission rules see them, for CONDITIONAL decisions on single reads. */
+  async getResources(
+    ids: string[],
+  ): Promise<Array<RequestResource | undefined>> {
+    const requests = await this.store.getRequests(this.store.db, ids);
+    return Promise.all(
+      ids.map(async id => {
+        const request = requests.find(r => r.id === id);
+        if (!request) return undefined;
+        const reviewerRefs = await this.store.getReviewerRefs(
+          this.store.db,
+          id,
+        );
+        return { ...this.publicRequest(request), reviewerRefs };
+      }),
+    );
+  }
+
   verifyAudit() {
     return this.audit.verify();
   }
@@ -753,7 +776,10 @@ export class AccessRequestService {
     if (!request) {
       throw new NotFoundError(`No access request '${id}'`);
     }
-    if (request.requesterRef !== caller.userEntityRef) {
+    const isAdmin = this.policy.admins.some(ref =>
+      caller.ownershipEntityRefs.includes(ref),
+    );
+    if (request.requesterRef !== caller.userEntityRef && !isAdmin) {
       const reviewers = await this.store.getReviewerRefs(this.store.db, id);
       if (!reviewers.some(ref => caller.ownershipEntityRefs.includes(ref))) {
         throw new NotAllowedError(

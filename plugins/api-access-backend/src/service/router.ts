@@ -33,10 +33,14 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { ConditionTransformer } from '@backstage/plugin-permission-node';
+import { RequestFilter } from '../permissions/rules';
 import { AccessRequestService, Caller } from './AccessRequestService';
 import { ApiProfileService } from './ApiProfileService';
 
 export interface RouterOptions {
+  /** Turns CONDITIONAL decisions on requests into store filters. */
+  toRequestFilter: ConditionTransformer<RequestFilter>;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   permissions: PermissionsService;
@@ -60,8 +64,15 @@ function parse<T extends z.ZodTypeAny>(
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, userInfo, permissions, auditor, requests, profiles } =
-    options;
+  const {
+    httpAuth,
+    userInfo,
+    permissions,
+    auditor,
+    requests,
+    profiles,
+    toRequestFilter,
+  } = options;
   const router = Router();
   router.use(express.json({ limit: '100kb' }));
 
@@ -160,7 +171,21 @@ export async function createRouter(
   router.get('/requests', async (req, res) => {
     const caller = await callerOf(req);
     const query = parse(listRequestsQuerySchema, req.query, 'query');
-    res.json(await requests.list(query, caller));
+    // A policy may allow, deny, or allow only matching requests; the last
+    // becomes a WHERE clause, so pages stay full and nothing leaks.
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: apiAccessRequestReadPermission }],
+      { credentials: caller.credentials },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      res.json({ items: [] });
+      return;
+    }
+    const filter =
+      decision.result === AuthorizeResult.CONDITIONAL
+        ? toRequestFilter(decision.conditions)
+        : undefined;
+    res.json(await requests.list(query, caller, filter));
   });
 
   router.get('/requests/:id', async (req, res) => {
