@@ -5,7 +5,11 @@
  * a condition, which the list route applies in SQL.
  */
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  PermissionCondition,
+  PermissionCriteria,
+} from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import {
   createTestDatabases,
@@ -198,7 +202,7 @@ describe.each(databases.eachSupportedId())(
 /** A permission policy for api-access only; everything else (the catalog) is allowed. */
 function apiAccessPolicy(policy: {
   create?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
-  readCondition?: object;
+  readCondition?: PermissionCriteria<PermissionCondition>;
 }) {
   return mockServices.permissions.mock({
     async authorize(requests: any[]) {
