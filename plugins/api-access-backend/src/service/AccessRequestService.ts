@@ -504,17 +504,14 @@ export class AccessRequestService {
         events.push(grantEvent);
       }
       await this.audit.append(tx, events);
-      return { previousStatus: request.status, grant, request };
+      return { previousStatus: request.status, status, grant, request };
     });
 
     if (opened.length > 0) {
       await this.notifyOpenSteps(id, opened, result.request.apiRef);
     }
-    if (
-      result.request.status !== 'in_review' ||
-      input.decision !== 'approve' ||
-      opened.length > 0
-    ) {
+    // The requester hears of every decision that moved the request along.
+    if (result.status !== 'in_review' || opened.length > 0) {
       await this.notifier.notify([result.request.requesterRef], {
         title: `Access request for ${
           result.request.apiRef

@@ -3,7 +3,9 @@
  * stages, quorum, request-changes rounds, narrowed terms, auto-approval,
  * races, and the hash-chained history.
  */
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import request from 'supertest';
 import {
   createTestDatabases,
@@ -11,6 +13,22 @@ import {
 } from '../__testUtils__/testBackend';
 
 const databases = createTestDatabases();
+
+/** Every notification the plugin sends, in place of the notifications backend. */
+const sent: Array<{ to: string[]; title: string; link?: string }> = [];
+const recordingNotifications = createServiceFactory({
+  service: notificationService,
+  deps: {},
+  factory: () => ({
+    async send(options: any) {
+      sent.push({
+        to: options.recipients.entityRef,
+        title: options.payload.title,
+        link: options.payload.link,
+      });
+    },
+  }),
+});
 
 const user = (name: string) => `user:default/${name}`;
 const as = (name: string) => mockCredentials.user.header(user(name));
@@ -47,6 +65,7 @@ describe.each(databases.eachSupportedId())(
       knex = await databases.init(databaseId);
       const backend = await startApiAccessBackend({
         knex,
+        extraFeatures: [recordingNotifications],
         waitFor: [
           'api:default/ledger-api',
           'api:default/weather',
@@ -165,6 +184,19 @@ describe.each(databases.eachSupportedId())(
         'request.approved',
         'grant.created',
       ]);
+      const about = sent.filter(
+        n => n.link === `/api-access/requests/${created.id}`,
+      );
+      expect(about.map(n => n.to.join(','))).toEqual([
+        'group:default/team-c',
+        'group:default/security,group:default/compliance',
+        'user:default/partner.person',
+        'group:default/legal',
+        'user:default/partner.person',
+        'user:default/partner.person',
+      ]);
+      expect(about[2].title).toContain('approve by user:default/owner.one');
+
       const submitted = (await history('partner.person', created.id))[0];
       expect(submitted.details.plan[1].steps[0].rules).toEqual([
         'production-environment',
