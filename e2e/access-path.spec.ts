@@ -4,21 +4,8 @@
  * on team-c's page, and the grant shows on the component's page.
  * Screenshots of each step go to docs/screenshots for the README.
  */
-import { Browser, expect, Page, test } from '@playwright/test';
-
-const BACKEND = 'http://localhost:7007';
-async function shot(page: Page, name: string, focus?: string) {
-  if (focus) {
-    await page
-      .getByText(focus, { exact: true })
-      .first()
-      .scrollIntoViewIfNeeded();
-  }
-  await page.screenshot({
-    path: `docs/screenshots/${name}.png`,
-    fullPage: false,
-  });
-}
+import { expect, Page, test } from '@playwright/test';
+import { BACKEND, shot, signInAs } from './personas';
 
 async function waitForCatalog(page: Page) {
   // The catalog processes the example files asynchronously after start-up.
@@ -40,18 +27,6 @@ async function waitForCatalog(page: Page) {
       { timeout: 120_000, intervals: [1000] },
     )
     .toBe(200);
-}
-
-/** Each persona gets a browser of their own, as separate people would. */
-async function signInAs(browser: Browser, name: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto('/');
-  await page.getByRole('button', { name: `Sign in as ${name}` }).click();
-  await expect(
-    page.getByRole('button', { name: `Sign in as ${name}` }),
-  ).toBeHidden();
-  return page;
 }
 
 test('request on the API page, approve on the team page, grant on the component page', async ({

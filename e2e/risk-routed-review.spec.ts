@@ -4,26 +4,11 @@
  * one request-changes round on the way:
  * owner (team-c) -> security and compliance in parallel -> legal.
  */
-import { Browser, expect, Page, test } from '@playwright/test';
+import { Browser, expect, test } from '@playwright/test';
+import { BACKEND, shot, signInAs } from './personas';
 
-const BACKEND = 'http://localhost:7007';
 const APPROVE =
   'Approve api:default/streetlights for group:default/northwind-traders';
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `docs/screenshots/${name}.png` });
-}
-
-async function signInAs(browser: Browser, name: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto('/');
-  await page.getByRole('button', { name: `Sign in as ${name}` }).click();
-  await expect(
-    page.getByRole('button', { name: `Sign in as ${name}` }),
-  ).toBeHidden();
-  return page;
-}
 
 /** A reviewer opens their group's page and decides the streetlights request there. */
 async function decideOnGroupPage(

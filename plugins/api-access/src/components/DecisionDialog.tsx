@@ -5,21 +5,17 @@
  */
 import { useState } from 'react';
 import Button from '@material-ui/core/Button';
-import Checkbox from '@material-ui/core/Checkbox';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
-import FormControl from '@material-ui/core/FormControl';
-import FormControlLabel from '@material-ui/core/FormControlLabel';
-import FormGroup from '@material-ui/core/FormGroup';
-import FormLabel from '@material-ui/core/FormLabel';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { useApi } from '@backstage/core-plugin-api';
 import { AccessRequest } from '@internal/plugin-api-access-common';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
+import { ScopePicker } from './ScopePicker';
 import { errorMessage } from './shared';
 
 export type DecisionKind = 'approve' | 'reject' | 'request_changes';
@@ -97,30 +93,12 @@ export function DecisionDialog(props: {
           {request.consumerRef}, {request.durationDays} days.
         </Typography>
         {decision === 'approve' && request.approvedScopes.length > 1 && (
-          <FormControl component="fieldset" margin="normal">
-            <FormLabel component="legend">Approve these scopes</FormLabel>
-            <FormGroup row>
-              {request.approvedScopes.map(scope => (
-                <FormControlLabel
-                  key={scope}
-                  label={scope}
-                  control={
-                    <Checkbox
-                      name={scope}
-                      checked={scopes.includes(scope)}
-                      onChange={() =>
-                        setScopes(current =>
-                          current.includes(scope)
-                            ? current.filter(s => s !== scope)
-                            : [...current, scope],
-                        )
-                      }
-                    />
-                  }
-                />
-              ))}
-            </FormGroup>
-          </FormControl>
+          <ScopePicker
+            label="Approve these scopes"
+            options={request.approvedScopes}
+            value={scopes}
+            onChange={setScopes}
+          />
         )}
         {decision === 'approve' && (
           <TextField

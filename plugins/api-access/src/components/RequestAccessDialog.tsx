@@ -4,16 +4,10 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import Button from '@material-ui/core/Button';
-import Checkbox from '@material-ui/core/Checkbox';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
-import FormControl from '@material-ui/core/FormControl';
-import FormControlLabel from '@material-ui/core/FormControlLabel';
-import FormGroup from '@material-ui/core/FormGroup';
-import FormHelperText from '@material-ui/core/FormHelperText';
-import FormLabel from '@material-ui/core/FormLabel';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
@@ -36,6 +30,7 @@ import {
 } from '@internal/plugin-api-access-common';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
+import { ScopePicker } from './ScopePicker';
 import { errorMessage } from './shared';
 
 /** Components the signed-in user's groups own, and partner groups they belong to. */
@@ -191,13 +186,6 @@ export function RequestAccessDialog(props: {
     }
   }
 
-  const toggleScope = (scope: string) =>
-    setScopes(current =>
-      current.includes(scope)
-        ? current.filter(s => s !== scope)
-        : [...current, scope],
-    );
-
   return (
     <Dialog
       open={open}
@@ -254,25 +242,13 @@ export function RequestAccessDialog(props: {
           ))}
         </TextField>
         {profile.scopes.length > 0 && (
-          <FormControl component="fieldset" margin="normal">
-            <FormLabel component="legend">Scopes</FormLabel>
-            <FormGroup row>
-              {profile.scopes.map(scope => (
-                <FormControlLabel
-                  key={scope}
-                  control={
-                    <Checkbox
-                      checked={scopes.includes(scope)}
-                      onChange={() => toggleScope(scope)}
-                      name={scope}
-                    />
-                  }
-                  label={scope}
-                />
-              ))}
-            </FormGroup>
-            <FormHelperText>Ask for the least you need.</FormHelperText>
-          </FormControl>
+          <ScopePicker
+            label="Scopes"
+            options={profile.scopes}
+            value={scopes}
+            onChange={setScopes}
+            helperText="Ask for the least you need."
+          />
         )}
         <TextField
           fullWidth

@@ -4,15 +4,10 @@
  */
 import { useState } from 'react';
 import Button from '@material-ui/core/Button';
-import Checkbox from '@material-ui/core/Checkbox';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
-import FormControl from '@material-ui/core/FormControl';
-import FormControlLabel from '@material-ui/core/FormControlLabel';
-import FormGroup from '@material-ui/core/FormGroup';
-import FormLabel from '@material-ui/core/FormLabel';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import Alert from '@material-ui/lab/Alert';
@@ -20,6 +15,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import { AccessRequest } from '@internal/plugin-api-access-common';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
+import { ScopePicker } from './ScopePicker';
 import { errorMessage } from './shared';
 
 export function ResubmitDialog(props: {
@@ -99,30 +95,12 @@ export function ResubmitDialog(props: {
           ))}
         </TextField>
         {(profile.value?.scopes.length ?? 0) > 0 && (
-          <FormControl component="fieldset" margin="normal">
-            <FormLabel component="legend">Scopes</FormLabel>
-            <FormGroup row>
-              {profile.value!.scopes.map(scope => (
-                <FormControlLabel
-                  key={scope}
-                  label={scope}
-                  control={
-                    <Checkbox
-                      name={scope}
-                      checked={scopes.includes(scope)}
-                      onChange={() =>
-                        setScopes(current =>
-                          current.includes(scope)
-                            ? current.filter(s => s !== scope)
-                            : [...current, scope],
-                        )
-                      }
-                    />
-                  }
-                />
-              ))}
-            </FormGroup>
-          </FormControl>
+          <ScopePicker
+            label="Scopes"
+            options={profile.value!.scopes}
+            value={scopes}
+            onChange={setScopes}
+          />
         )}
         <TextField
           fullWidth
