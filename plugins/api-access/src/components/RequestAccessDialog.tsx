@@ -31,6 +31,7 @@ import {
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { ScopePicker } from './ScopePicker';
+import { TermsFields, TermsText } from './TermsFields';
 import { errorMessage } from './shared';
 
 /** Components the signed-in user's groups own, and partner groups they belong to. */
@@ -115,10 +116,13 @@ export function RequestAccessDialog(props: {
   const [consumerRef, setConsumerRef] = useState('');
   const [environment, setEnvironment] = useState(profile.environments[0] ?? '');
   const [scopes, setScopes] = useState<string[]>([]);
-  const [useCase, setUseCase] = useState('');
-  const [justification, setJustification] = useState('');
-  const [credentialStorage, setCredentialStorage] = useState('');
-  const [durationDays, setDurationDays] = useState('90');
+  const [text, setText] = useState<TermsText>({
+    useCase: '',
+    justification: '',
+    credentialStorage: '',
+    durationDays: '90',
+  });
+  const { useCase, justification, credentialStorage, durationDays } = text;
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string>();
   const [plan, setPlan] = useState<ReviewPlan>();
@@ -250,45 +254,7 @@ export function RequestAccessDialog(props: {
             helperText="Ask for the least you need."
           />
         )}
-        <TextField
-          fullWidth
-          multiline
-          minRows={2}
-          margin="normal"
-          label="Use case"
-          id="api-access-use-case"
-          value={useCase}
-          onChange={e => setUseCase(e.target.value)}
-          helperText="What will the consumer do with this API?"
-        />
-        <TextField
-          fullWidth
-          multiline
-          minRows={2}
-          margin="normal"
-          label="Business justification"
-          id="api-access-justification"
-          value={justification}
-          onChange={e => setJustification(e.target.value)}
-        />
-        <TextField
-          fullWidth
-          margin="normal"
-          label="Credential storage and rotation"
-          id="api-access-storage"
-          value={credentialStorage}
-          onChange={e => setCredentialStorage(e.target.value)}
-          helperText="Where the credential will live and how it is rotated, e.g. Vault kv/my-service, rotated monthly"
-        />
-        <TextField
-          type="number"
-          margin="normal"
-          label="Duration (days)"
-          id="api-access-duration"
-          value={durationDays}
-          onChange={e => setDurationDays(e.target.value)}
-          inputProps={{ min: 1 }}
-        />
+        <TermsFields idPrefix="api-access" value={text} onChange={setText} />
         <Typography variant="subtitle2" style={{ marginTop: 16 }}>
           Who will review
         </Typography>

@@ -16,6 +16,7 @@ import { AccessRequest } from '@internal/plugin-api-access-common';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { ScopePicker } from './ScopePicker';
+import { TermsFields, TermsText } from './TermsFields';
 import { errorMessage } from './shared';
 
 export function ResubmitDialog(props: {
@@ -31,14 +32,12 @@ export function ResubmitDialog(props: {
   );
   const [environment, setEnvironment] = useState(request.environment);
   const [scopes, setScopes] = useState(request.scopes);
-  const [useCase, setUseCase] = useState(request.useCase);
-  const [justification, setJustification] = useState(request.justification);
-  const [credentialStorage, setCredentialStorage] = useState(
-    request.credentialStorage,
-  );
-  const [durationDays, setDurationDays] = useState(
-    String(request.durationDays),
-  );
+  const [text, setText] = useState<TermsText>({
+    useCase: request.useCase,
+    justification: request.justification,
+    credentialStorage: request.credentialStorage,
+    durationDays: String(request.durationDays),
+  });
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string>();
 
@@ -50,10 +49,10 @@ export function ResubmitDialog(props: {
           consumerRef: request.consumerRef,
           environment,
           scopes,
-          useCase,
-          justification,
-          credentialStorage,
-          durationDays: Number(durationDays),
+          useCase: text.useCase,
+          justification: text.justification,
+          credentialStorage: text.credentialStorage,
+          durationDays: Number(text.durationDays),
           comment: comment.trim() || undefined,
         }),
       );
@@ -102,40 +101,10 @@ export function ResubmitDialog(props: {
             onChange={setScopes}
           />
         )}
-        <TextField
-          fullWidth
-          multiline
-          margin="normal"
-          id="api-access-resubmit-use-case"
-          label="Use case"
-          value={useCase}
-          onChange={e => setUseCase(e.target.value)}
-        />
-        <TextField
-          fullWidth
-          multiline
-          margin="normal"
-          id="api-access-resubmit-justification"
-          label="Business justification"
-          value={justification}
-          onChange={e => setJustification(e.target.value)}
-        />
-        <TextField
-          fullWidth
-          margin="normal"
-          id="api-access-resubmit-storage"
-          label="Credential storage and rotation"
-          value={credentialStorage}
-          onChange={e => setCredentialStorage(e.target.value)}
-        />
-        <TextField
-          type="number"
-          margin="normal"
-          id="api-access-resubmit-duration"
-          label="Duration (days)"
-          value={durationDays}
-          onChange={e => setDurationDays(e.target.value)}
-          inputProps={{ min: 1 }}
+        <TermsFields
+          idPrefix="api-access-resubmit"
+          value={text}
+          onChange={setText}
         />
         <TextField
           fullWidth
