@@ -18,6 +18,8 @@ import {
 import { readApiAccessConfig } from './config';
 import { AccessStore } from './database/AccessStore';
 import { AuditLog } from './database/AuditLog';
+import { CredentialStore } from './database/CredentialStore';
+import { CredentialService } from './service/CredentialService';
 import { BackstageNotifier } from './service/Notifier';
 import { AccessRequestService } from './service/AccessRequestService';
 import { ApiProfileService } from './service/ApiProfileService';
@@ -42,6 +44,8 @@ export const apiAccessPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
         notifications: notificationService,
       },
@@ -59,15 +63,33 @@ export const apiAccessPlugin = createBackendPlugin({
         }
 
         const store = new AccessStore(knex);
+        const auditLog = new AuditLog(knex);
+        const credentialStore = new CredentialStore(knex);
         const profiles = new ApiProfileService(deps.catalog, config);
         const requests = new AccessRequestService(
           store,
-          new AuditLog(knex),
+          auditLog,
           deps.catalog,
           profiles,
           config,
+          credentialStore,
           new BackstageNotifier(deps.notifications, deps.logger),
         );
+        const credentials = new CredentialService(
+          credentialStore,
+          store,
+          auditLog,
+          config,
+        );
+        // Last use is collected in memory on each replica and written once a minute.
+        await deps.scheduler.scheduleTask({
+          id: 'api-access-record-last-use',
+          frequency: { seconds: 60 },
+          timeout: { seconds: 30 },
+          scope: 'local',
+          fn: () => credentials.flushLastUses(),
+        });
+        deps.lifecycle.addShutdownHook(() => credentials.flushLastUses());
 
         deps.permissionsRegistry.addPermissions(apiAccessPermissions);
         deps.permissionsRegistry.addResourceType({
@@ -91,6 +113,7 @@ export const apiAccessPlugin = createBackendPlugin({
             auditor: deps.auditor,
             requests,
             profiles,
+            keys: credentials,
             toRequestFilter,
           }),
         );

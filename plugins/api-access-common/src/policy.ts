@@ -61,6 +61,29 @@ export const reviewPolicySchema = z
     /** Per-environment ceilings, below maxDurationDays. */
     maxDurationDaysByEnvironment: z.record(z.number().int().min(1)).default({}),
     ownerQuorum: z.number().int().min(1).default(1),
+    /** Credentials handed out for grants. */
+    credentials: z
+      .object({
+        /** The usage terms a requester accepts before seeing a credential. */
+        terms: z
+          .object({ version: z.string().min(1), text: z.string().min(1) })
+          .strict()
+          .default({
+            version: '1',
+            text: 'Keep this credential secret: store it only where your request said, never in code, logs or tickets. Use it only for the approved API, environment and scopes. Rotate it when people with access leave, and report a leak at once.',
+          }),
+        /** How long a rotated key keeps working beside its successor. */
+        rotationOverlapHours: z.number().min(0).default(24),
+        /** How long introspection answers are cached on a replica. */
+        introspectionCacheSeconds: z.number().min(0).max(60).default(5),
+        /** Rate limit reported to gateways for every grant. */
+        rateLimit: z
+          .object({ requests: z.number().int().min(1), perSeconds: z.number().int().min(1) })
+          .strict()
+          .default({ requests: 600, perSeconds: 60 }),
+      })
+      .strict()
+      .default({}),
     /** Groups or users who may read every request and its history. */
     admins: z
       .array(

@@ -188,3 +188,20 @@ export function describeZodError(error: z.ZodError): string {
     })
     .join('; ');
 }
+
+export const issueCredentialSchema = z.object({
+  /** The version of the usage terms the requester accepted. */
+  acceptTerms: z
+    .string({ required_error: 'is required: accept the usage terms by their version' })
+    .trim()
+    .min(1, 'is required: accept the usage terms by their version'),
+});
+export type IssueCredentialInput = z.input<typeof issueCredentialSchema>;
+
+export const introspectSchema = z.object({
+  token: z
+    .string({ required_error: 'is required' })
+    .min(1, 'is required')
+    .max(512, 'must be at most 512 characters'),
+  token_type_hint: z.string().max(64).optional(),
+});

@@ -135,6 +135,36 @@ export interface Grant {
   status: GrantStatus;
   createdAt: string;
   expiresAt: string;
+  /** Last successful introspection of one of its credentials (batched, up to a minute late). */
+  lastUsedAt?: string;
+  /** The grant's current credential, by its public prefix; never the secret. */
+  credential?: { id: string; prefix: string; createdAt: string };
+}
+
+/** Returned once, when a credential is issued or rotated. */
+export interface IssuedCredential {
+  id: string;
+  grantId: string;
+  prefix: string;
+  /** The only time the secret exists outside the requester's own storage. */
+  secret: string;
+  termsVersion: string;
+  createdAt: string;
+  /** When the key this one replaced stops working, on rotation. */
+  previousValidUntil?: string;
+}
+
+/** RFC 7662 style answer for gateways. */
+export interface IntrospectionResult {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  sub?: string;
+  aud?: string;
+  exp?: number;
+  environment?: string;
+  grant_id?: string;
+  rate_limit?: { requests: number; per_seconds: number };
 }
 
 export interface Page<T> {

@@ -96,6 +96,7 @@ interface GrantRow {
   status: string;
   created_at: Date | string | number;
   expires_at: Date | string | number;
+  last_used_at?: Date | string | number | null;
 }
 
 /** SQLite hands timestamps back as numbers or strings, PostgreSQL as Dates. */
@@ -228,6 +229,23 @@ function applyRequestFilter(
         .whereIn(`${STEPS}.reviewer_ref`, criteria.reviewerIn),
     );
   }
+}
+
+function toGrant(row: GrantRow): Grant {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    apiRef: row.api_ref,
+    consumerRef: row.consumer_ref,
+    requesterRef: row.requester_ref,
+    environment: row.environment,
+    scopes: JSON.parse(row.scopes),
+    credentialType: row.credential_type,
+    status: row.status as GrantStatus,
+    createdAt: toIso(row.created_at),
+    expiresAt: toIso(row.expires_at),
+    lastUsedAt: row.last_used_at ? toIso(row.last_used_at) : undefined,
+  };
 }
 
 export class AccessStore {
@@ -573,6 +591,11 @@ export class AccessStore {
     return row?.id;
   }
 
+  async getGrant(db: Db, id: string): Promise<Grant | undefined> {
+    const row = await db<GrantRow>(GRANTS).where({ id }).first();
+    return row ? toGrant(row) : undefined;
+  }
+
   async listGrants(
     db: Db,
     filter: { consumerRef?: string; apiRef?: string },
@@ -588,19 +611,7 @@ export class AccessStore {
       { column: 'created_at', order: 'desc' },
       { column: 'id', order: 'desc' },
     ]);
-    return rows.map(row => ({
-      id: row.id,
-      requestId: row.request_id,
-      apiRef: row.api_ref,
-      consumerRef: row.consumer_ref,
-      requesterRef: row.requester_ref,
-      environment: row.environment,
-      scopes: JSON.parse(row.scopes),
-      credentialType: row.credential_type,
-      status: row.status as GrantStatus,
-      createdAt: toIso(row.created_at),
-      expiresAt: toIso(row.expires_at),
-    }));
+    return rows.map(toGrant);
   }
 
   private toRequest(row: RequestRow): StoredAccessRequest {

@@ -45,6 +45,7 @@ import {
   decodeCursor,
 } from '../database/AccessStore';
 import { AuditLog, NewAuditEvent } from '../database/AuditLog';
+import { CredentialStore } from '../database/CredentialStore';
 import { ApiProfileService } from './ApiProfileService';
 import { Notifier, noNotifier } from './Notifier';
 
@@ -120,6 +121,7 @@ export class AccessRequestService {
     private readonly catalog: CatalogService,
     private readonly profiles: ApiProfileService,
     private readonly policy: ApiAccessConfig,
+    private readonly credentials: CredentialStore,
     private readonly notifier: Notifier = noNotifier,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -700,7 +702,24 @@ export class AccessRequestService {
     consumerRef?: string;
     apiRef?: string;
   }): Promise<Grant[]> {
-    return this.store.listGrants(this.store.db, filter);
+    const grants = await this.store.listGrants(this.store.db, filter);
+    const active = await this.credentials.activeForGrants(
+      this.store.db,
+      grants.map(grant => grant.id),
+    );
+    return grants.map(grant => {
+      const credential = active.find(row => row.grant_id === grant.id);
+      return credential
+        ? {
+            ...grant,
+            credential: {
+              id: credential.id,
+              prefix: credential.prefix,
+              createdAt: new Date(credential.created_at).toISOString(),
+            },
+          }
+        : grant;
+    });
   }
 
   /** Requests as permission rules see them, for CONDITIONAL decisions on single reads. */

@@ -27,6 +27,8 @@ import {
   listGrantsQuerySchema,
   listRequestsQuerySchema,
   auditQuerySchema,
+  introspectSchema,
+  issueCredentialSchema,
   planDraftSchema,
   resubmitSchema,
 } from '@internal/plugin-api-access-common';
@@ -37,8 +39,10 @@ import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import { RequestFilter } from '../permissions/rules';
 import { AccessRequestService, Caller } from './AccessRequestService';
 import { ApiProfileService } from './ApiProfileService';
+import { CredentialService } from './CredentialService';
 
 export interface RouterOptions {
+  keys: CredentialService;
   /** Turns CONDITIONAL decisions on requests into store filters. */
   toRequestFilter: ConditionTransformer<RequestFilter>;
   httpAuth: HttpAuthService;
@@ -72,6 +76,7 @@ export async function createRouter(
     requests,
     profiles,
     toRequestFilter,
+    keys,
   } = options;
   const router = Router();
   router.use(express.json({ limit: '100kb' }));
@@ -262,6 +267,51 @@ export async function createRouter(
     await authorize(caller, apiAccessAuditVerifyPermission);
     res.json(await requests.verifyAudit());
   });
+
+  router.get('/credentials/terms', async (req, res) => {
+    await callerOf(req);
+    res.json(keys.terms());
+  });
+
+  router.post('/grants/:id/credentials', async (req, res) => {
+    const issued = await audited(req, 'credential-issue', 'high', async () => {
+      const caller = await callerOf(req);
+      const { acceptTerms } = parse(
+        issueCredentialSchema,
+        req.body,
+        'credential request',
+      );
+      const credential = await keys.issue(req.params.id, acceptTerms, caller);
+      return {
+        result: credential,
+        meta: {
+          grantId: credential.grantId,
+          prefix: credential.prefix,
+          rotated: !!credential.previousValidUntil,
+        },
+      };
+    });
+    // The secret is in this body and nowhere else: no cache may keep it.
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
+    res.status(201).json(issued);
+  });
+
+  // RFC 7662: gateways post `token=...` (form-encoded, or JSON) with a service token.
+  router.post(
+    '/introspect',
+    express.urlencoded({ extended: false, limit: '4kb' }),
+    async (req, res) => {
+      await httpAuth.credentials(req, { allow: ['service'] });
+      const { token } = parse(
+        introspectSchema,
+        req.body,
+        'introspection request',
+      );
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await keys.introspect(token));
+    },
+  );
 
   router.get('/grants', async (req, res) => {
     const caller = await callerOf(req);

@@ -1,0 +1,118 @@
+/*
+ * SQL for credentials. Lookups by hash are the introspection hot path: one
+ * indexed query joining the grant, nothing else.
+ */
+import { Knex } from 'knex';
+
+const CREDENTIALS = 'api_access_credentials';
+const GRANTS = 'api_access_grants';
+
+type Db = Knex | Knex.Transaction;
+
+export interface CredentialRow {
+  id: string;
+  grant_id: string;
+  credential_type: string;
+  prefix: string;
+  secret_hash: string;
+  status: string;
+  terms_version: string;
+  issued_to: string;
+  created_at: Date | string | number;
+  valid_until: Date | string | number | null;
+}
+
+/** What introspection needs, in one row. */
+export interface CredentialLookup {
+  credentialId: string;
+  credentialStatus: string;
+  validUntil?: Date;
+  grantId: string;
+  grantStatus: string;
+  apiRef: string;
+  consumerRef: string;
+  environment: string;
+  scopes: string[];
+  expiresAt: Date;
+}
+
+const toDate = (value: Date | string | number) => new Date(value);
+
+export class CredentialStore {
+  constructor(readonly db: Knex) {}
+
+  async findByHash(hash: string): Promise<CredentialLookup | undefined> {
+    const row = await this.db(`${CREDENTIALS} as c`)
+      .join(`${GRANTS} as g`, 'g.id', 'c.grant_id')
+      .where('c.secret_hash', hash)
+      .first(
+        'c.id as credential_id',
+        'c.status as credential_status',
+        'c.valid_until',
+        'g.id as grant_id',
+        'g.status as grant_status',
+        'g.api_ref',
+        'g.consumer_ref',
+        'g.environment',
+        'g.scopes',
+        'g.expires_at',
+      );
+    if (!row) return undefined;
+    return {
+      credentialId: row.credential_id,
+      credentialStatus: row.credential_status,
+      validUntil: row.valid_until ? toDate(row.valid_until) : undefined,
+      grantId: row.grant_id,
+      grantStatus: row.grant_status,
+      apiRef: row.api_ref,
+      consumerRef: row.consumer_ref,
+      environment: row.environment,
+      scopes: JSON.parse(row.scopes),
+      expiresAt: toDate(row.expires_at),
+    };
+  }
+
+  async activeForGrants(db: Db, grantIds: string[]): Promise<CredentialRow[]> {
+    if (grantIds.length === 0) return [];
+    return db<CredentialRow>(CREDENTIALS)
+      .whereIn('grant_id', grantIds)
+      .where('status', 'active');
+  }
+
+  /** Marks the grant's active credential superseded, working until `validUntil`. */
+  async supersedeActive(
+    tx: Db,
+    grantId: string,
+    validUntil: Date,
+  ): Promise<CredentialRow[]> {
+    const active = await tx<CredentialRow>(CREDENTIALS).where({
+      grant_id: grantId,
+      status: 'active',
+    });
+    if (active.length > 0) {
+      await tx(CREDENTIALS)
+        .whereIn(
+          'id',
+          active.map(row => row.id),
+        )
+        .update({ status: 'superseded', valid_until: validUntil });
+    }
+    return active;
+  }
+
+  async insert(tx: Db, row: CredentialRow) {
+    await tx(CREDENTIALS).insert(row);
+  }
+
+  /** One UPDATE per grant, for a batch of last uses collected in memory. */
+  async recordLastUse(uses: Map<string, Date>) {
+    for (const [grantId, at] of uses) {
+      await this.db(GRANTS)
+        .where('id', grantId)
+        .andWhere(q =>
+          q.whereNull('last_used_at').orWhere('last_used_at', '<', at),
+        )
+        .update({ last_used_at: at });
+    }
+  }
+}

@@ -1,0 +1,226 @@
+/*
+ * API keys: issued when the requester accepts the usage terms, shown once,
+ * stored as a hash with a public prefix, rotated with an overlap; and
+ * introspection for gateways, which is the hot path of every API call.
+ *
+ * Introspection makes no catalog call and at most one indexed query; answers
+ * are cached for `introspectionCacheSeconds`. Rotating on this replica clears
+ * the grant's cached answers at once; other replicas see the change within
+ * the cache time. Last use is kept in memory and written once a minute.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import {
+  IntrospectionResult,
+  IssuedCredential,
+} from '@internal/plugin-api-access-common';
+import { ApiAccessConfig } from '../config';
+import { AuditLog } from '../database/AuditLog';
+import { CredentialStore } from '../database/CredentialStore';
+import { AccessStore } from '../database/AccessStore';
+import { Caller } from './AccessRequestService';
+
+const KEY_PREFIX = 'aak';
+const HOUR_MS = 60 * 60 * 1000;
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** `aak_<8 public chars>_<43 secret chars>`: the prefix identifies, the rest authenticates. */
+function newKey(): { prefix: string; secret: string } {
+  const prefix = `${KEY_PREFIX}_${randomBytes(6).toString('base64url')}`;
+  return {
+    prefix,
+    secret: `${prefix}_${randomBytes(32).toString('base64url')}`,
+  };
+}
+
+interface CachedAnswer {
+  grantId?: string;
+  result: IntrospectionResult;
+  until: number;
+}
+
+export class CredentialService {
+  private readonly cache = new Map<string, CachedAnswer>();
+  private lastUses = new Map<string, Date>();
+
+  constructor(
+    private readonly credentials: CredentialStore,
+    private readonly access: AccessStore,
+    private readonly audit: AuditLog,
+    private readonly config: ApiAccessConfig,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  terms() {
+    return this.config.credentials.terms;
+  }
+
+  /** Issues the grant's first key, or rotates: the old key keeps working for the overlap. */
+  async issue(
+    grantId: string,
+    acceptTerms: string,
+    caller: Caller,
+  ): Promise<IssuedCredential> {
+    const { terms, rotationOverlapHours } = this.config.credentials;
+    if (acceptTerms !== terms.version) {
+      throw new InputError(
+        `acceptTerms must be the current usage terms version '${terms.version}', got '${acceptTerms}'`,
+      );
+    }
+    const grant =
+      (await this.access.getGrant(this.access.db, grantId)) ?? undefined;
+    if (!grant) {
+      throw new NotFoundError(`No grant '${grantId}'`);
+    }
+    if (grant.requesterRef !== caller.userEntityRef) {
+      throw new NotAllowedError(
+        'Only the requester of a grant can receive its credential',
+      );
+    }
+    const now = this.clock();
+    if (
+      grant.status !== 'active' ||
+      Date.parse(grant.expiresAt) <= now.getTime()
+    ) {
+      throw new ConflictError(
+        `The grant is ${
+          grant.status === 'active' ? 'expired' : grant.status
+        }; no credential can be issued`,
+      );
+    }
+    const { prefix, secret } = newKey();
+    const id = randomUUID();
+    const validUntil = new Date(now.getTime() + rotationOverlapHours * HOUR_MS);
+    const previous = await this.access.transaction(async tx => {
+      const superseded = await this.credentials.supersedeActive(
+        tx,
+        grantId,
+        validUntil,
+      );
+      await this.credentials.insert(tx, {
+        id,
+        grant_id: grantId,
+        credential_type: 'api-key',
+        prefix,
+        secret_hash: hashSecret(secret),
+        status: 'active',
+        terms_version: terms.version,
+        issued_to: caller.userEntityRef,
+        created_at: now,
+        valid_until: null,
+      });
+      await this.audit.append(tx, [
+        {
+          subjectType: 'grant',
+          subjectId: grantId,
+          requestId: grant.requestId,
+          action:
+            superseded.length > 0 ? 'credential.rotated' : 'credential.issued',
+          actorRef: caller.userEntityRef,
+          occurredAt: now,
+          // Prefixes identify keys; the secret and its hash never enter the history.
+          details: {
+            credentialType: 'api-key',
+            prefix,
+            termsVersion: terms.version,
+            termsAcceptedAt: now.toISOString(),
+            ...(superseded.length > 0
+              ? {
+                  supersededPrefixes: superseded.map(row => row.prefix),
+                  previousValidUntil: validUntil.toISOString(),
+                }
+              : {}),
+          },
+        },
+      ]);
+      return superseded;
+    });
+    this.forgetGrant(grantId);
+    return {
+      id,
+      grantId,
+      prefix,
+      secret,
+      termsVersion: terms.version,
+      createdAt: now.toISOString(),
+      previousValidUntil:
+        previous.length > 0 ? validUntil.toISOString() : undefined,
+    };
+  }
+
+  async introspect(token: string): Promise<IntrospectionResult> {
+    const hash = hashSecret(token);
+    const nowMs = this.clock().getTime();
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > nowMs) {
+      if (cached.result.active && cached.grantId)
+        this.lastUses.set(cached.grantId, new Date(nowMs));
+      return cached.result;
+    }
+    const found = await this.credentials.findByHash(hash);
+    let result: IntrospectionResult = { active: false };
+    let until =
+      nowMs + this.config.credentials.introspectionCacheSeconds * 1000;
+    const usable =
+      found &&
+      found.grantStatus === 'active' &&
+      found.expiresAt.getTime() > nowMs &&
+      (found.credentialStatus === 'active' ||
+        (found.credentialStatus === 'superseded' &&
+          !!found.validUntil &&
+          found.validUntil.getTime() > nowMs));
+    if (found && usable) {
+      const { rateLimit } = this.config.credentials;
+      result = {
+        active: true,
+        scope: found.scopes.join(' '),
+        client_id: found.consumerRef,
+        sub: found.consumerRef,
+        aud: found.apiRef,
+        exp: Math.floor(found.expiresAt.getTime() / 1000),
+        environment: found.environment,
+        grant_id: found.grantId,
+        rate_limit: {
+          requests: rateLimit.requests,
+          per_seconds: rateLimit.perSeconds,
+        },
+      };
+      // Never cache past the moment the key or the grant stops working.
+      until = Math.min(
+        until,
+        found.expiresAt.getTime(),
+        found.validUntil?.getTime() ?? Infinity,
+      );
+      this.lastUses.set(found.grantId, new Date(nowMs));
+    }
+    this.cache.set(hash, { grantId: found?.grantId, result, until });
+    if (this.cache.size > 100_000) {
+      this.cache.clear();
+    }
+    return result;
+  }
+
+  /** Writes the last uses collected since the previous flush. */
+  async flushLastUses() {
+    if (this.lastUses.size === 0) return;
+    const batch = this.lastUses;
+    this.lastUses = new Map();
+    await this.credentials.recordLastUse(batch);
+  }
+
+  /** Drops cached answers for a grant whose credentials changed on this replica. */
+  forgetGrant(grantId: string) {
+    for (const [hash, answer] of this.cache) {
+      if (answer.grantId === grantId) this.cache.delete(hash);
+    }
+  }
+}
