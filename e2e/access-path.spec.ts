@@ -112,7 +112,31 @@ test('request on the API page, approve on the team page, grant on the component 
   await expect(grants).toContainText('pets:read');
   await shot(page, '06-grant-on-component', 'API access held');
 
-  // 5. Their own page lists the request as approved.
+  // 5. The requester accepts the usage terms and sees the API key, once.
+  await page
+    .getByRole('button', { name: 'Get credential for api:default/petstore' })
+    .first()
+    .click();
+  const keyDialog = page.getByRole('dialog');
+  await keyDialog
+    .getByRole('checkbox', { name: 'I accept these usage terms' })
+    .check();
+  await keyDialog.getByRole('button', { name: 'Show my key' }).click();
+  await expect(keyDialog.getByRole('textbox', { name: 'API key' })).toHaveValue(
+    /^aak_/,
+  );
+  await expect(keyDialog.getByText(/You will not see it again/)).toBeVisible();
+  await shot(page, '08-credential-once');
+  await keyDialog.getByRole('button', { name: 'Done' }).click();
+  await expect(
+    page
+      .getByRole('button', {
+        name: 'Rotate credential for api:default/petstore',
+      })
+      .first(),
+  ).toBeVisible();
+
+  // 6. Their own page lists the request as approved.
   await page.goto('/api-access');
   await expect(
     page.getByRole('table', { name: 'My access requests' }),

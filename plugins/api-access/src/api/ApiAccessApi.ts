@@ -8,6 +8,7 @@ import {
   CreateAccessRequest,
   DecisionInput,
   Grant,
+  IssuedCredential,
   Page,
   PlanDraft,
   ReviewPlan,
@@ -29,6 +30,11 @@ export interface ApiAccessApi {
   withdraw(id: string): Promise<AccessRequest>;
   resubmit(id: string, body: ResubmitInput): Promise<AccessRequest>;
   getHistory(subjectId: string): Promise<AuditEvent[]>;
+  getCredentialTerms(): Promise<{ version: string; text: string }>;
+  issueCredential(
+    grantId: string,
+    acceptTerms: string,
+  ): Promise<IssuedCredential>;
   listGrants(query: {
     consumerRef?: string;
     apiRef?: string;

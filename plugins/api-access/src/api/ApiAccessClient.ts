@@ -8,6 +8,7 @@ import {
   CreateAccessRequest,
   DecisionInput,
   Grant,
+  IssuedCredential,
   Page,
   PlanDraft,
   ResubmitInput,
@@ -77,6 +78,20 @@ export class ApiAccessClient implements ApiAccessApi {
       `/audit?${this.query({ subjectId })}`,
     );
     return page.items;
+  }
+
+  getCredentialTerms(): Promise<{ version: string; text: string }> {
+    return this.call('/credentials/terms');
+  }
+
+  issueCredential(
+    grantId: string,
+    acceptTerms: string,
+  ): Promise<IssuedCredential> {
+    return this.call(`/grants/${encodeURIComponent(grantId)}/credentials`, {
+      method: 'POST',
+      body: { acceptTerms },
+    });
   }
 
   async listGrants(query: {

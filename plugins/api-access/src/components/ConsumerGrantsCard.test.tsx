@@ -1,11 +1,16 @@
-import { screen } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { identityApiRef } from '@backstage/core-plugin-api';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import {
   EntityProvider,
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
-import { apiAccessApiRef } from '../api/ApiAccessApi';
+import { Grant } from '@internal/plugin-api-access-common';
+import { ApiAccessApi, apiAccessApiRef } from '../api/ApiAccessApi';
 import { ConsumerGrantsCard } from './ConsumerGrantsCard';
+
+jest.setTimeout(30_000);
 
 const artistLookup = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -14,53 +19,134 @@ const artistLookup = {
   spec: { owner: 'team-a' },
 };
 
+const grant: Grant = {
+  id: 'g1',
+  requestId: 'r1',
+  apiRef: 'api:default/petstore',
+  consumerRef: 'component:default/artist-lookup',
+  requesterRef: 'user:default/breanna.davison',
+  environment: 'development',
+  scopes: ['pets:read'],
+  credentialType: 'api-key',
+  status: 'active',
+  createdAt: '2026-11-01T00:00:00.000Z',
+  expiresAt: '2026-12-01T00:00:00.000Z',
+};
+
+function renderCard(
+  api: Partial<ApiAccessApi>,
+  me = 'user:default/breanna.davison',
+) {
+  const identity = {
+    getBackstageIdentity: async () => ({
+      type: 'user' as const,
+      userEntityRef: me,
+      ownershipEntityRefs: [me],
+    }),
+  };
+  return renderInTestApp(
+    <TestApiProvider
+      apis={[
+        [apiAccessApiRef, api],
+        [identityApiRef, identity],
+      ]}
+    >
+      <EntityProvider entity={artistLookup}>
+        <ConsumerGrantsCard />
+      </EntityProvider>
+    </TestApiProvider>,
+    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+  );
+}
+
 describe('ConsumerGrantsCard', () => {
-  it("lists the component's grants with scopes, status and expiry", async () => {
-    const listGrants = jest.fn().mockResolvedValue([
-      {
-        id: 'g1',
-        requestId: 'r1',
-        apiRef: 'api:default/petstore',
-        consumerRef: 'component:default/artist-lookup',
-        requesterRef: 'user:default/breanna.davison',
-        environment: 'development',
-        scopes: ['pets:read'],
-        credentialType: 'api-key',
-        status: 'active',
-        createdAt: '2026-11-01T00:00:00.000Z',
-        expiresAt: '2026-12-01T00:00:00.000Z',
-      },
-    ]);
-    await renderInTestApp(
-      <TestApiProvider apis={[[apiAccessApiRef, { listGrants }]]}>
-        <EntityProvider entity={artistLookup}>
-          <ConsumerGrantsCard />
-        </EntityProvider>
-      </TestApiProvider>,
-      { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
-    );
+  it("lists the component's grants with scopes, status, expiry and credential", async () => {
+    const listGrants = jest
+      .fn()
+      .mockResolvedValue([
+        {
+          ...grant,
+          credential: {
+            id: 'c1',
+            prefix: 'aak_AbCdEfGh',
+            createdAt: grant.createdAt,
+          },
+        },
+      ]);
+    await renderCard({ listGrants });
     const row = (await screen.findByText('pets:read')).closest('tr')!;
     expect(row).toHaveTextContent('petstore');
     expect(row).toHaveTextContent('development');
     expect(row).toHaveTextContent('Active');
-    expect(row).toHaveTextContent('2026');
+    expect(row).toHaveTextContent('API key aak_AbCdEfGh…');
+    expect(row).toHaveTextContent('never used');
+    expect(
+      within(row).getByRole('button', {
+        name: 'Rotate credential for api:default/petstore',
+      }),
+    ).toBeInTheDocument();
     expect(listGrants).toHaveBeenCalledWith({
       consumerRef: 'component:default/artist-lookup',
     });
   });
 
-  it('says when the component holds no access', async () => {
-    await renderInTestApp(
-      <TestApiProvider
-        apis={[
-          [apiAccessApiRef, { listGrants: jest.fn().mockResolvedValue([]) }],
-        ]}
-      >
-        <EntityProvider entity={artistLookup}>
-          <ConsumerGrantsCard />
-        </EntityProvider>
-      </TestApiProvider>,
+  it('shows the key once after the requester accepts the usage terms', async () => {
+    const issueCredential = jest.fn().mockResolvedValue({
+      id: 'c1',
+      grantId: 'g1',
+      prefix: 'aak_AbCdEfGh',
+      secret: 'aak_AbCdEfGh_secret-value',
+      termsVersion: '7',
+      createdAt: '2026-11-02T00:00:00.000Z',
+    });
+    await renderCard({
+      listGrants: jest.fn().mockResolvedValue([grant]),
+      getCredentialTerms: jest
+        .fn()
+        .mockResolvedValue({ version: '7', text: 'Keep it secret.' }),
+      issueCredential,
+    });
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: 'Get credential for api:default/petstore',
+      }),
     );
+    const dialog = await screen.findByRole('dialog');
+    expect(
+      await within(dialog).findByText('Keep it secret.'),
+    ).toBeInTheDocument();
+    const show = within(dialog).getByRole('button', { name: 'Show my key' });
+    expect(show).toBeDisabled();
+    await userEvent.click(
+      within(dialog).getByRole('checkbox', {
+        name: 'I accept these usage terms',
+      }),
+    );
+    await userEvent.click(show);
+    await waitFor(() =>
+      expect(issueCredential).toHaveBeenCalledWith('g1', '7'),
+    );
+    expect(
+      within(dialog).getByRole('textbox', { name: 'API key' }),
+    ).toHaveValue('aak_AbCdEfGh_secret-value');
+    expect(
+      within(dialog).getByText(/You will not see it again/),
+    ).toBeInTheDocument();
+  });
+
+  it('offers no credential action to people other than the requester', async () => {
+    await renderCard(
+      { listGrants: jest.fn().mockResolvedValue([grant]) },
+      'user:default/someone.else',
+    );
+    await screen.findByText('pets:read');
+    expect(
+      screen.queryByRole('button', { name: /credential for/ }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('says when the component holds no access', async () => {
+    await renderCard({ listGrants: jest.fn().mockResolvedValue([]) });
     expect(
       await screen.findByText(/holds no API access yet/),
     ).toBeInTheDocument();
