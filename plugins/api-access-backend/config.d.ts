@@ -51,6 +51,19 @@ export interface Config {
         quorum?: number;
       };
     };
+    /** Credentials handed out for grants. */
+    credentials?: {
+      /** Usage terms accepted before a credential is shown. Default: version "1" and a short text. */
+      terms?: { version: string; text: string };
+      /** Hours a rotated key keeps working beside its successor. Default: 24. */
+      rotationOverlapHours?: number;
+      /** Seconds introspection answers are cached on a replica (0-60). Default: 5. */
+      introspectionCacheSeconds?: number;
+      /** Rate limit reported to gateways for every grant. Default: 600 requests per 60 seconds. */
+      rateLimit?: { requests: number; perSeconds: number };
+    };
+    /** Groups or users who may read every request and its history. Default: none. */
+    admins?: string[];
     /** Rules that add review steps when their conditions all hold. */
     routing?: Array<{
       name: string;
