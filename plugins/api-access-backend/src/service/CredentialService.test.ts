@@ -1,0 +1,146 @@
+/*
+ * Time-dependent behaviour of API keys with a fake clock, on both databases:
+ * the rotation overlap, expiry of the grant, the cache never outliving a key,
+ * and last use written in a batch.
+ */
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { parseReviewPolicy } from '@internal/plugin-api-access-common';
+import { createTestDatabases } from '../__testUtils__/testBackend';
+import { AccessStore } from '../database/AccessStore';
+import { AuditLog } from '../database/AuditLog';
+import { CredentialStore } from '../database/CredentialStore';
+import { CredentialService } from './CredentialService';
+
+const databases = createTestDatabases();
+const HOUR = 60 * 60 * 1000;
+
+describe.each(databases.eachSupportedId())(
+  'CredentialService on %p',
+  databaseId => {
+    let now: Date;
+    let service: CredentialService;
+    let knex: any;
+    const requester = {
+      userEntityRef: 'user:default/requester',
+      ownershipEntityRefs: ['user:default/requester'],
+      credentials: mockCredentials.user('user:default/requester'),
+    };
+
+    beforeAll(async () => {
+      knex = await databases.init(databaseId);
+      await knex.migrate.latest({
+        directory: resolvePackagePath(
+          '@internal/plugin-api-access-backend',
+          'migrations',
+        ),
+        tableName: 'api_access_knex_migrations',
+      });
+      const policy = parseReviewPolicy({
+        credentials: { rotationOverlapHours: 2, introspectionCacheSeconds: 60 },
+      });
+      const access = new AccessStore(knex);
+      service = new CredentialService(
+        new CredentialStore(knex),
+        access,
+        new AuditLog(knex),
+        policy,
+        () => now,
+      );
+    });
+
+    async function grant(expiresInHours: number) {
+      const id = `g-${Math.random().toString(36).slice(2)}`;
+      const created = new Date(now.getTime());
+      await knex('api_access_requests').insert({
+        id: `r-${id}`,
+        api_ref: 'api:default/pets',
+        consumer_ref: 'component:default/a',
+        consumer_kind: 'internal',
+        requester_ref: requester.userEntityRef,
+        owner_ref: 'group:default/team-c',
+        environment: 'sandbox',
+        scopes: '["pets:read"]',
+        credential_type: 'api-key',
+        use_case: 'x',
+        justification: 'x',
+        credential_storage: 'x',
+        duration_days: 1,
+        approved_scopes: '["pets:read"]',
+        approved_duration_days: 1,
+        classification_level: 'internal',
+        classification_source: 'default',
+        plan: '{"stages":[],"autoApproved":true}',
+        review_round: 1,
+        status: 'approved',
+        version: 1,
+        created_at: created,
+        updated_at: created,
+      });
+      await knex('api_access_grants').insert({
+        id,
+        request_id: `r-${id}`,
+        api_ref: 'api:default/pets',
+        consumer_ref: 'component:default/a',
+        requester_ref: requester.userEntityRef,
+        environment: 'sandbox',
+        scopes: '["pets:read"]',
+        credential_type: 'api-key',
+        status: 'active',
+        created_at: created,
+        expires_at: new Date(now.getTime() + expiresInHours * HOUR),
+      });
+      return id;
+    }
+
+    it('keeps a rotated key working for the overlap, then stops it, cache or not', async () => {
+      now = new Date('2026-11-01T10:00:00Z');
+      const grantId = await grant(48);
+      const first = await service.issue(grantId, '1', requester);
+      expect((await service.introspect(first.secret)).active).toBe(true);
+
+      now = new Date('2026-11-01T11:00:00Z');
+      const second = await service.issue(grantId, '1', requester);
+      expect(second.previousValidUntil).toBe('2026-11-01T13:00:00.000Z');
+      expect((await service.introspect(first.secret)).active).toBe(true);
+      expect((await service.introspect(second.secret)).active).toBe(true);
+
+      // Inside the 60 s cache window but past the overlap: the cache may not outlive the key.
+      now = new Date('2026-11-01T13:00:01Z');
+      expect((await service.introspect(first.secret)).active).toBe(false);
+      expect((await service.introspect(second.secret)).active).toBe(true);
+    });
+
+    it('stops every key when the grant expires', async () => {
+      now = new Date('2026-11-02T10:00:00Z');
+      const grantId = await grant(1);
+      const key = await service.issue(grantId, '1', requester);
+      const answer = await service.introspect(key.secret);
+      expect(answer.exp).toBe(
+        Math.floor(Date.parse('2026-11-02T11:00:00Z') / 1000),
+      );
+      now = new Date('2026-11-02T11:00:00Z');
+      expect((await service.introspect(key.secret)).active).toBe(false);
+    });
+
+    it('records last use in one batch, not per call', async () => {
+      now = new Date('2026-11-03T10:00:00Z');
+      const grantId = await grant(24);
+      const key = await service.issue(grantId, '1', requester);
+      for (let i = 0; i < 5; i++) {
+        await service.introspect(key.secret);
+      }
+      const before = await knex('api_access_grants')
+        .where({ id: grantId })
+        .first();
+      expect(before.last_used_at).toBeNull();
+      await service.flushLastUses();
+      const after = await knex('api_access_grants')
+        .where({ id: grantId })
+        .first();
+      expect(new Date(after.last_used_at).toISOString()).toBe(
+        '2026-11-03T10:00:00.000Z',
+      );
+    });
+  },
+);
