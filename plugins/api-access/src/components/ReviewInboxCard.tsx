@@ -151,7 +151,10 @@ export function ReviewInboxCard() {
                   Storage: {request.credentialStorage}
                 </Typography>
               </TableCell>
-              <TableCell align="right">
+              <TableCell
+                align="right"
+                style={{ whiteSpace: 'nowrap', minWidth: 120 }}
+              >
                 <Box display="flex" flexDirection="column" style={{ gap: 8 }}>
                   <Button
                     size="small"
