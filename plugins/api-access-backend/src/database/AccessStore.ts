@@ -104,38 +104,29 @@ function toIso(value: Date | string | number): string {
   return new Date(value).toISOString();
 }
 
-export interface NewAccessRequest {
-  id: string;
-  apiRef: string;
-  consumerRef: string;
-  consumerKind: ConsumerKind;
-  requesterRef: string;
-  ownerRef: string;
-  environment: string;
-  scopes: string[];
-  credentialType: string;
-  useCase: string;
-  justification: string;
-  credentialStorage: string;
-  durationDays: number;
-  classificationLevel: string;
-  classificationSource: string;
-  plan: ReviewPlan;
-  status: AccessRequestStatus;
-  now: Date;
-}
+/** The terms a requester chooses, and can change on resubmission. */
+export type RequestTerms = Pick<
+  AccessRequest,
+  | 'consumerRef'
+  | 'consumerKind'
+  | 'environment'
+  | 'scopes'
+  | 'useCase'
+  | 'justification'
+  | 'credentialStorage'
+  | 'durationDays'
+>;
 
-/** The terms a requester can change on resubmission. */
-export interface RequestTerms {
-  consumerRef: string;
-  consumerKind: ConsumerKind;
-  environment: string;
-  scopes: string[];
-  useCase: string;
-  justification: string;
-  credentialStorage: string;
-  durationDays: number;
-}
+export type NewAccessRequest = RequestTerms &
+  Pick<
+    AccessRequest,
+    'id' | 'apiRef' | 'requesterRef' | 'ownerRef' | 'credentialType' | 'status'
+  > & {
+    classificationLevel: string;
+    classificationSource: string;
+    plan: ReviewPlan;
+    now: Date;
+  };
 
 export interface NewReviewStep {
   id: string;

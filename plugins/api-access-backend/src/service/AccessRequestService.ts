@@ -41,6 +41,7 @@ import { ApiAccessConfig } from '../config';
 import {
   AccessStore,
   NewReviewStep,
+  RequestTerms,
   StoredAccessRequest,
   decodeCursor,
 } from '../database/AccessStore';
@@ -64,15 +65,7 @@ export interface TransitionResult {
 }
 
 /** Terms a requester submits, on creation or resubmission. */
-interface Terms {
-  consumerRef: string;
-  environment: string;
-  scopes: string[];
-  useCase: string;
-  justification: string;
-  credentialStorage: string;
-  durationDays: number;
-}
+type Terms = Omit<RequestTerms, 'consumerKind'>;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
