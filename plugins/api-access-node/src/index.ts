@@ -1,0 +1,6 @@
+/**
+ * Extension points for api-access backend modules.
+ *
+ * @packageDocumentation
+ */
+export * from './provisioners';
