@@ -11,8 +11,18 @@ import { ZodError } from 'zod';
 
 export type ApiAccessConfig = ReviewPolicy;
 
+/**
+ * Keys under `apiAccess` that are read elsewhere: by backend modules
+ * (webhooks, llmAssessor) or by the certificate authority, which holds a
+ * private key and so is read apart from the policy.
+ */
+export const MODULE_CONFIG_KEYS = ['webhooks', 'llmAssessor', 'certificates'];
+
 export function readApiAccessConfig(root: Config): ApiAccessConfig {
-  const raw = root.getOptional('apiAccess') ?? {};
+  const raw: Record<string, unknown> = {
+    ...(root.getOptional<Record<string, unknown>>('apiAccess') ?? {}),
+  };
+  for (const key of MODULE_CONFIG_KEYS) delete raw[key];
   try {
     return parseReviewPolicy(raw);
   } catch (error) {
