@@ -62,6 +62,17 @@ export interface Config {
       /** Rate limit reported to gateways for every grant. Default: 600 requests per 60 seconds. */
       rateLimit?: { requests: number; perSeconds: number };
     };
+    /** Retries of provisioner tasks (provision, rotate, revoke). */
+    provisioning?: {
+      /** Attempts before a task is shown as failed on the grant. Default: 8. */
+      maxAttempts?: number;
+      /** Seconds to wait after the first failure; doubles each time. Default: 10. */
+      initialBackoffSeconds?: number;
+      /** Longest wait between attempts. Default: 3600. */
+      maxBackoffSeconds?: number;
+      /** A provisioner call taking longer fails the attempt. Default: 30. */
+      timeoutSeconds?: number;
+    };
     /** Groups or users who may read every request and its history. Default: none. */
     admins?: string[];
     /** Rules that add review steps when their conditions all hold. */

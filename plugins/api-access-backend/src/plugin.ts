@@ -24,6 +24,14 @@ import { BackstageNotifier } from './service/Notifier';
 import { AccessRequestService } from './service/AccessRequestService';
 import { ApiProfileService } from './service/ApiProfileService';
 import { createRouter } from './service/router';
+import { ProvisioningStore } from './database/ProvisioningStore';
+import { ProvisioningService } from './service/ProvisioningService';
+import { GrantService } from './service/GrantService';
+import { apiAccessClockServiceRef } from './clock';
+import {
+  ApiAccessProvisioner,
+  apiAccessProvisionersExtensionPoint,
+} from '@internal/plugin-api-access-node';
 
 /**
  * The api-access backend plugin: access requests, reviews and grants.
@@ -33,6 +41,12 @@ import { createRouter } from './service/router';
 export const apiAccessPlugin = createBackendPlugin({
   pluginId: 'api-access',
   register(env) {
+    const provisioners: ApiAccessProvisioner[] = [];
+    env.registerExtensionPoint(apiAccessProvisionersExtensionPoint, {
+      addProvisioner(...added) {
+        provisioners.push(...added);
+      },
+    });
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -48,6 +62,7 @@ export const apiAccessPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
         notifications: notificationService,
+        clock: apiAccessClockServiceRef,
       },
       async init(deps) {
         const config = readApiAccessConfig(deps.config);
@@ -65,6 +80,18 @@ export const apiAccessPlugin = createBackendPlugin({
         const store = new AccessStore(knex);
         const auditLog = new AuditLog(knex);
         const credentialStore = new CredentialStore(knex);
+        const notifier = new BackstageNotifier(deps.notifications, deps.logger);
+        const now = () => deps.clock.now();
+        const provisioning = new ProvisioningService(
+          new ProvisioningStore(knex),
+          store,
+          auditLog,
+          provisioners,
+          config,
+          deps.logger,
+          notifier,
+          deps.clock,
+        );
         const profiles = new ApiProfileService(deps.catalog, config);
         const requests = new AccessRequestService(
           store,
@@ -73,13 +100,32 @@ export const apiAccessPlugin = createBackendPlugin({
           profiles,
           config,
           credentialStore,
-          new BackstageNotifier(deps.notifications, deps.logger),
+          notifier,
+          now,
+          {
+            grantCreated: (tx, grant, at) =>
+              provisioning.enqueue(tx, grant, 'provision', { now: at }),
+            afterCommit: () => provisioning.kick(),
+          },
         );
         const credentials = new CredentialService(
           credentialStore,
           store,
           auditLog,
           config,
+          now,
+          provisioning,
+        );
+        const grants = new GrantService(
+          store,
+          credentialStore,
+          auditLog,
+          requests,
+          credentials,
+          provisioning,
+          config,
+          notifier,
+          deps.clock,
         );
         // Last use is collected in memory on each replica and written once a minute.
         await deps.scheduler.scheduleTask({
@@ -90,6 +136,21 @@ export const apiAccessPlugin = createBackendPlugin({
           fn: () => credentials.flushLastUses(),
         });
         deps.lifecycle.addShutdownHook(() => credentials.flushLastUses());
+        // Tasks run right after the transaction that wrote them; this sweep
+        // picks up retries that came due and work a stopped replica left.
+        if (provisioners.length > 0) {
+          await deps.scheduler.scheduleTask({
+            id: 'api-access-provisioning',
+            frequency: { seconds: 10 },
+            timeout: { minutes: 10 },
+            fn: async () => {
+              await provisioning.runDue();
+            },
+          });
+          deps.logger.info(
+            `api-access provisioners: ${provisioners.map(p => p.id).join(', ')}`,
+          );
+        }
 
         deps.permissionsRegistry.addPermissions(apiAccessPermissions);
         deps.permissionsRegistry.addResourceType({
@@ -114,6 +175,7 @@ export const apiAccessPlugin = createBackendPlugin({
             requests,
             profiles,
             keys: credentials,
+            grants,
             toRequestFilter,
           }),
         );

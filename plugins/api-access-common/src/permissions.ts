@@ -32,6 +32,15 @@ export const apiAccessGrantReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Revoke a grant. Beyond this permission, only the grant's requester, the
+ * API's owners and admins may revoke it.
+ */
+export const apiAccessGrantRevokePermission = createPermission({
+  name: 'api-access.grant.revoke',
+  attributes: { action: 'update' },
+});
+
 /** Verify the whole audit chain. */
 export const apiAccessAuditVerifyPermission = createPermission({
   name: 'api-access.audit.verify',
@@ -44,4 +53,5 @@ export const apiAccessPermissions = [
   apiAccessRequestReadPermission,
   apiAccessRequestDecidePermission,
   apiAccessGrantReadPermission,
+  apiAccessGrantRevokePermission,
 ];

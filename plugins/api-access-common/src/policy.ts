@@ -84,6 +84,19 @@ export const reviewPolicySchema = z
       })
       .strict()
       .default({}),
+    /** Retries of provisioner tasks (provision, rotate, revoke). */
+    provisioning: z
+      .object({
+        /** Attempts before a task is marked failed on the grant. */
+        maxAttempts: z.number().int().min(1).max(100).default(8),
+        /** Wait after the first failure; doubles on each further one. */
+        initialBackoffSeconds: z.number().min(0).default(10),
+        maxBackoffSeconds: z.number().min(0).default(3600),
+        /** A provisioner call taking longer fails the attempt. */
+        timeoutSeconds: z.number().min(1).max(600).default(30),
+      })
+      .strict()
+      .default({}),
     /** Groups or users who may read every request and its history. */
     admins: z
       .array(

@@ -198,6 +198,15 @@ export const issueCredentialSchema = z.object({
 });
 export type IssueCredentialInput = z.input<typeof issueCredentialSchema>;
 
+export const revokeGrantSchema = z.object({
+  reason: z
+    .string({ required_error: 'is required: say why the access ends' })
+    .trim()
+    .min(3, 'is required: say why the access ends')
+    .max(2000, 'must be at most 2000 characters'),
+});
+export type RevokeGrantInput = z.input<typeof revokeGrantSchema>;
+
 export const introspectSchema = z.object({
   token: z
     .string({ required_error: 'is required' })

@@ -139,6 +139,34 @@ export interface Grant {
   lastUsedAt?: string;
   /** The grant's current credential, by its public prefix; never the secret. */
   credential?: { id: string; prefix: string; createdAt: string };
+  revokedAt?: string;
+  revokedBy?: string;
+  revocationReason?: string;
+  /** What the provisioners did with the grant; absent when none applies. */
+  provisioning?: GrantProvisioning;
+}
+
+/**
+ * pending: tasks not yet run; retrying: an attempt failed and another is
+ * scheduled; failed: attempts used up (the grant shows the error); done.
+ */
+export type ProvisioningState = 'pending' | 'retrying' | 'failed' | 'done';
+
+export interface ProvisioningTaskStatus {
+  id: string;
+  provisionerId: string;
+  action: 'provision' | 'rotate' | 'revoke';
+  status: 'pending' | 'succeeded' | 'failed' | 'cancelled';
+  attempts: number;
+  lastError?: string;
+  nextAttemptAt?: string;
+  reference?: string;
+  completedAt?: string;
+}
+
+export interface GrantProvisioning {
+  state: ProvisioningState;
+  tasks: ProvisioningTaskStatus[];
 }
 
 /** Returned once, when a credential is issued or rotated. */

@@ -97,6 +97,9 @@ interface GrantRow {
   created_at: Date | string | number;
   expires_at: Date | string | number;
   last_used_at?: Date | string | number | null;
+  revoked_at?: Date | string | number | null;
+  revoked_by?: string | null;
+  revocation_reason?: string | null;
 }
 
 /** SQLite hands timestamps back as numbers or strings, PostgreSQL as Dates. */
@@ -236,6 +239,9 @@ function toGrant(row: GrantRow): Grant {
     createdAt: toIso(row.created_at),
     expiresAt: toIso(row.expires_at),
     lastUsedAt: row.last_used_at ? toIso(row.last_used_at) : undefined,
+    revokedAt: row.revoked_at ? toIso(row.revoked_at) : undefined,
+    revokedBy: row.revoked_by ?? undefined,
+    revocationReason: row.revocation_reason ?? undefined,
   };
 }
 
@@ -580,6 +586,34 @@ export class AccessStore {
       .where({ request_id: requestId })
       .first('id');
     return row?.id;
+  }
+
+  /** Moves a grant from one status to another; false if it was not in `from`. */
+  async setGrantStatus(
+    tx: Db,
+    id: string,
+    from: GrantStatus,
+    to: GrantStatus,
+  ): Promise<boolean> {
+    const updated = await tx(GRANTS)
+      .where({ id, status: from })
+      .update({ status: to });
+    return updated === 1;
+  }
+
+  /** Ends an active grant; false if it was not active (someone else ended it). */
+  async revokeGrant(
+    tx: Db,
+    id: string,
+    revocation: { now: Date; by: string; reason: string },
+  ): Promise<boolean> {
+    const updated = await tx(GRANTS).where({ id, status: 'active' }).update({
+      status: 'revoked',
+      revoked_at: revocation.now,
+      revoked_by: revocation.by,
+      revocation_reason: revocation.reason,
+    });
+    return updated === 1;
   }
 
   async getGrant(db: Db, id: string): Promise<Grant | undefined> {

@@ -100,6 +100,22 @@ export class CredentialStore {
     return active;
   }
 
+  /** Revokes every credential of a grant that still works; returns their prefixes. */
+  async revokeForGrant(tx: Db, grantId: string, now: Date): Promise<string[]> {
+    const live = await tx<CredentialRow>(CREDENTIALS)
+      .where({ grant_id: grantId })
+      .whereIn('status', ['active', 'superseded']);
+    if (live.length > 0) {
+      await tx(CREDENTIALS)
+        .whereIn(
+          'id',
+          live.map(row => row.id),
+        )
+        .update({ status: 'revoked', revoked_at: now });
+    }
+    return live.map(row => row.prefix);
+  }
+
   async insert(tx: Db, row: CredentialRow) {
     await tx(CREDENTIALS).insert(row);
   }

@@ -69,6 +69,21 @@ type Terms = Omit<RequestTerms, 'consumerKind'>;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** What happens around a new grant: provisioning tasks in its transaction, a run after commit. */
+export interface GrantHooks {
+  grantCreated(
+    tx: Knex.Transaction,
+    grant: { id: string; credentialType: string },
+    now: Date,
+  ): Promise<unknown>;
+  afterCommit(): void;
+}
+
+const noGrantHooks: GrantHooks = {
+  grantCreated: async () => undefined,
+  afterCommit: () => {},
+};
+
 /** Steps for one review round: the first stage open, the rest waiting. */
 function stepsForPlan(
   requestId: string,
@@ -117,6 +132,7 @@ export class AccessRequestService {
     private readonly credentials: CredentialStore,
     private readonly notifier: Notifier = noNotifier,
     private readonly clock: () => Date = () => new Date(),
+    private readonly grantHooks: GrantHooks = noGrantHooks,
   ) {}
 
   /** The plan a draft would get, without writing anything. */
@@ -225,6 +241,7 @@ export class AccessRequestService {
       }
       await this.audit.append(tx, events);
     });
+    if (plan.autoApproved) this.grantHooks.afterCommit();
     if (!plan.autoApproved) {
       await this.notifyOpenSteps(
         id,
@@ -501,6 +518,7 @@ export class AccessRequestService {
       await this.audit.append(tx, events);
       return { previousStatus: request.status, status, grant, request };
     });
+    if (result.grant) this.grantHooks.afterCommit();
 
     if (opened.length > 0) {
       await this.notifyOpenSteps(id, opened, result.request.apiRef);
@@ -758,6 +776,11 @@ export class AccessRequestService {
       now,
       expiresAt,
     });
+    await this.grantHooks.grantCreated(
+      tx,
+      { id, credentialType: request.credentialType },
+      now,
+    );
     return {
       subjectType: 'grant',
       subjectId: id,

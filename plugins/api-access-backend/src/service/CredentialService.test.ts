@@ -11,6 +11,7 @@ import { AccessStore } from '../database/AccessStore';
 import { AuditLog } from '../database/AuditLog';
 import { CredentialStore } from '../database/CredentialStore';
 import { CredentialService } from './CredentialService';
+import { insertApprovedGrant } from '../__testUtils__/grants';
 
 const databases = createTestDatabases();
 const HOUR = 60 * 60 * 1000;
@@ -49,48 +50,12 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
-    async function grant(expiresInHours: number) {
-      const id = `g-${Math.random().toString(36).slice(2)}`;
-      const created = new Date(now.getTime());
-      await knex('api_access_requests').insert({
-        id: `r-${id}`,
-        api_ref: 'api:default/pets',
-        consumer_ref: 'component:default/a',
-        consumer_kind: 'internal',
-        requester_ref: requester.userEntityRef,
-        owner_ref: 'group:default/team-c',
-        environment: 'sandbox',
-        scopes: '["pets:read"]',
-        credential_type: 'api-key',
-        use_case: 'x',
-        justification: 'x',
-        credential_storage: 'x',
-        duration_days: 1,
-        approved_scopes: '["pets:read"]',
-        approved_duration_days: 1,
-        classification_level: 'internal',
-        classification_source: 'default',
-        plan: '{"stages":[],"autoApproved":true}',
-        review_round: 1,
-        status: 'approved',
-        version: 1,
-        created_at: created,
-        updated_at: created,
+    function grant(expiresInHours: number) {
+      return insertApprovedGrant(knex, {
+        requesterRef: requester.userEntityRef,
+        createdAt: new Date(now.getTime()),
+        expiresAt: new Date(now.getTime() + expiresInHours * HOUR),
       });
-      await knex('api_access_grants').insert({
-        id,
-        request_id: `r-${id}`,
-        api_ref: 'api:default/pets',
-        consumer_ref: 'component:default/a',
-        requester_ref: requester.userEntityRef,
-        environment: 'sandbox',
-        scopes: '["pets:read"]',
-        credential_type: 'api-key',
-        status: 'active',
-        created_at: created,
-        expires_at: new Date(now.getTime() + expiresInHours * HOUR),
-      });
-      return id;
     }
 
     it('keeps a rotated key working for the overlap, then stops it, cache or not', async () => {

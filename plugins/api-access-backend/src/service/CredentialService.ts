@@ -25,6 +25,7 @@ import { AuditLog } from '../database/AuditLog';
 import { CredentialStore } from '../database/CredentialStore';
 import { AccessStore } from '../database/AccessStore';
 import { Caller } from './AccessRequestService';
+import type { ProvisioningService } from './ProvisioningService';
 
 const KEY_PREFIX = 'aak';
 const HOUR_MS = 60 * 60 * 1000;
@@ -58,6 +59,7 @@ export class CredentialService {
     private readonly audit: AuditLog,
     private readonly config: ApiAccessConfig,
     private readonly clock: () => Date = () => new Date(),
+    private readonly provisioning?: ProvisioningService,
   ) {}
 
   terms() {
@@ -142,9 +144,16 @@ export class CredentialService {
           },
         },
       ]);
+      if (superseded.length > 0 && this.provisioning) {
+        await this.provisioning.enqueue(tx, grant, 'rotate', {
+          credentialId: id,
+          now,
+        });
+      }
       return superseded;
     });
     this.forgetGrant(grantId);
+    if (previous.length > 0) this.provisioning?.kick();
     return {
       id,
       grantId,
@@ -207,6 +216,65 @@ export class CredentialService {
       this.cache.clear();
     }
     return result;
+  }
+
+  /**
+   * The gateway's question, answered as a status code (what nginx
+   * auth_request and Envoy ext_authz understand): 200 when the key works for
+   * this API (and scope and environment, when given), 401 when the key is
+   * missing or not active, 403 when it is active but for something else.
+   */
+  async authorize(
+    token: string | undefined,
+    target: { apiRef: string; scope?: string; environment?: string },
+  ): Promise<{
+    status: 200 | 401 | 403;
+    reason?: string;
+    result: IntrospectionResult;
+  }> {
+    if (!token) {
+      return {
+        status: 401,
+        reason: 'no API key presented',
+        result: { active: false },
+      };
+    }
+    if (token.length > 512) {
+      return {
+        status: 401,
+        reason: 'the API key is not active',
+        result: { active: false },
+      };
+    }
+    const result = await this.introspect(token);
+    if (!result.active) {
+      return { status: 401, reason: 'the API key is not active', result };
+    }
+    if (result.aud !== target.apiRef) {
+      return {
+        status: 403,
+        reason: `the API key is for ${result.aud}, not ${target.apiRef}`,
+        result,
+      };
+    }
+    if (target.environment && result.environment !== target.environment) {
+      return {
+        status: 403,
+        reason: `the API key is for the ${result.environment} environment, not ${target.environment}`,
+        result,
+      };
+    }
+    const granted = (result.scope ?? '').split(' ').filter(Boolean);
+    const needed = (target.scope ?? '').split(' ').filter(Boolean);
+    const missing = needed.filter(scope => !granted.includes(scope));
+    if (missing.length > 0) {
+      return {
+        status: 403,
+        reason: `the API key lacks the scope ${missing.join(', ')}`,
+        result,
+      };
+    }
+    return { status: 200, result };
   }
 
   /** Writes the last uses collected since the previous flush. */

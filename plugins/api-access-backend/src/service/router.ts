@@ -18,6 +18,7 @@ import {
 import {
   apiAccessAuditVerifyPermission,
   apiAccessGrantReadPermission,
+  apiAccessGrantRevokePermission,
   apiAccessRequestCreatePermission,
   apiAccessRequestDecidePermission,
   apiAccessRequestReadPermission,
@@ -31,7 +32,9 @@ import {
   issueCredentialSchema,
   planDraftSchema,
   resubmitSchema,
+  revokeGrantSchema,
 } from '@internal/plugin-api-access-common';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -40,9 +43,11 @@ import { RequestFilter } from '../permissions/rules';
 import { AccessRequestService, Caller } from './AccessRequestService';
 import { ApiProfileService } from './ApiProfileService';
 import { CredentialService } from './CredentialService';
+import { GrantService } from './GrantService';
 
 export interface RouterOptions {
   keys: CredentialService;
+  grants: GrantService;
   /** Turns CONDITIONAL decisions on requests into store filters. */
   toRequestFilter: ConditionTransformer<RequestFilter>;
   httpAuth: HttpAuthService;
@@ -77,6 +82,7 @@ export async function createRouter(
     profiles,
     toRequestFilter,
     keys,
+    grants,
   } = options;
   const router = Router();
   router.use(express.json({ limit: '100kb' }));
@@ -313,11 +319,91 @@ export async function createRouter(
     },
   );
 
+  /**
+   * For gateways (nginx auth_request, Envoy ext_authz): the presented key in
+   * X-Api-Access-Key, the protected API in X-Api-Access-Api, optionally the
+   * scope the call needs and the environment. Answers 200, 401 or 403.
+   */
+  router.all('/authorize', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['service'] });
+    const api = req.header('x-api-access-api');
+    if (!api) {
+      throw new InputError(
+        'The X-Api-Access-Api header is required: the entity ref of the API the gateway protects',
+      );
+    }
+    let apiRef: string;
+    try {
+      apiRef = stringifyEntityRef(
+        parseEntityRef(api, { defaultKind: 'api', defaultNamespace: 'default' }),
+      );
+    } catch (error) {
+      throw new InputError(
+        `The X-Api-Access-Api header is not an entity ref: ${
+          (error as Error).message
+        }`,
+      );
+    }
+    const answer = await keys.authorize(req.header('x-api-access-key'), {
+      apiRef,
+      scope: req.header('x-api-access-scope') || undefined,
+      environment: req.header('x-api-access-environment') || undefined,
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    if (answer.status === 200) {
+      const { result } = answer;
+      res.setHeader('X-Api-Access-Consumer', result.client_id ?? '');
+      res.setHeader('X-Api-Access-Grant', result.grant_id ?? '');
+      res.setHeader('X-Api-Access-Scopes', result.scope ?? '');
+      if (result.rate_limit) {
+        res.setHeader(
+          'X-Api-Access-Rate-Limit',
+          `${result.rate_limit.requests};w=${result.rate_limit.per_seconds}`,
+        );
+      }
+      res.status(200).json({ allowed: true });
+      return;
+    }
+    if (answer.status === 401) {
+      res.setHeader('WWW-Authenticate', 'ApiKey realm="api-access"');
+    }
+    res.setHeader('X-Api-Access-Reason', answer.reason ?? '');
+    res
+      .status(answer.status)
+      .json({ allowed: false, reason: answer.reason ?? '' });
+  });
+
   router.get('/grants', async (req, res) => {
     const caller = await callerOf(req);
     const query = parse(listGrantsQuerySchema, req.query, 'query');
     await authorize(caller, apiAccessGrantReadPermission);
-    res.json({ items: await requests.listGrants(query) });
+    res.json({ items: await grants.list(query) });
+  });
+
+  router.post('/grants/:id/revoke', async (req, res) => {
+    const revoked = await audited(req, 'grant-revoke', 'high', async () => {
+      const caller = await callerOf(req);
+      const { reason } = parse(revokeGrantSchema, req.body, 'revocation');
+      await authorize(caller, apiAccessGrantRevokePermission);
+      const grant = await grants.revoke(req.params.id, reason, caller);
+      return { result: grant, meta: { grantId: grant.id } };
+    });
+    res.json(revoked);
+  });
+
+  router.post('/grants/:id/provisioning/retry', async (req, res) => {
+    const grant = await audited(
+      req,
+      'grant-provisioning-retry',
+      'medium',
+      async () => {
+        const caller = await callerOf(req);
+        await authorize(caller, apiAccessGrantRevokePermission);
+        const result = await grants.retryProvisioning(req.params.id, caller);
+        return { result, meta: { grantId: result.id } };
+      },
+    );
+    res.json(grant);
   });
 
   return router;

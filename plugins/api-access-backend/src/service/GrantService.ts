@@ -1,0 +1,137 @@
+/*
+ * Grants after approval: listing with their provisioning state, and
+ * revocation. Revoking is one transaction (grant, credentials, history and
+ * the provisioners' revoke tasks); on this replica the introspection cache
+ * forgets the grant at once, so the gateway refuses the key on its next call.
+ */
+import {
+  ConflictError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import { Grant } from '@internal/plugin-api-access-common';
+import { ApiAccessConfig } from '../config';
+import { ApiAccessClock, systemClock } from '../clock';
+import { AccessStore } from '../database/AccessStore';
+import { AuditLog } from '../database/AuditLog';
+import { CredentialStore } from '../database/CredentialStore';
+import { AccessRequestService, Caller } from './AccessRequestService';
+import { CredentialService } from './CredentialService';
+import { Notifier, noNotifier } from './Notifier';
+import { ProvisioningService } from './ProvisioningService';
+
+export class GrantService {
+  constructor(
+    private readonly access: AccessStore,
+    private readonly credentialStore: CredentialStore,
+    private readonly audit: AuditLog,
+    private readonly requests: AccessRequestService,
+    private readonly keys: CredentialService,
+    private readonly provisioning: ProvisioningService,
+    private readonly policy: ApiAccessConfig,
+    private readonly notifier: Notifier = noNotifier,
+    private readonly clock: ApiAccessClock = systemClock,
+  ) {}
+
+  async list(filter: { consumerRef?: string; apiRef?: string }) {
+    const grants = await this.requests.listGrants(filter);
+    const provisioning = await this.provisioning.forGrants(
+      grants.map(grant => grant.id),
+    );
+    return grants.map(grant => {
+      const state = provisioning.get(grant.id);
+      return state ? { ...grant, provisioning: state } : grant;
+    });
+  }
+
+  async get(id: string): Promise<Grant> {
+    const grant = await this.access.getGrant(this.access.db, id);
+    if (!grant) throw new NotFoundError(`No grant '${id}'`);
+    const provisioning = (await this.provisioning.forGrants([id])).get(id);
+    return provisioning ? { ...grant, provisioning } : grant;
+  }
+
+  /** The requester, the API's owners and admins may act on a grant. */
+  private async assertManager(grant: Grant, caller: Caller, what: string) {
+    const request = await this.access.getRequest(
+      this.access.db,
+      grant.requestId,
+    );
+    const refs = caller.ownershipEntityRefs;
+    const allowed =
+      grant.requesterRef === caller.userEntityRef ||
+      (request && refs.includes(request.ownerRef)) ||
+      this.policy.admins.some(ref => refs.includes(ref));
+    if (!allowed) {
+      throw new NotAllowedError(
+        `Only the requester, the API's owners and api-access admins can ${what} a grant`,
+      );
+    }
+    return request;
+  }
+
+  async revoke(id: string, reason: string, caller: Caller): Promise<Grant> {
+    const grant = await this.access.getGrant(this.access.db, id);
+    if (!grant) throw new NotFoundError(`No grant '${id}'`);
+    const request = await this.assertManager(grant, caller, 'revoke');
+    if (grant.status !== 'active') {
+      throw new ConflictError(`The grant is already ${grant.status}`);
+    }
+    const now = this.clock.now();
+    await this.access.transaction(async tx => {
+      // The conditional update decides between racing revocations.
+      if (
+        !(await this.access.revokeGrant(tx, id, {
+          now,
+          by: caller.userEntityRef,
+          reason,
+        }))
+      ) {
+        throw new ConflictError('The grant changed; reload it');
+      }
+      const prefixes = await this.credentialStore.revokeForGrant(tx, id, now);
+      const tasks = await this.provisioning.enqueue(tx, grant, 'revoke', {
+        reason,
+        now,
+      });
+      await this.audit.append(tx, [
+        {
+          subjectType: 'grant',
+          subjectId: id,
+          requestId: grant.requestId,
+          action: 'grant.revoked',
+          actorRef: caller.userEntityRef,
+          occurredAt: now,
+          fromStatus: 'active',
+          toStatus: 'revoked',
+          details: {
+            reason,
+            revokedCredentialPrefixes: prefixes,
+            provisionerTasks: tasks,
+          },
+        },
+      ]);
+    });
+    this.keys.forgetGrant(id);
+    this.provisioning.kick();
+    await this.notifier.notify(
+      [grant.requesterRef, request?.ownerRef ?? ''].filter(
+        ref => ref && ref !== caller.userEntityRef,
+      ),
+      {
+        title: `Access of ${grant.consumerRef} to ${grant.apiRef} (${grant.environment}) was revoked by ${caller.userEntityRef}`,
+        description: reason,
+        requestId: grant.requestId,
+      },
+    );
+    return this.get(id);
+  }
+
+  async retryProvisioning(id: string, caller: Caller): Promise<Grant> {
+    const grant = await this.access.getGrant(this.access.db, id);
+    if (!grant) throw new NotFoundError(`No grant '${id}'`);
+    await this.assertManager(grant, caller, 'retry provisioning of');
+    await this.provisioning.retry(id, caller.userEntityRef);
+    return this.get(id);
+  }
+}

@@ -1,0 +1,447 @@
+/*
+ * Runs provisioners from a durable task table. Tasks are written in the same
+ * transaction as the approval, rotation or revocation that needs them, so a
+ * crash never loses one; they run after commit on the replica that wrote
+ * them (and from a scheduled sweep on any replica). A task is claimed with a
+ * lease by one replica at a time; a failure is recorded on the grant and in
+ * the history and retried with exponential backoff until the configured
+ * attempts are used up. Provisioners get the task id as an idempotency key.
+ */
+import { randomUUID } from 'node:crypto';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  Grant,
+  GrantProvisioning,
+  ProvisioningTaskStatus,
+} from '@internal/plugin-api-access-common';
+import type {
+  ApiAccessProvisioner,
+  ProvisionedGrant,
+  ProvisioningAction,
+  ProvisioningResult,
+} from '@internal/plugin-api-access-node';
+import { Knex } from 'knex';
+import { ApiAccessConfig } from '../config';
+import { ApiAccessClock, systemClock } from '../clock';
+import { AccessStore } from '../database/AccessStore';
+import { AuditLog, NewAuditEvent } from '../database/AuditLog';
+import { ProvisioningStore, TaskRow } from '../database/ProvisioningStore';
+import { Notifier, noNotifier } from './Notifier';
+
+const toIso = (value: Date | string | number) => new Date(value).toISOString();
+
+/** Error text kept on the task and in the history: one line, bounded. */
+function describeError(error: unknown): string {
+  const text =
+    error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 500 ? `${line.slice(0, 497)}...` : line;
+}
+
+export function summarizeTasks(
+  tasks: TaskRow[],
+): GrantProvisioning | undefined {
+  if (tasks.length === 0) return undefined;
+  const statuses: ProvisioningTaskStatus[] = tasks.map(task => ({
+    id: task.id,
+    provisionerId: task.provisioner_id,
+    action: task.action,
+    status: task.status,
+    attempts: task.attempts,
+    lastError: task.last_error ?? undefined,
+    nextAttemptAt:
+      task.status === 'pending' ? toIso(task.next_attempt_at) : undefined,
+    reference: task.reference ?? undefined,
+    completedAt: task.completed_at ? toIso(task.completed_at) : undefined,
+  }));
+  let state: GrantProvisioning['state'] = 'done';
+  if (statuses.some(t => t.status === 'failed')) state = 'failed';
+  else if (statuses.some(t => t.status === 'pending' && t.attempts > 0))
+    state = 'retrying';
+  else if (statuses.some(t => t.status === 'pending')) state = 'pending';
+  return { state, tasks: statuses };
+}
+
+export class ProvisioningService {
+  /** This replica's name on the leases it takes. */
+  private readonly owner = randomUUID();
+  private running?: Promise<void>;
+  private again = false;
+
+  constructor(
+    private readonly tasks: ProvisioningStore,
+    private readonly access: AccessStore,
+    private readonly audit: AuditLog,
+    private readonly provisioners: ApiAccessProvisioner[],
+    private readonly config: ApiAccessConfig,
+    private readonly logger: LoggerService,
+    private readonly notifier: Notifier = noNotifier,
+    private readonly clock: ApiAccessClock = systemClock,
+  ) {
+    const ids = new Set<string>();
+    for (const provisioner of provisioners) {
+      if (ids.has(provisioner.id)) {
+        throw new Error(
+          `Two api-access provisioners have the id '${provisioner.id}'; ids must be unique`,
+        );
+      }
+      ids.add(provisioner.id);
+    }
+  }
+
+  private applicable(credentialType: string, action: ProvisioningAction) {
+    return this.provisioners.filter(
+      p =>
+        (!p.credentialTypes || p.credentialTypes.includes(credentialType)) &&
+        (action !== 'rotate' || p.rotate),
+    );
+  }
+
+  /**
+   * Writes the tasks for an action inside the caller's transaction. A revoke
+   * cancels the grant's provision and rotate tasks that have not started.
+   */
+  async enqueue(
+    tx: Knex.Transaction,
+    grant: { id: string; credentialType: string },
+    action: ProvisioningAction,
+    options: { credentialId?: string; reason?: string; now: Date },
+  ): Promise<number> {
+    if (action === 'revoke') {
+      await this.tasks.cancelPending(tx, grant.id, options.now);
+    }
+    const rows: TaskRow[] = this.applicable(grant.credentialType, action).map(
+      provisioner => ({
+        id: randomUUID(),
+        task_key: [
+          grant.id,
+          provisioner.id,
+          action,
+          options.credentialId ?? '',
+        ].join(':'),
+        grant_id: grant.id,
+        provisioner_id: provisioner.id,
+        action,
+        credential_id: options.credentialId ?? null,
+        reason: options.reason ?? null,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: options.now,
+        lease_until: null,
+        lease_owner: null,
+        last_error: null,
+        reference: null,
+        created_at: options.now,
+        completed_at: null,
+      }),
+    );
+    await this.tasks.insert(tx, rows);
+    return rows.length;
+  }
+
+  /** Runs due tasks in the background; calls while a run is going coalesce. */
+  kick() {
+    if (this.provisioners.length === 0) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.runDue();
+        } while (this.again);
+      } catch (error) {
+        this.logger.error(`api-access provisioning run failed: ${error}`);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+  }
+
+  /** Resolves when the background run (if any) is over. */
+  async idle() {
+    while (this.running) await this.running;
+  }
+
+  /** Runs every due task this replica can claim; returns how many it ran. */
+  async runDue(limit = 50): Promise<number> {
+    if (this.provisioners.length === 0) return 0;
+    let ran = 0;
+    const due = await this.tasks.due(this.clock.now(), limit);
+    for (const task of due) {
+      if (await this.runOne(task.id)) ran += 1;
+    }
+    return ran;
+  }
+
+  private async runOne(taskId: string): Promise<boolean> {
+    const { timeoutSeconds } = this.config.provisioning;
+    const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + (timeoutSeconds + 30) * 1000);
+    if (!(await this.tasks.claim(taskId, this.owner, now, leaseUntil))) {
+      return false;
+    }
+    const task = (await this.tasks.get(this.tasks.db, taskId))!;
+    const grant = await this.access.getGrant(this.access.db, task.grant_id);
+    const provisioner = this.provisioners.find(
+      p => p.id === task.provisioner_id,
+    );
+    let result: ProvisioningResult | void = undefined;
+    let failure: string | undefined;
+    try {
+      if (!grant) throw new Error(`grant ${task.grant_id} not found`);
+      if (!provisioner) {
+        throw new Error(
+          `no provisioner '${task.provisioner_id}' is installed on this backend`,
+        );
+      }
+      result = await this.call(provisioner, task, grant, timeoutSeconds);
+    } catch (error) {
+      failure = describeError(error);
+    }
+    await this.record(task, grant, failure, result || undefined);
+    return true;
+  }
+
+  private async call(
+    provisioner: ApiAccessProvisioner,
+    task: TaskRow,
+    grant: Grant,
+    timeoutSeconds: number,
+  ): Promise<ProvisioningResult | void> {
+    const provisionedGrant: ProvisionedGrant = {
+      id: grant.id,
+      requestId: grant.requestId,
+      apiRef: grant.apiRef,
+      consumerRef: grant.consumerRef,
+      requesterRef: grant.requesterRef,
+      environment: grant.environment,
+      scopes: grant.scopes,
+      credentialType: grant.credentialType,
+      expiresAt: grant.expiresAt,
+    };
+    const input = {
+      id: task.id,
+      action: task.action,
+      attempt: task.attempts,
+      grant: provisionedGrant,
+      credential: task.credential_id
+        ? {
+            id: task.credential_id,
+            type: grant.credentialType,
+            prefix: grant.credential?.prefix,
+          }
+        : undefined,
+      reason: task.reason ?? undefined,
+    };
+    const work =
+      task.action === 'provision'
+        ? provisioner.provision(input)
+        : task.action === 'rotate'
+        ? provisioner.rotate!(input)
+        : provisioner.revoke(input);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `provisioner '${provisioner.id}' took longer than ${timeoutSeconds} s`,
+            ),
+          ),
+        timeoutSeconds * 1000,
+      );
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private backoffMs(attempts: number) {
+    const { initialBackoffSeconds, maxBackoffSeconds } =
+      this.config.provisioning;
+    return (
+      Math.min(
+        maxBackoffSeconds,
+        initialBackoffSeconds * 2 ** Math.max(0, attempts - 1),
+      ) * 1000
+    );
+  }
+
+  private async record(
+    task: TaskRow,
+    grant: Grant | undefined,
+    failure: string | undefined,
+    result: ProvisioningResult | undefined,
+  ) {
+    const now = this.clock.now();
+    const { maxAttempts } = this.config.provisioning;
+    const exhausted = failure !== undefined && task.attempts >= maxAttempts;
+    const base = {
+      subjectType: 'grant' as const,
+      subjectId: task.grant_id,
+      requestId: grant?.requestId,
+      actorRef: 'api-access',
+      occurredAt: now,
+    };
+    const details = {
+      provisionerId: task.provisioner_id,
+      action: task.action,
+      taskId: task.id,
+      attempt: task.attempts,
+    };
+    let revocationFailed = false;
+    const recorded = await this.access.transaction(async tx => {
+      if (failure === undefined) {
+        const ok = await this.tasks.finish(tx, task.id, this.owner, {
+          status: 'succeeded',
+          completed_at: now,
+          last_error: null,
+          reference: result?.reference?.slice(0, 255) ?? null,
+        });
+        if (!ok) return false;
+        const events: NewAuditEvent[] = [
+          {
+            ...base,
+            action: `provisioning.succeeded`,
+            details: {
+              ...details,
+              ...(result?.reference ? { reference: result.reference } : {}),
+            },
+          },
+        ];
+        // A revocation that had failed and now went through.
+        if (
+          task.action === 'revoke' &&
+          (await this.access.setGrantStatus(
+            tx,
+            task.grant_id,
+            'revocation_failed',
+            'revoked',
+          ))
+        ) {
+          events.push({
+            ...base,
+            action: 'grant.revocation_confirmed',
+            fromStatus: 'revocation_failed',
+            toStatus: 'revoked',
+            details,
+          });
+        }
+        await this.audit.append(tx, events);
+        return true;
+      }
+      const ok = await this.tasks.finish(
+        tx,
+        task.id,
+        this.owner,
+        exhausted
+          ? { status: 'failed', last_error: failure, completed_at: now }
+          : {
+              last_error: failure,
+              next_attempt_at: new Date(
+                now.getTime() + this.backoffMs(task.attempts),
+              ),
+            },
+      );
+      if (!ok) return false;
+      const events: NewAuditEvent[] = [
+        {
+          ...base,
+          action: exhausted
+            ? 'provisioning.failed'
+            : 'provisioning.attempt_failed',
+          details: { ...details, error: failure },
+        },
+      ];
+      if (exhausted && task.action === 'revoke') {
+        revocationFailed = await this.access.setGrantStatus(
+          tx,
+          task.grant_id,
+          'revoked',
+          'revocation_failed',
+        );
+        if (revocationFailed) {
+          events.push({
+            ...base,
+            action: 'grant.revocation_failed',
+            fromStatus: 'revoked',
+            toStatus: 'revocation_failed',
+            details: { ...details, error: failure },
+          });
+        }
+      }
+      await this.audit.append(tx, events);
+      return true;
+    });
+    if (!recorded) {
+      this.logger.warn(
+        `api-access provisioning task ${task.id} lost its lease before it finished; another replica owns it now`,
+      );
+      return;
+    }
+    if (failure !== undefined) {
+      this.logger.warn(
+        `api-access provisioner '${task.provisioner_id}' failed to ${task.action} grant ${task.grant_id} (attempt ${task.attempts} of ${maxAttempts}): ${failure}`,
+      );
+    }
+    if (exhausted && grant) {
+      await this.notifier.notify(
+        [...this.config.admins, grant.requesterRef],
+        {
+          title:
+            task.action === 'revoke'
+              ? `Revocation of ${grant.consumerRef}'s access to ${grant.apiRef} failed at ${task.provisioner_id}`
+              : `Provisioning ${grant.consumerRef}'s access to ${grant.apiRef} failed at ${task.provisioner_id}`,
+          description: failure,
+          requestId: grant.requestId,
+        },
+      );
+    }
+  }
+
+  async forGrants(grantIds: string[]) {
+    const rows = await this.tasks.forGrants(this.tasks.db, grantIds);
+    const byGrant = new Map<string, TaskRow[]>();
+    for (const row of rows) {
+      byGrant.set(row.grant_id, [...(byGrant.get(row.grant_id) ?? []), row]);
+    }
+    return new Map(
+      Array.from(byGrant, ([id, tasks]) => [id, summarizeTasks(tasks)!]),
+    );
+  }
+
+  /** Gives a grant's failed tasks a fresh set of attempts, now. */
+  async retry(grantId: string, actorRef: string) {
+    const grant = await this.access.getGrant(this.access.db, grantId);
+    if (!grant) throw new NotFoundError(`No grant '${grantId}'`);
+    const now = this.clock.now();
+    const count = await this.access.transaction(async tx => {
+      const n = await this.tasks.retryFailed(tx, grantId, now);
+      if (n > 0) {
+        await this.audit.append(tx, [
+          {
+            subjectType: 'grant',
+            subjectId: grantId,
+            requestId: grant.requestId,
+            action: 'provisioning.retried',
+            actorRef,
+            occurredAt: now,
+            details: { tasks: n },
+          },
+        ]);
+      }
+      return n;
+    });
+    if (count === 0) {
+      throw new ConflictError('The grant has no failed provisioning tasks');
+    }
+    this.kick();
+    return count;
+  }
+}
