@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine with Node 20 lacks: Debian's Chromium
-# for the browser tests (skipped with SETUP_SKIP_CHROMIUM=1), a running
+# and nginx for the browser and gateway tests (skipped with
+# SETUP_SKIP_CHROMIUM=1; nginx also by SETUP_SKIP_NGINX=1), a running
 # PostgreSQL when one is installed but stopped, yarn, and the node modules.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+packages=()
 if [ "${SETUP_SKIP_CHROMIUM:-}" != 1 ] && [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Debian's chromium for the end-to-end tests"
+  packages+=(chromium)
+fi
+if [ "${SETUP_SKIP_CHROMIUM:-}" != 1 ] && [ "${SETUP_SKIP_NGINX:-}" != 1 ] && [ ! -x /usr/sbin/nginx ]; then
+  packages+=(nginx)
+fi
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "Installing Debian's ${packages[*]} for the browser and gateway tests"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
+  # Debian starts the packaged nginx on port 80; the tests run their own.
+  if [[ " ${packages[*]} " == *" nginx "* ]]; then
+    $SUDO service nginx stop >/dev/null 2>&1 || $SUDO nginx -s quit 2>/dev/null || true
+  fi
 fi
 
 if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then

@@ -237,12 +237,12 @@ export class ProvisioningService {
         : undefined,
       reason: task.reason ?? undefined,
     };
-    const work =
-      task.action === 'provision'
-        ? provisioner.provision(input)
-        : task.action === 'rotate'
-        ? provisioner.rotate!(input)
-        : provisioner.revoke(input);
+    const calls = {
+      provision: () => provisioner.provision(input),
+      rotate: () => provisioner.rotate!(input),
+      revoke: () => provisioner.revoke(input),
+    };
+    const work = calls[task.action]();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
