@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+export * from './assessment';
 export * from './catalogKeys';
 export * from './classification';
 export * from './permissions';

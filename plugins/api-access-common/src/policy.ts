@@ -28,6 +28,8 @@ const condition = z
     lifecycles: z.array(z.string().min(1)).min(1).optional(),
     /** The API carries the regulated-data label (on itself, its System or Domain). */
     regulated: z.boolean().optional(),
+    /** The request assistant's risk score (0-100) is at least this. */
+    minRiskScore: z.number().int().min(0).max(100).optional(),
   })
   .strict();
 export type PolicyCondition = z.infer<typeof condition>;
@@ -94,6 +96,14 @@ export const reviewPolicySchema = z
         maxBackoffSeconds: z.number().min(0).default(3600),
         /** A provisioner call taking longer fails the attempt. */
         timeoutSeconds: z.number().min(1).max(600).default(30),
+      })
+      .strict()
+      .default({}),
+    /** The request assistant: built-in checks plus assessor modules. */
+    assessment: z
+      .object({
+        /** A module assessor taking longer is ignored for that request. */
+        moduleTimeoutSeconds: z.number().min(0.1).max(60).default(10),
       })
       .strict()
       .default({}),
@@ -273,6 +283,8 @@ export interface PolicyFacts {
   classification: string;
   lifecycle?: string;
   regulated: boolean;
+  /** The request assistant's risk score; rules with minRiskScore never match without it. */
+  riskScore?: number;
 }
 
 export function matchesCondition(
@@ -311,6 +323,11 @@ export function matchesCondition(
   if (when.lifecycles && !when.lifecycles.includes(facts.lifecycle ?? ''))
     return false;
   if (when.regulated !== undefined && when.regulated !== facts.regulated)
+    return false;
+  if (
+    when.minRiskScore !== undefined &&
+    (facts.riskScore === undefined || facts.riskScore < when.minRiskScore)
+  )
     return false;
   return true;
 }

@@ -19,6 +19,8 @@ export interface ReviewPlanRequest {
   environment: string;
   scopes: string[];
   consumerKind: ConsumerKind;
+  /** From computeRiskScore; routing rules with minRiskScore need it. */
+  riskScore?: number;
 }
 
 export type ReviewPlanProfile = Pick<
@@ -48,6 +50,7 @@ export function computeReviewPlan(
     classification: profile.classification.level,
     lifecycle: profile.lifecycle,
     regulated: profile.regulated ?? false,
+    riskScore: request.riskScore,
   };
   const levels = policy.classification.levels;
 

@@ -173,6 +173,8 @@ export const planDraftSchema = z.object({
   consumerRef: entityRefOfKind('component', 'group'),
   environment: text(64),
   scopes: z.array(scopeSchema).max(100).default([]),
+  /** Optional: counts towards the risk score that routing rules can use. */
+  durationDays: z.number().int().min(1).max(3650).optional(),
 });
 export type PlanDraft = z.input<typeof planDraftSchema>;
 

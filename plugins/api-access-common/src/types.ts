@@ -2,6 +2,7 @@
  * Shapes returned by the api-access HTTP API. Inputs are declared as zod
  * schemas in schemas.ts; outputs are plain interfaces here.
  */
+import type { RequestAssessment } from './assessment/types';
 import { ResolvedClassification } from './classification';
 
 export type AccessRequestStatus =
@@ -121,6 +122,8 @@ export interface AccessRequest {
   steps?: ReviewStep[];
   decisions?: ReviewDecision[];
   grantId?: string;
+  /** Present on single-request reads: the request assistant's findings and risk score for the current round. */
+  assessment?: RequestAssessment;
 }
 
 export interface Grant {
