@@ -67,6 +67,15 @@ const grantsCard = EntityCardBlueprint.make({
   },
 });
 
+const apiGrantsCard = EntityCardBlueprint.make({
+  name: 'api-grants',
+  params: {
+    filter: isApiAccessAvailable,
+    loader: () =>
+      import('./components/ApiGrantsCard').then(m => <m.ApiGrantsCard />),
+  },
+});
+
 const myRequestsPage = PageBlueprint.make({
   params: {
     path: '/api-access',
@@ -89,6 +98,7 @@ export default createFrontendPlugin({
     apiAccessCard,
     reviewInboxCard,
     grantsCard,
+    apiGrantsCard,
     myRequestsPage,
   ],
   routes: { root: rootRouteRef },

@@ -9,6 +9,7 @@ export {
   ApiAccessPage,
   EntityAccessReviewCard,
   EntityApiAccessCard,
+  EntityApiAccessGrantsCard,
   EntityApiGrantsCard,
 } from './plugin';
 export { apiAccessApiRef } from './api/ApiAccessApi';

@@ -61,6 +61,17 @@ export const EntityApiGrantsCard = apiAccessPlugin.provide(
   }),
 );
 
+/** For API entity pages: who holds access to the API; owners can revoke. */
+export const EntityApiAccessGrantsCard = apiAccessPlugin.provide(
+  createComponentExtension({
+    name: 'EntityApiAccessGrantsCard',
+    component: {
+      lazy: () =>
+        import('./components/ApiGrantsCard').then(m => m.ApiGrantsCard),
+    },
+  }),
+);
+
 /** The plugin page: the signed-in user's requests. */
 export const ApiAccessPage = apiAccessPlugin.provide(
   createRoutableExtension({

@@ -39,6 +39,10 @@ export interface ApiAccessApi {
     consumerRef?: string;
     apiRef?: string;
   }): Promise<Grant[]>;
+  /** Ends a grant: its credentials stop working and provisioners are told. */
+  revokeGrant(grantId: string, reason: string): Promise<Grant>;
+  /** Gives a grant's failed provisioning tasks fresh attempts. */
+  retryProvisioning(grantId: string): Promise<Grant>;
 }
 
 export const apiAccessApiRef = createApiRef<ApiAccessApi>({

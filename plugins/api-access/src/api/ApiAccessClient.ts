@@ -104,6 +104,20 @@ export class ApiAccessClient implements ApiAccessApi {
     return page.items;
   }
 
+  async revokeGrant(grantId: string, reason: string): Promise<Grant> {
+    return this.call(`/grants/${encodeURIComponent(grantId)}/revoke`, {
+      method: 'POST',
+      body: { reason },
+    });
+  }
+
+  async retryProvisioning(grantId: string): Promise<Grant> {
+    return this.call(
+      `/grants/${encodeURIComponent(grantId)}/provisioning/retry`,
+      { method: 'POST', body: {} },
+    );
+  }
+
   private query(values: Record<string, string | undefined>) {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(values)) {

@@ -61,18 +61,16 @@ function renderCard(
 
 describe('ConsumerGrantsCard', () => {
   it("lists the component's grants with scopes, status, expiry and credential", async () => {
-    const listGrants = jest
-      .fn()
-      .mockResolvedValue([
-        {
-          ...grant,
-          credential: {
-            id: 'c1',
-            prefix: 'aak_AbCdEfGh',
-            createdAt: grant.createdAt,
-          },
+    const listGrants = jest.fn().mockResolvedValue([
+      {
+        ...grant,
+        credential: {
+          id: 'c1',
+          prefix: 'aak_AbCdEfGh',
+          createdAt: grant.createdAt,
         },
-      ]);
+      },
+    ]);
     await renderCard({ listGrants });
     const row = (await screen.findByText('pets:read')).closest('tr')!;
     expect(row).toHaveTextContent('petstore');
@@ -150,5 +148,75 @@ describe('ConsumerGrantsCard', () => {
     expect(
       await screen.findByText(/holds no API access yet/),
     ).toBeInTheDocument();
+  });
+
+  it('revokes with a reason and shows who revoked it and why', async () => {
+    const revoked: Grant = {
+      ...grant,
+      status: 'revoked',
+      revokedAt: '2026-11-03T10:00:00.000Z',
+      revokedBy: 'user:default/breanna.davison',
+      revocationReason: 'Feature dropped',
+    };
+    const listGrants = jest
+      .fn()
+      .mockResolvedValueOnce([grant])
+      .mockResolvedValue([revoked]);
+    const revokeGrant = jest.fn().mockResolvedValue(revoked);
+    await renderCard({ listGrants, revokeGrant });
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: "Revoke component:default/artist-lookup's access to api:default/petstore in development",
+      }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    const confirm = within(dialog).getByRole('button', {
+      name: 'Revoke access',
+    });
+    expect(confirm).toBeDisabled();
+    await userEvent.type(
+      within(dialog).getByRole('textbox', { name: /Reason/ }),
+      'Feature dropped',
+    );
+    await userEvent.click(confirm);
+    await waitFor(() =>
+      expect(revokeGrant).toHaveBeenCalledWith('g1', 'Feature dropped'),
+    );
+    const row = (await screen.findByText(/Feature dropped/)).closest('tr')!;
+    expect(row).toHaveTextContent('Revoked');
+    expect(
+      within(row).queryByRole('button', { name: /Revoke|credential for/ }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('shows a failed provisioning with its error and lets the requester retry', async () => {
+    const failed: Grant = {
+      ...grant,
+      provisioning: {
+        state: 'failed',
+        tasks: [
+          {
+            id: 't1',
+            provisionerId: 'kong-sync',
+            action: 'provision',
+            status: 'failed',
+            attempts: 8,
+            lastError: 'Webhook kong-sync answered HTTP 503',
+          },
+        ],
+      },
+    };
+    const retryProvisioning = jest.fn().mockResolvedValue(grant);
+    await renderCard({
+      listGrants: jest.fn().mockResolvedValue([failed]),
+      retryProvisioning,
+    });
+    const row = (await screen.findByText('pets:read')).closest('tr')!;
+    expect(row).toHaveTextContent('Provisioning failed');
+    expect(row).toHaveTextContent('Webhook kong-sync answered HTTP 503');
+    await userEvent.click(
+      within(row).getByRole('button', { name: 'Retry provisioning' }),
+    );
+    expect(retryProvisioning).toHaveBeenCalledWith('g1');
   });
 });
