@@ -48,7 +48,7 @@ export const scopeSchema = z
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters');
 
-export const credentialTypeSchema = z.enum(['api-key']);
+export const credentialTypeSchema = z.enum(['api-key', 'mtls-certificate']);
 
 export const createAccessRequestSchema = z.object({
   apiRef: entityRefOfKind('api'),
@@ -216,3 +216,24 @@ export const introspectSchema = z.object({
     .max(512, 'must be at most 512 characters'),
   token_type_hint: z.string().max(64).optional(),
 });
+
+/** Body of POST /grants/:id/certificates: a PKCS#10 CSR and the accepted usage terms. */
+export const issueCertificateSchema = issueCredentialSchema.extend({
+  csr: z
+    .string({
+      required_error:
+        'is required: a PEM certificate signing request (openssl req -new)',
+    })
+    .trim()
+    .min(1, 'is required: a PEM certificate signing request (openssl req -new)')
+    .max(16384, 'must be at most 16384 characters')
+    .refine(value => !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value), {
+      message:
+        'contains a private key: send only the certificate signing request; the private key must never leave you',
+    })
+    .refine(value => /-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(value), {
+      message:
+        'must be a PEM certificate signing request (-----BEGIN CERTIFICATE REQUEST-----)',
+    }),
+});
+export type IssueCertificateInput = z.input<typeof issueCertificateSchema>;

@@ -219,3 +219,28 @@ export interface AuditEvent {
   details: Record<string, unknown>;
   hash: string;
 }
+
+/**
+ * Returned when a client certificate (credential type `mtls-certificate`) is
+ * issued or rotated. Nothing in it is secret: the private key stayed with
+ * the requester, who sent only a CSR.
+ */
+export interface IssuedCertificate {
+  id: string;
+  grantId: string;
+  /** Hex serial number, as listed on the CRL. */
+  serial: string;
+  /** SHA-256 of the certificate's DER, hex. */
+  fingerprint: string;
+  /** The certificate, PEM. Subject CN is the consumer's entity ref. */
+  certificate: string;
+  /** The issuing CA's certificate, PEM. */
+  caCertificate: string;
+  notBefore: string;
+  /** At most the grant's expiry. */
+  notAfter: string;
+  termsVersion: string;
+  createdAt: string;
+  /** When the certificate this one replaced is put on the CRL, on rotation. */
+  previousValidUntil?: string;
+}
