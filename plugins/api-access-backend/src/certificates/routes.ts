@@ -1,0 +1,111 @@
+/*
+ * HTTP routes of client certificates:
+ *
+ *   POST /grants/:id/certificates   {csr, acceptTerms}; the grant's requester
+ *   GET  /certificates/ca.pem       the issuing CA (unauthenticated)
+ *   GET  /certificates/crl.pem      the current CRL (unauthenticated)
+ *
+ * The two GET routes are public by design, like any CA's certificate and
+ * CRL: the plugin adds an unauthenticated auth policy for `/certificates`.
+ */
+import {
+  AuditorService,
+  HttpAuthService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  describeZodError,
+  issueCertificateSchema,
+} from '@internal/plugin-api-access-common';
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { Caller } from '../service/AccessRequestService';
+import { CertificateService, NOT_CONFIGURED } from './CertificateService';
+
+export interface CertificateRoutesOptions {
+  certificates: CertificateService;
+  httpAuth: HttpAuthService;
+  userInfo: UserInfoService;
+  auditor: AuditorService;
+}
+
+const PEM = 'application/x-pem-file';
+
+export function createCertificateRoutes(
+  options: CertificateRoutesOptions,
+): express.Router {
+  const { certificates, httpAuth, userInfo, auditor } = options;
+  const router = Router();
+
+  async function callerOf(req: Request): Promise<Caller> {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const info = await userInfo.getUserInfo(credentials);
+    return {
+      credentials,
+      userEntityRef: info.userEntityRef,
+      ownershipEntityRefs: info.ownershipEntityRefs,
+    };
+  }
+
+  router.post(
+    '/grants/:id/certificates',
+    express.json({ limit: '64kb' }),
+    async (req, res) => {
+      // The auditor records who asked and the outcome, never the body.
+      const event = await auditor.createEvent({
+        eventId: 'certificate-issue',
+        severityLevel: 'high',
+        request: req,
+        meta: { grantId: req.params.id },
+      });
+      try {
+        const caller = await callerOf(req);
+        if (!certificates.configured) {
+          throw new ConflictError(NOT_CONFIGURED);
+        }
+        const parsed = issueCertificateSchema.safeParse(req.body ?? {});
+        if (!parsed.success) {
+          throw new InputError(
+            `Invalid certificate request: ${describeZodError(parsed.error)}`,
+          );
+        }
+        const issued = await certificates.issueCertificate(
+          req.params.id,
+          parsed.data,
+          caller,
+        );
+        await event.success({
+          meta: {
+            grantId: issued.grantId,
+            serial: issued.serial,
+            fingerprint: issued.fingerprint,
+            rotated: !!issued.previousValidUntil,
+          },
+        });
+        res.setHeader('Cache-Control', 'no-store');
+        res.status(201).json(issued);
+      } catch (error) {
+        await event.fail({ error: error as Error });
+        throw error;
+      }
+    },
+  );
+
+  router.get('/certificates/ca.pem', (_req, res) => {
+    const pem = certificates.caCertificatePem();
+    if (!pem) throw new NotFoundError(NOT_CONFIGURED);
+    res.setHeader('Cache-Control', 'public, max-age=3600');
+    res.type(PEM).send(pem);
+  });
+
+  router.get('/certificates/crl.pem', async (_req, res) => {
+    const pem = await certificates.crlPem();
+    if (!pem) throw new NotFoundError(NOT_CONFIGURED);
+    // Revocations must reach gateways quickly: caches revalidate every time.
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type(PEM).send(pem);
+  });
+
+  return router;
+}
