@@ -86,6 +86,29 @@ export interface Config {
       name: string;
       when: PolicyCondition;
     }>;
+    /**
+     * Client certificates (credential type `mtls-certificate`): a CA that signs
+     * requesters' CSRs, and the CRL gateways load. Without `ca`, certificates
+     * are not offered. Read apart from the review policy: it holds a private key.
+     */
+    certificates?: {
+      ca?: {
+        /** The CA certificate, PEM (one certificate). Served at /certificates/ca.pem. */
+        certificate: string;
+        /**
+         * The CA's private key, PEM (EC P-256/P-384 or RSA 2048+, unencrypted).
+         * Give it from the environment or a file: ${API_ACCESS_CA_KEY} or $file.
+         * @visibility secret
+         */
+        privateKey: string;
+      };
+      /** Longest validity of an issued certificate, in days (never past the grant's expiry). Default: 90. */
+      maxValidityDays?: number;
+      /** nextUpdate of the CRL, in hours after it was built. Default: 24. */
+      crlValidityHours?: number;
+      /** Seconds a built CRL is served from memory on a replica (0-300). Default: 5. */
+      crlCacheSeconds?: number;
+    };
   };
 }
 

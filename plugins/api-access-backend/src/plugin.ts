@@ -28,6 +28,8 @@ import { ProvisioningStore } from './database/ProvisioningStore';
 import { ProvisioningService } from './service/ProvisioningService';
 import { GrantService } from './service/GrantService';
 import { apiAccessClockServiceRef } from './clock';
+import { CertificateService } from './certificates/CertificateService';
+import { createCertificateRoutes } from './certificates/routes';
 import {
   ApiAccessProvisioner,
   apiAccessProvisionersExtensionPoint,
@@ -127,6 +129,16 @@ export const apiAccessPlugin = createBackendPlugin({
           notifier,
           deps.clock,
         );
+        // mTLS client certificates; apiAccess.certificates is read apart from
+        // the policy because it holds the CA's private key.
+        const certificates = await CertificateService.fromConfig(deps.config, {
+          knex,
+          access: store,
+          credentials: credentialStore,
+          audit: auditLog,
+          config,
+          clock: now,
+        });
         // Last use is collected in memory on each replica and written once a minute.
         await deps.scheduler.scheduleTask({
           id: 'api-access-record-last-use',
@@ -179,8 +191,21 @@ export const apiAccessPlugin = createBackendPlugin({
             toRequestFilter,
           }),
         );
+        deps.httpRouter.use(
+          createCertificateRoutes({
+            certificates,
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+            auditor: deps.auditor,
+          }),
+        );
         deps.httpRouter.addAuthPolicy({
           path: '/health',
+          allow: 'unauthenticated',
+        });
+        // A CA certificate and its CRL are public by design.
+        deps.httpRouter.addAuthPolicy({
+          path: '/certificates',
           allow: 'unauthenticated',
         });
         deps.logger.info('api-access backend ready');
