@@ -75,6 +75,11 @@ export interface Config {
     };
     /** Groups or users who may read every request and its history. Default: none. */
     admins?: string[];
+    /** The request assistant (docs/request-assistant.md). */
+    assessment?: {
+      /** Seconds each module assessor (e.g. the LLM one) may take before it is ignored, 0.1-60. Default: 10. */
+      moduleTimeoutSeconds?: number;
+    };
     /** Rules that add review steps when their conditions all hold. */
     routing?: Array<{
       name: string;
@@ -120,4 +125,6 @@ interface PolicyCondition {
   anyScopes?: string[];
   lifecycles?: string[];
   regulated?: boolean;
+  /** The request assistant's risk score (0-100) is at least this. */
+  minRiskScore?: number;
 }

@@ -31,9 +31,14 @@ import { apiAccessClockServiceRef } from './clock';
 import { CertificateService } from './certificates/CertificateService';
 import { createCertificateRoutes } from './certificates/routes';
 import {
+  ApiAccessAssessor,
   ApiAccessProvisioner,
+  apiAccessAssessorsExtensionPoint,
   apiAccessProvisionersExtensionPoint,
 } from '@internal/plugin-api-access-node';
+import { AssessmentService } from './assessment/AssessmentService';
+import { AssessmentStore } from './assessment/AssessmentStore';
+import { createAssessmentRoutes } from './assessment/routes';
 
 /**
  * The api-access backend plugin: access requests, reviews and grants.
@@ -47,6 +52,12 @@ export const apiAccessPlugin = createBackendPlugin({
     env.registerExtensionPoint(apiAccessProvisionersExtensionPoint, {
       addProvisioner(...added) {
         provisioners.push(...added);
+      },
+    });
+    const assessors: ApiAccessAssessor[] = [];
+    env.registerExtensionPoint(apiAccessAssessorsExtensionPoint, {
+      addAssessor(...added) {
+        assessors.push(...added);
       },
     });
     env.registerInit({
@@ -110,6 +121,23 @@ export const apiAccessPlugin = createBackendPlugin({
             afterCommit: () => provisioning.kick(),
           },
         );
+        // The request assistant: built-in checks plus module assessors, on
+        // every submission and for the form's live checks.
+        const assessments = new AssessmentService({
+          store: new AssessmentStore(knex),
+          catalog: deps.catalog,
+          profiles,
+          policy: config,
+          logger: deps.logger,
+          assessors,
+          clock: now,
+        });
+        requests.useAssessments(assessments);
+        if (assessments.moduleIds.length > 0) {
+          deps.logger.info(
+            `api-access assessors: ${assessments.moduleIds.join(', ')}`,
+          );
+        }
         const credentials = new CredentialService(
           credentialStore,
           store,
@@ -197,6 +225,14 @@ export const apiAccessPlugin = createBackendPlugin({
             httpAuth: deps.httpAuth,
             userInfo: deps.userInfo,
             auditor: deps.auditor,
+          }),
+        );
+        deps.httpRouter.use(
+          createAssessmentRoutes({
+            assessments,
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+            permissions: deps.permissions,
           }),
         );
         deps.httpRouter.addAuthPolicy({

@@ -3,4 +3,5 @@
  *
  * @packageDocumentation
  */
+export * from './assessors';
 export * from './provisioners';

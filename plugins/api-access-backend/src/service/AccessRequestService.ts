@@ -32,6 +32,7 @@ import {
   ReviewPlan,
   ReviewStep,
   computeReviewPlan,
+  computeRiskScore,
   maxDurationFor,
 } from '@internal/plugin-api-access-common';
 import { Knex } from 'knex';
@@ -49,6 +50,7 @@ import { AuditLog, NewAuditEvent } from '../database/AuditLog';
 import { CredentialStore } from '../database/CredentialStore';
 import { ApiProfileService } from './ApiProfileService';
 import { Notifier, noNotifier } from './Notifier';
+import type { AssessmentService } from '../assessment/AssessmentService';
 
 /** The signed-in user acting, with the refs they own or belong to. */
 export interface Caller {
@@ -135,6 +137,13 @@ export class AccessRequestService {
     private readonly grantHooks: GrantHooks = noGrantHooks,
   ) {}
 
+  private assessments?: AssessmentService;
+
+  /** Runs the request assistant on every submission and stores its findings with the round. */
+  useAssessments(assessments: AssessmentService): void {
+    this.assessments = assessments;
+  }
+
   /** The plan a draft would get, without writing anything. */
   async previewPlan(
     draft: {
@@ -142,6 +151,7 @@ export class AccessRequestService {
       consumerRef: string;
       environment: string;
       scopes: string[];
+      durationDays?: number;
     },
     caller: Caller,
   ): Promise<ReviewPlan> {
@@ -157,6 +167,8 @@ export class AccessRequestService {
     input: CreateAccessRequestParsed,
     caller: Caller,
   ): Promise<AccessRequest> {
+    // First, so that no error message or audit record repeats a pasted secret.
+    this.assessments?.refuseSecrets(input);
     const profile = await this.profiles.getProfile(
       input.apiRef,
       caller.credentials,
@@ -164,6 +176,12 @@ export class AccessRequestService {
     this.checkTerms(input, profile);
     const consumerKind = await this.checkConsumer(input.consumerRef, caller);
     const plan = this.planFor(input, consumerKind, profile);
+    const assessment = await this.assessments?.assessSubmission({
+      draft: input,
+      profile,
+      consumerKind,
+      caller,
+    });
 
     const id = randomUUID();
     const now = this.clock();
@@ -213,6 +231,12 @@ export class AccessRequestService {
             scopes: input.scopes,
             durationDays: input.durationDays,
             classification: profile.classification,
+            ...(assessment
+              ? {
+                  riskScore: assessment.risk.score,
+                  findings: assessment.findings.map(f => f.id),
+                }
+              : {}),
             plan: plan.stages.map(stage => ({
               stage: stage.name,
               steps: stage.steps.map(s => ({
@@ -240,6 +264,7 @@ export class AccessRequestService {
         events.push(await this.createGrant(tx, request, now));
       }
       await this.audit.append(tx, events);
+      if (assessment) await this.assessments!.save(tx, id, 1, assessment, now);
     });
     if (plan.autoApproved) this.grantHooks.afterCommit();
     if (!plan.autoApproved) {
@@ -259,7 +284,14 @@ export class AccessRequestService {
     const steps = await this.store.getSteps(db, id, request.reviewRound);
     const decisions = await this.store.getDecisions(db, id);
     const grantId = await this.store.getGrantIdForRequest(db, id);
-    return { ...this.publicRequest(request), steps, decisions, grantId };
+    const assessment = await this.assessments?.get(id, request.reviewRound);
+    return {
+      ...this.publicRequest(request),
+      steps,
+      decisions,
+      grantId,
+      ...(assessment ? { assessment } : {}),
+    };
   }
 
   async history(subjectId: string, caller: Caller): Promise<AuditEvent[]> {
@@ -560,12 +592,20 @@ export class AccessRequestService {
         'Only the requester can resubmit an access request',
       );
     }
+    this.assessments?.refuseSecrets({ ...input, apiRef: existing.apiRef });
     const profile = await this.profiles.getProfile(
       existing.apiRef,
       caller.credentials,
     );
     this.checkTerms(input, profile);
     const consumerKind = await this.checkConsumer(input.consumerRef, caller);
+    const assessment = await this.assessments?.assessSubmission({
+      draft: { ...input, apiRef: existing.apiRef },
+      profile,
+      consumerKind,
+      caller,
+      requestId: id,
+    });
 
     let newSteps: NewReviewStep[] = [];
     const previousStatus = await this.store.transaction(async tx => {
@@ -646,9 +686,18 @@ export class AccessRequestService {
             environment: input.environment,
             scopes: input.scopes,
             durationDays: input.durationDays,
+            ...(assessment
+              ? {
+                  riskScore: assessment.risk.score,
+                  findings: assessment.findings.map(f => f.id),
+                }
+              : {}),
           },
         },
       ]);
+      if (assessment) {
+        await this.assessments!.save(tx, id, round, assessment, now);
+      }
       return request.status;
     });
     await this.notifyOpenSteps(
@@ -906,7 +955,12 @@ export class AccessRequestService {
   }
 
   private planFor(
-    draft: { apiRef: string; environment: string; scopes: string[] },
+    draft: {
+      apiRef: string;
+      environment: string;
+      scopes: string[];
+      durationDays?: number;
+    },
     consumerKind: ConsumerKind,
     profile: ApiAccessProfile,
     options: { skipAutoApprove?: boolean } = {},
@@ -919,8 +973,19 @@ export class AccessRequestService {
     const policy = options.skipAutoApprove
       ? { ...this.policy, autoApprove: [] }
       : this.policy;
+    // The same score the assistant reports, so minRiskScore rules route by it.
+    const riskScore = computeRiskScore(
+      { ...draft, consumerKind },
+      profile,
+      this.policy,
+    ).score;
     return computeReviewPlan(
-      { environment: draft.environment, scopes: draft.scopes, consumerKind },
+      {
+        environment: draft.environment,
+        scopes: draft.scopes,
+        consumerKind,
+        riskScore,
+      },
       profile,
       policy,
     );

@@ -40,6 +40,7 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import { RequestFilter } from '../permissions/rules';
+import { AssessmentBlockedError } from '../assessment/AssessmentService';
 import { AccessRequestService, Caller } from './AccessRequestService';
 import { ApiProfileService } from './ApiProfileService';
 import { CredentialService } from './CredentialService';
@@ -405,6 +406,28 @@ export async function createRouter(
     );
     res.json(grant);
   });
+
+  // The request assistant's blockers: Backstage's error body plus the findings,
+  // so the form can show each one at its field.
+  router.use(
+    (
+      error: unknown,
+      req: Request,
+      res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      if (!(error instanceof AssessmentBlockedError)) {
+        next(error);
+        return;
+      }
+      res.status(400).json({
+        error: { name: error.name, message: error.message },
+        request: { method: req.method, url: req.originalUrl },
+        response: { statusCode: 400 },
+        findings: error.findings,
+      });
+    },
+  );
 
   return router;
 }
