@@ -97,6 +97,20 @@ describe('least privilege', () => {
   });
 
   describe('all scopes', () => {
+    it('suggests nothing when no narrower set can be worked out', () => {
+      const findings = run(
+        {
+          scopes: ['lights:on', 'lights:off', 'lights:dim'],
+          useCase: 'Read light measurements for the energy dashboard.',
+        },
+        { ...profile, scopes: ['lights:on', 'lights:off', 'lights:dim'] },
+      );
+      expect(findings).toEqual([
+        expect.objectContaining({ id: 'least-privilege.all-scopes' }),
+      ]);
+      expect(findings[0].suggestion).toBeUndefined();
+    });
+
     it('flags every scope of an API with three or more', () => {
       const findings = run({
         scopes: ['pets:read', 'pets:write', 'pets:admin'],

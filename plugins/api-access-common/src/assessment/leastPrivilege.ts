@@ -54,8 +54,15 @@ function readOnlyScopes(
   return profile.scopes.filter(isReadScope);
 }
 
-function scopesSuggestion(scopes: string[]): FindingSuggestion | undefined {
-  return scopes.length > 0
+/** Only a non-empty list that differs from what was asked for is a fix. */
+function scopesSuggestion(
+  scopes: string[],
+  requested: string[],
+): FindingSuggestion | undefined {
+  const same =
+    scopes.length === requested.length &&
+    scopes.every(scope => requested.includes(scope));
+  return scopes.length > 0 && !same
     ? { field: 'scopes', value: scopes, label: `Request only ${list(scopes)}` }
     : undefined;
 }
@@ -106,7 +113,7 @@ export function assessLeastPrivilege(
       `The use case only reads, but ${list(wider)} ${
         wider.length === 1 ? 'allows' : 'allow'
       } changes. Request read scopes only, or say in the use case what you will change.`,
-      scopesSuggestion(readOnlyScopes(draft, profile)),
+      scopesSuggestion(readOnlyScopes(draft, profile), draft.scopes),
     );
   }
 
@@ -123,7 +130,10 @@ export function assessLeastPrivilege(
       }, but the use case does not say what you will administer. Drop ${
         admin.length === 1 ? 'it' : 'them'
       }, or explain why you need ${admin.length === 1 ? 'it' : 'them'}.`,
-      scopesSuggestion(draft.scopes.filter(scope => !isAdminScope(scope))),
+      scopesSuggestion(
+        draft.scopes.filter(scope => !isAdminScope(scope)),
+        draft.scopes,
+      ),
     );
   }
 
@@ -143,7 +153,7 @@ export function assessLeastPrivilege(
       `You asked for every scope ${profile.title} offers (${list(
         profile.scopes,
       )}). Request only the ones your use case needs.`,
-      scopesSuggestion(narrower),
+      scopesSuggestion(narrower, draft.scopes),
     );
   }
 
