@@ -4,30 +4,8 @@
  * on team-c's page, and the grant shows on the component's page.
  * Screenshots of each step go to docs/screenshots for the README.
  */
-import { expect, Page, test } from '@playwright/test';
-import { BACKEND, shot, signInAs } from './personas';
-
-async function waitForCatalog(page: Page) {
-  // The catalog processes the example files asynchronously after start-up.
-  await expect
-    .poll(
-      async () => {
-        const auth = await page.request.get(
-          `${BACKEND}/api/auth/demo/refresh?userEntityRef=user:default/breanna.davison`,
-          { headers: { 'X-Requested-With': 'XMLHttpRequest' } },
-        );
-        if (!auth.ok()) return `auth ${auth.status()}`;
-        const { backstageIdentity } = await auth.json();
-        const profile = await page.request.get(
-          `${BACKEND}/api/api-access/apis/default/petstore/profile`,
-          { headers: { Authorization: `Bearer ${backstageIdentity.token}` } },
-        );
-        return profile.status();
-      },
-      { timeout: 120_000, intervals: [1000] },
-    )
-    .toBe(200);
-}
+import { expect, test } from '@playwright/test';
+import { shot, signInAs, waitForCatalog } from './personas';
 
 test('request on the API page, approve on the team page, grant on the component page', async ({
   page: signInPage,

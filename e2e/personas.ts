@@ -28,3 +28,26 @@ export async function shot(page: Page, name: string, focus?: string) {
     fullPage: false,
   });
 }
+
+/** Waits until the catalog has processed the examples and api-access can read petstore. */
+export async function waitForCatalog(page: Page) {
+  // The catalog processes the example files asynchronously after start-up.
+  await expect
+    .poll(
+      async () => {
+        const auth = await page.request.get(
+          `${BACKEND}/api/auth/demo/refresh?userEntityRef=user:default/breanna.davison`,
+          { headers: { 'X-Requested-With': 'XMLHttpRequest' } },
+        );
+        if (!auth.ok()) return `auth ${auth.status()}`;
+        const { backstageIdentity } = await auth.json();
+        const profile = await page.request.get(
+          `${BACKEND}/api/api-access/apis/default/petstore/profile`,
+          { headers: { Authorization: `Bearer ${backstageIdentity.token}` } },
+        );
+        return profile.status();
+      },
+      { timeout: 120_000, intervals: [1000] },
+    )
+    .toBe(200);
+}

@@ -6,6 +6,7 @@ import { createBackend } from '@backstage/backend-defaults';
 import { authModuleDemoProvider } from './modules/demoAuthProvider';
 import { catalogModuleDemoOverlay } from './modules/demoCatalogOverlay';
 import { catalogModuleExampleCompat } from './modules/exampleCatalogCompat';
+import { demoGatewayReceiver } from './modules/demoGatewayReceiver';
 
 const backend = createBackend();
 
@@ -33,5 +34,9 @@ backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
 backend.add(import('@internal/plugin-api-access-backend'));
+// Signed webhooks to a gateway on grant provision, rotate and revoke.
+backend.add(import('@internal/plugin-api-access-backend-module-webhook'));
+// Demo only: receives those webhooks (see apiAccessDemo.webhookSecret).
+backend.add(demoGatewayReceiver);
 
 backend.start();

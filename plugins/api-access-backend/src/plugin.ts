@@ -188,7 +188,9 @@ export const apiAccessPlugin = createBackendPlugin({
             },
           });
           deps.logger.info(
-            `api-access provisioners: ${provisioners.map(p => p.id).join(', ')}`,
+            `api-access provisioners: ${provisioners
+              .map(p => p.id)
+              .join(', ')}`,
           );
         }
 
