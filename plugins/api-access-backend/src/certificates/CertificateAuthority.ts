@@ -60,6 +60,11 @@ export interface SignOptions {
   serial?: string;
   /** Adds the URI SAN `urn:api-access:grant:<grantId>`. */
   grantId?: string;
+  /**
+   * Adds the URI SAN `urn:api-access:api:<apiRef>`, so a gateway can check
+   * that a certificate was issued for the API it protects.
+   */
+  apiRef?: string;
 }
 
 export interface SignedCertificate {
@@ -413,12 +418,26 @@ export class CertificateAuthority {
         crypto,
       ),
     ];
-    if (options.grantId) {
-      extensions.push(
-        new x509.SubjectAlternativeNameExtension([
-          { type: 'url', value: `urn:api-access:grant:${options.grantId}` },
-        ]),
-      );
+    const names = [
+      ...(options.grantId
+        ? [
+            {
+              type: 'url' as const,
+              value: `urn:api-access:grant:${options.grantId}`,
+            },
+          ]
+        : []),
+      ...(options.apiRef
+        ? [
+            {
+              type: 'url' as const,
+              value: `urn:api-access:api:${options.apiRef}`,
+            },
+          ]
+        : []),
+    ];
+    if (names.length > 0) {
+      extensions.push(new x509.SubjectAlternativeNameExtension(names));
     }
     const certificate = await x509.X509CertificateGenerator.create(
       {

@@ -144,6 +144,7 @@ export class CertificateService {
       subjectCommonName: grant.consumerRef,
       notAfter: new Date(grant.expiresAt),
       grantId,
+      apiRef: grant.apiRef,
     });
     const id = randomUUID();
     const validUntil = new Date(now.getTime() + rotationOverlapHours * HOUR_MS);

@@ -72,7 +72,7 @@ describe.each(databases.eachSupportedId())(
 
     async function approvedGrant(
       overrides: Partial<typeof draft> = {},
-    ): Promise<{ id: string; expiresAt: string }> {
+    ): Promise<{ id: string; expiresAt: string; apiRef: string }> {
       const body = { ...draft, ...overrides };
       const created = await request(server)
         .post('/api/api-access/requests')
@@ -89,7 +89,7 @@ describe.each(databases.eachSupportedId())(
         .get(`/api/api-access/grants?consumerRef=${body.consumerRef}`)
         .set('Authorization', as('requester'));
       const grant = grants.body.items.find((g: any) => g.id === grantId);
-      return { id: grantId, expiresAt: grant.expiresAt };
+      return { id: grantId, expiresAt: grant.expiresAt, apiRef: grant.apiRef };
     }
 
     const issue = (grantId: string, by: string, body: object) =>
@@ -209,7 +209,10 @@ describe.each(databases.eachSupportedId())(
       );
       expect(
         cert.getExtension(x509.SubjectAlternativeNameExtension)!.names.toJSON(),
-      ).toEqual([{ type: 'url', value: `urn:api-access:grant:${grant.id}` }]);
+      ).toEqual([
+        { type: 'url', value: `urn:api-access:grant:${grant.id}` },
+        { type: 'url', value: `urn:api-access:api:${grant.apiRef}` },
+      ]);
       expect(await cert.verify({ publicKey: ca.certificate })).toBe(true);
 
       const row = await knex('api_access_credentials')

@@ -45,6 +45,8 @@ export class CredentialStore {
     const row = await this.db(`${CREDENTIALS} as c`)
       .join(`${GRANTS} as g`, 'g.id', 'c.grant_id')
       .where('c.secret_hash', hash)
+      // Certificates keep a public fingerprint in secret_hash; never match one.
+      .andWhere('c.credential_type', 'api-key')
       .first(
         'c.id as credential_id',
         'c.status as credential_status',

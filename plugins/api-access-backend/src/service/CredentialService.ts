@@ -88,6 +88,11 @@ export class CredentialService {
         'Only the requester of a grant can receive its credential',
       );
     }
+    if (grant.credentialType !== 'api-key') {
+      throw new ConflictError(
+        `The grant's credential type is '${grant.credentialType}'; API keys are only issued for 'api-key' grants`,
+      );
+    }
     const now = this.clock();
     if (
       grant.status !== 'active' ||
