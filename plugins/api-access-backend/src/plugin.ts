@@ -146,17 +146,6 @@ export const apiAccessPlugin = createBackendPlugin({
           now,
           provisioning,
         );
-        const grants = new GrantService(
-          store,
-          credentialStore,
-          auditLog,
-          requests,
-          credentials,
-          provisioning,
-          config,
-          notifier,
-          deps.clock,
-        );
         // mTLS client certificates; apiAccess.certificates is read apart from
         // the policy because it holds the CA's private key.
         const certificates = await CertificateService.fromConfig(deps.config, {
@@ -167,6 +156,19 @@ export const apiAccessPlugin = createBackendPlugin({
           config,
           clock: now,
         });
+        const grants = new GrantService(
+          store,
+          credentialStore,
+          auditLog,
+          requests,
+          credentials,
+          provisioning,
+          config,
+          notifier,
+          deps.clock,
+          // A revocation shows on this replica's CRL at once.
+          () => certificates.invalidateCrl(),
+        );
         // Last use is collected in memory on each replica and written once a minute.
         await deps.scheduler.scheduleTask({
           id: 'api-access-record-last-use',

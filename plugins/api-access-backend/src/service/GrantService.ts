@@ -31,6 +31,7 @@ export class GrantService {
     private readonly policy: ApiAccessConfig,
     private readonly notifier: Notifier = noNotifier,
     private readonly clock: ApiAccessClock = systemClock,
+    private readonly afterRevoke: (grantId: string) => void = () => {},
   ) {}
 
   async list(filter: { consumerRef?: string; apiRef?: string }) {
@@ -113,6 +114,7 @@ export class GrantService {
       ]);
     });
     this.keys.forgetGrant(id);
+    this.afterRevoke(id);
     this.provisioning.kick();
     await this.notifier.notify(
       [grant.requesterRef, request?.ownerRef ?? ''].filter(
