@@ -75,6 +75,35 @@ export class GrantService {
     const grant = await this.access.getGrant(this.access.db, id);
     if (!grant) throw new NotFoundError(`No grant '${id}'`);
     const request = await this.assertManager(grant, caller, 'revoke');
+    return this.end(grant, request?.ownerRef, reason, caller.userEntityRef);
+  }
+
+  /**
+   * Revocation decided by a rule, not a person: an unanswered access review,
+   * an orphaned grant. Same transaction, history and provisioning as a
+   * person's revocation; `actorRef` names the rule.
+   */
+  async revokeAsSystem(
+    id: string,
+    reason: string,
+    actorRef: string,
+  ): Promise<Grant> {
+    const grant = await this.access.getGrant(this.access.db, id);
+    if (!grant) throw new NotFoundError(`No grant '${id}'`);
+    const request = await this.access.getRequest(
+      this.access.db,
+      grant.requestId,
+    );
+    return this.end(grant, request?.ownerRef, reason, actorRef);
+  }
+
+  private async end(
+    grant: Grant,
+    ownerRef: string | undefined,
+    reason: string,
+    actorRef: string,
+  ): Promise<Grant> {
+    const id = grant.id;
     if (grant.status !== 'active') {
       throw new ConflictError(`The grant is already ${grant.status}`);
     }
@@ -82,11 +111,7 @@ export class GrantService {
     await this.access.transaction(async tx => {
       // The conditional update decides between racing revocations.
       if (
-        !(await this.access.revokeGrant(tx, id, {
-          now,
-          by: caller.userEntityRef,
-          reason,
-        }))
+        !(await this.access.revokeGrant(tx, id, { now, by: actorRef, reason }))
       ) {
         throw new ConflictError('The grant changed; reload it');
       }
@@ -101,7 +126,7 @@ export class GrantService {
           subjectId: id,
           requestId: grant.requestId,
           action: 'grant.revoked',
-          actorRef: caller.userEntityRef,
+          actorRef,
           occurredAt: now,
           fromStatus: 'active',
           toStatus: 'revoked',
@@ -117,11 +142,11 @@ export class GrantService {
     this.afterRevoke(id);
     this.provisioning.kick();
     await this.notifier.notify(
-      [grant.requesterRef, request?.ownerRef ?? ''].filter(
-        ref => ref && ref !== caller.userEntityRef,
+      [grant.requesterRef, ownerRef ?? ''].filter(
+        ref => ref && ref !== actorRef,
       ),
       {
-        title: `Access of ${grant.consumerRef} to ${grant.apiRef} (${grant.environment}) was revoked by ${caller.userEntityRef}`,
+        title: `Access of ${grant.consumerRef} to ${grant.apiRef} (${grant.environment}) was revoked by ${actorRef}`,
         description: reason,
         requestId: grant.requestId,
       },
