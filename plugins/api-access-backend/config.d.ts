@@ -80,6 +80,29 @@ export interface Config {
       /** Seconds each module assessor (e.g. the LLM one) may take before it is ignored, 0.1-60. Default: 10. */
       moduleTimeoutSeconds?: number;
     };
+    /**
+     * Periodic access reviews (docs/user-guide.md, "Access reviews"). Each
+     * period every owner of APIs gets a campaign listing the grants that were
+     * active on its APIs at the period's start: keep (with a comment) or revoke.
+     */
+    accessReviews?: {
+      /** Start campaigns on schedule. Default: true. */
+      enabled?: boolean;
+      /** Length of a period in days. Default: 90 (quarterly). */
+      everyDays?: number;
+      /** First day (UTC, YYYY-MM-DD) of the first period; periods follow every everyDays. Default: 2026-01-01. */
+      startsOn?: string;
+      /** Days owners have to answer, from the campaign's start. Default: 14. */
+      dueInDays?: number;
+      /** Days before the due date at which owners are reminded, each once. Default: [7, 1]. */
+      reminderDaysBeforeDue?: number[];
+      /** What happens to unanswered items at the due date: revoke them, or escalate to escalateTo. Default: revoke. */
+      unanswered?: 'revoke' | 'escalate';
+      /** group: (or user:) entity ref told at the due date, whose members may then answer too. Required with unanswered: escalate. */
+      escalateTo?: string;
+      /** Let members of an owner start a review of their own grants now (POST /access-reviews/run); admins always may. Default: false. */
+      ownersMayStart?: boolean;
+    };
     /** Rules that add review steps when their conditions all hold. */
     routing?: Array<{
       name: string;

@@ -107,6 +107,56 @@ export const reviewPolicySchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Periodic access reviews: every `everyDays` (counted from `startsOn`)
+     * each group owning APIs reviews the grants that were active on them at
+     * the period's start: keep (with a comment) or revoke.
+     */
+    accessReviews: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Length of a review period; the default is quarterly. */
+        everyDays: z.number().int().min(1).max(3650).default(90),
+        /** The first period's first day (UTC), YYYY-MM-DD. */
+        startsOn: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-01-01')
+          .refine(value => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), {
+            message: 'must be a real date',
+          })
+          .default('2026-01-01'),
+        /** Days owners have to answer, from the campaign's start. */
+        dueInDays: z.number().min(0.001).max(365).default(14),
+        /** Days before the due date at which owners are reminded, each once. */
+        reminderDaysBeforeDue: z.array(z.number().positive()).default([7, 1]),
+        /** What happens to items still unanswered at the due date. */
+        unanswered: z
+          .enum(['revoke', 'escalate'], {
+            errorMap: () => ({ message: "must be 'revoke' or 'escalate'" }),
+          })
+          .default('revoke'),
+        /** With unanswered 'escalate': the group told, who may then decide too. */
+        escalateTo: z
+          .string()
+          .regex(/^(group|user):/, "must be a 'group:' or 'user:' entity ref")
+          .optional(),
+        /**
+         * Let members of an owning group start a review of their own grants
+         * now (POST /access-reviews/run); admins always may. For demos.
+         */
+        ownersMayStart: z.boolean().default(false),
+      })
+      .strict()
+      .superRefine((value, ctx) => {
+        if (value.unanswered === 'escalate' && !value.escalateTo) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['escalateTo'],
+            message: "is required when unanswered is 'escalate'",
+          });
+        }
+      })
+      .default({}),
     /** Groups or users who may read every request and its history. */
     admins: z
       .array(

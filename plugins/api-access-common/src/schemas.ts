@@ -237,3 +237,54 @@ export const issueCertificateSchema = issueCredentialSchema.extend({
     }),
 });
 export type IssueCertificateInput = z.input<typeof issueCertificateSchema>;
+
+/** Query of GET /access-reviews. */
+export const listAccessReviewsQuerySchema = z.object({
+  /** One owning group (or user); without it, every group of the caller. */
+  ownerRef: entityRefOfKind('group', 'user').optional(),
+  /** `all` adds the most recently closed campaigns after the open ones. */
+  status: z
+    .enum(['open', 'all'], {
+      errorMap: () => ({ message: "must be 'open' or 'all'" }),
+    })
+    .default('open'),
+});
+export type ListAccessReviewsQuery = z.input<
+  typeof listAccessReviewsQuerySchema
+>;
+
+/** Body of POST /access-reviews/:id/items/:grantId. */
+export const accessReviewItemDecisionSchema = z
+  .object({
+    decision: z.enum(['keep', 'revoke'], {
+      errorMap: () => ({ message: "must be 'keep' or 'revoke'" }),
+    }),
+    /** Why the access is still needed (keep), or why it ends (revoke). */
+    comment: z
+      .string()
+      .trim()
+      .max(2000, 'must be at most 2000 characters')
+      .optional(),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.comment ?? '').length < 3) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['comment'],
+        message:
+          value.decision === 'keep'
+            ? 'is required: say why the access is still needed'
+            : 'is required: say why the access ends',
+      });
+    }
+  });
+export type AccessReviewItemDecisionInput = z.input<
+  typeof accessReviewItemDecisionSchema
+>;
+
+/** Body of POST /access-reviews/run: start a review now (admins, or owners when allowed). */
+export const startAccessReviewSchema = z.object({
+  /** The owner to review; admins may leave it out to start one for every owner. */
+  ownerRef: entityRefOfKind('group', 'user').optional(),
+});
+export type StartAccessReviewInput = z.input<typeof startAccessReviewSchema>;

@@ -207,7 +207,8 @@ export interface Page<T> {
 export interface AuditEvent {
   id: string;
   seq: number;
-  subjectType: 'request' | 'grant';
+  /** `review`: a periodic access review campaign (its start, escalation and close). */
+  subjectType: 'request' | 'grant' | 'review';
   subjectId: string;
   requestId?: string;
   /** e.g. request.submitted, step.approved, request.approved, grant.created */
@@ -243,4 +244,42 @@ export interface IssuedCertificate {
   createdAt: string;
   /** When the certificate this one replaced is put on the CRL, on rotation. */
   previousValidUntil?: string;
+}
+
+export type AccessReviewDecision = 'keep' | 'revoke';
+
+/** One grant in a periodic access review, with the owners' answer once given. */
+export interface AccessReviewItem {
+  grantId: string;
+  /** Absent until someone answers (or the unanswered outcome revokes it). */
+  decision?: AccessReviewDecision;
+  comment?: string;
+  /** The member who decided, or `api-access` for the unanswered outcome. */
+  decidedBy?: string;
+  decidedAt?: string;
+  /** The grant as it is now: consumer, API, environment, scopes, last use, expiry, status. */
+  grant: Grant;
+}
+
+/**
+ * A periodic access review campaign: one owner's grants to keep or revoke
+ * by the due date. It closes when every item is answered or its grant ended.
+ */
+export interface AccessReview {
+  id: string;
+  /** The group (or user) owning the APIs, from the grants' requests. */
+  ownerRef: string;
+  /** The period's first day (YYYY-MM-DD), or `manual:<time>` for one started by hand. */
+  period: string;
+  trigger: 'scheduled' | 'manual';
+  /** Who started it: `api-access` for the schedule, else the person. */
+  startedBy: string;
+  createdAt: string;
+  dueAt: string;
+  status: 'open' | 'closed';
+  closedAt?: string;
+  /** Set when unanswered items were escalated at the due date. */
+  escalatedTo?: string;
+  escalatedAt?: string;
+  items: AccessReviewItem[];
 }

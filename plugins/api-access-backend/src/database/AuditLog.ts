@@ -29,7 +29,7 @@ interface EventRow {
 }
 
 export interface NewAuditEvent {
-  subjectType: 'request' | 'grant';
+  subjectType: 'request' | 'grant' | 'review';
   subjectId: string;
   requestId?: string;
   action: string;
@@ -144,6 +144,22 @@ export class AuditLog {
       .orWhere('request_id', subjectId)
       .orderBy('seq');
     return rows.map(toEvent);
+  }
+
+  /** Every event about any of these subjects (e.g. a review and its grants), oldest first. */
+  async listSubjects(subjectIds: string[]): Promise<AuditEvent[]> {
+    if (subjectIds.length === 0) return [];
+    const rows: EventRow[] = [];
+    // Stay under SQLite's bound-parameter limit on large campaigns.
+    for (let i = 0; i < subjectIds.length; i += 500) {
+      rows.push(
+        ...(await this.db(EVENTS).whereIn(
+          'subject_id',
+          subjectIds.slice(i, i + 500),
+        )),
+      );
+    }
+    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toEvent);
   }
 
   /** Recomputes the whole chain and reports the first event that does not match. */

@@ -10,6 +10,7 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import { Grant } from '@internal/plugin-api-access-common';
+import { Knex } from 'knex';
 import { ApiAccessConfig } from '../config';
 import { ApiAccessClock, systemClock } from '../clock';
 import { AccessStore } from '../database/AccessStore';
@@ -81,12 +82,16 @@ export class GrantService {
   /**
    * Revocation decided by a rule, not a person: an unanswered access review,
    * an orphaned grant. Same transaction, history and provisioning as a
-   * person's revocation; `actorRef` names the rule.
+   * person's revocation; `actorRef` names the rule (or the reviewer who
+   * answered an access review). `within` runs inside the revocation's
+   * transaction, after its history event: what it writes commits with the
+   * revocation, and its error rolls the revocation back.
    */
   async revokeAsSystem(
     id: string,
     reason: string,
     actorRef: string,
+    within?: (tx: Knex.Transaction) => Promise<void>,
   ): Promise<Grant> {
     const grant = await this.access.getGrant(this.access.db, id);
     if (!grant) throw new NotFoundError(`No grant '${id}'`);
@@ -94,7 +99,7 @@ export class GrantService {
       this.access.db,
       grant.requestId,
     );
-    return this.end(grant, request?.ownerRef, reason, actorRef);
+    return this.end(grant, request?.ownerRef, reason, actorRef, within);
   }
 
   private async end(
@@ -102,6 +107,7 @@ export class GrantService {
     ownerRef: string | undefined,
     reason: string,
     actorRef: string,
+    within?: (tx: Knex.Transaction) => Promise<void>,
   ): Promise<Grant> {
     const id = grant.id;
     if (grant.status !== 'active') {
@@ -137,6 +143,7 @@ export class GrantService {
           },
         },
       ]);
+      await within?.(tx);
     });
     this.keys.forgetGrant(id);
     this.afterRevoke(id);

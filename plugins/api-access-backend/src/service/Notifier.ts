@@ -10,6 +10,8 @@ export interface RequestNotification {
   title: string;
   description?: string;
   requestId: string;
+  /** Where the notification leads, when not the request's page (e.g. a Group page). */
+  link?: string;
 }
 
 export interface Notifier {
@@ -39,7 +41,9 @@ export class BackstageNotifier implements Notifier {
         payload: {
           title: notification.title,
           description: notification.description,
-          link: `/api-access/requests/${notification.requestId}`,
+          link:
+            notification.link ??
+            `/api-access/requests/${notification.requestId}`,
           severity: 'normal',
           topic: `api-access:${notification.requestId}`,
         },

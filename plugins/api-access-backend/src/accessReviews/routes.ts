@@ -1,0 +1,161 @@
+/*
+ * HTTP routes of periodic access reviews:
+ *
+ *   GET  /access-reviews[?ownerRef=&status=open|all]
+ *        the caller's campaigns (of one owner, or of all the caller's
+ *        groups), open ones first, each with its items and their grants
+ *   GET  /access-reviews/:id
+ *   GET  /access-reviews/:id/history
+ *   POST /access-reviews/:id/items/:grantId   { decision: keep|revoke, comment }
+ *        members of the owner (or of the group it was escalated to) and
+ *        admins; revoke revokes the grant at once with the comment as reason
+ *   POST /access-reviews/run   { ownerRef? }
+ *        start a campaign now: admins, or the owner's members when
+ *        apiAccess.accessReviews.ownersMayStart is set (the demo does)
+ */
+import {
+  AuditorService,
+  HttpAuthService,
+  PermissionsService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+} from '@backstage/plugin-permission-common';
+import {
+  accessReviewItemDecisionSchema,
+  apiAccessGrantReadPermission,
+  apiAccessGrantRevokePermission,
+  describeZodError,
+  listAccessReviewsQuerySchema,
+  startAccessReviewSchema,
+} from '@internal/plugin-api-access-common';
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { Caller } from '../service/AccessRequestService';
+import { AccessReviewService } from './AccessReviewService';
+
+export interface AccessReviewRoutesOptions {
+  reviews: AccessReviewService;
+  httpAuth: HttpAuthService;
+  userInfo: UserInfoService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+}
+
+function parse<T extends z.ZodTypeAny>(
+  schema: T,
+  value: unknown,
+  what: string,
+): z.output<T> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    throw new InputError(`Invalid ${what}: ${describeZodError(result.error)}`);
+  }
+  return result.data;
+}
+
+export function createAccessReviewRoutes(
+  options: AccessReviewRoutesOptions,
+): express.Router {
+  const { reviews, httpAuth, userInfo, permissions, auditor } = options;
+  const router = Router();
+  const json = express.json({ limit: '100kb' });
+
+  async function callerOf(req: Request): Promise<Caller> {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const info = await userInfo.getUserInfo(credentials);
+    return {
+      credentials,
+      userEntityRef: info.userEntityRef,
+      ownershipEntityRefs: info.ownershipEntityRefs,
+    };
+  }
+
+  async function authorize(caller: Caller, permission: BasicPermission) {
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials: caller.credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`Permission ${permission.name} denied`);
+    }
+  }
+
+  router.get('/access-reviews', async (req, res) => {
+    const caller = await callerOf(req);
+    const query = parse(listAccessReviewsQuerySchema, req.query, 'query');
+    await authorize(caller, apiAccessGrantReadPermission);
+    res.json({ items: await reviews.list(query, caller) });
+  });
+
+  router.get('/access-reviews/:id', async (req, res) => {
+    const caller = await callerOf(req);
+    await authorize(caller, apiAccessGrantReadPermission);
+    res.json(await reviews.get(req.params.id, caller));
+  });
+
+  router.get('/access-reviews/:id/history', async (req, res) => {
+    const caller = await callerOf(req);
+    await authorize(caller, apiAccessGrantReadPermission);
+    res.json({ items: await reviews.history(req.params.id, caller) });
+  });
+
+  router.post('/access-reviews/:id/items/:grantId', json, async (req, res) => {
+    const event = await auditor.createEvent({
+      eventId: 'access-review-answer',
+      severityLevel: 'high',
+      request: req,
+      meta: { reviewId: req.params.id, grantId: req.params.grantId },
+    });
+    try {
+      const caller = await callerOf(req);
+      const input = parse(accessReviewItemDecisionSchema, req.body, 'answer');
+      if (input.decision === 'revoke') {
+        await authorize(caller, apiAccessGrantRevokePermission);
+      }
+      const review = await reviews.answer(
+        req.params.id,
+        req.params.grantId,
+        { decision: input.decision, comment: input.comment! },
+        caller,
+      );
+      await event.success({
+        meta: {
+          reviewId: review.id,
+          grantId: req.params.grantId,
+          decision: input.decision,
+          reviewStatus: review.status,
+        },
+      });
+      res.status(201).json(review);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.post('/access-reviews/run', json, async (req, res) => {
+    const event = await auditor.createEvent({
+      eventId: 'access-review-start',
+      severityLevel: 'medium',
+      request: req,
+    });
+    try {
+      const caller = await callerOf(req);
+      const { ownerRef } = parse(startAccessReviewSchema, req.body, 'body');
+      const started = await reviews.startNow(ownerRef, caller);
+      await event.success({
+        meta: { ownerRef, started: started.map(review => review.id) },
+      });
+      res.status(201).json({ items: started });
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  return router;
+}
