@@ -62,6 +62,21 @@ export interface Config {
       /** Rate limit reported to gateways for every grant. Default: 600 requests per 60 seconds. */
       rateLimit?: { requests: number; perSeconds: number };
     };
+    /** Time-driven rules over grants, run by one scheduled tick. */
+    lifecycle?: {
+      /** How often the lifecycle tick runs. Default: 5. */
+      tickMinutes?: number;
+      /** Days before expiry at which reminders go out, each once. Default: [14, 3, 1]. */
+      reminderDaysBeforeExpiry?: number[];
+      /** Days without use after which a grant is flagged stale. Default: 90. */
+      staleAfterDays?: number;
+      /** Revoke orphaned grants automatically. Default: false (flag and notify only). */
+      revokeOrphaned?: boolean;
+      renewal?: {
+        /** Renew without review when terms are unchanged and the grant was used within this many days; 0 = never. Default: 30. */
+        autoRenewIfUsedWithinDays?: number;
+      };
+    };
     /** Retries of provisioner tasks (provision, rotate, revoke). */
     provisioning?: {
       /** Attempts before a task is shown as failed on the grant. Default: 8. */
@@ -72,6 +87,26 @@ export interface Config {
       maxBackoffSeconds?: number;
       /** A provisioner call taking longer fails the attempt. Default: 30. */
       timeoutSeconds?: number;
+    };
+    /**
+     * Review deadlines, counted in wall-clock hours from when a step opened
+     * (became pending). Checked on every lifecycle tick.
+     */
+    deadlines?: {
+      /** Remind the step's reviewers (and its delegate) once per round after this many hours; 0 = never. Default: 48. */
+      reminderAfterHours?: number;
+      /** Escalate the step to `escalateTo` once after this many hours (more than reminderAfterHours); 0 = never. Default: 120. */
+      escalateAfterHours?: number;
+      /** group: (or user:) entity ref the step is escalated to; its members may then decide the step. Default: none (no escalation). */
+      escalateTo?: string;
+      /** Overrides for one step name: `owner` or a name in reviewSteps. Default: none. */
+      byStep?: {
+        [stepName: string]: {
+          reminderAfterHours?: number;
+          escalateAfterHours?: number;
+          escalateTo?: string;
+        };
+      };
     };
     /** Groups or users who may read every request and its history. Default: none. */
     admins?: string[];

@@ -27,7 +27,10 @@ import { createRouter } from './service/router';
 import { ProvisioningStore } from './database/ProvisioningStore';
 import { ProvisioningService } from './service/ProvisioningService';
 import { GrantService } from './service/GrantService';
+import { RenewalService } from './service/RenewalService';
 import { apiAccessClockServiceRef } from './clock';
+import { LifecycleMarks, LifecycleService } from './lifecycle/LifecycleService';
+import { grantLifecycleRules } from './lifecycle/grantRules';
 import { CertificateService } from './certificates/CertificateService';
 import { createCertificateRoutes } from './certificates/routes';
 import {
@@ -39,6 +42,14 @@ import {
 import { AssessmentService } from './assessment/AssessmentService';
 import { AssessmentStore } from './assessment/AssessmentStore';
 import { createAssessmentRoutes } from './assessment/routes';
+import { ReviewStepStore } from './database/ReviewStepStore';
+import { StepDelegationService } from './reviews/StepDelegationService';
+import { TimeToDecisionService } from './reviews/timeToDecision';
+import { createReviewRoutes } from './reviews/routes';
+import { AccessReviewService } from './accessReviews/AccessReviewService';
+import { AccessReviewStore } from './accessReviews/AccessReviewStore';
+import { createAccessReviewRoutes } from './accessReviews/routes';
+import { accessReviewRules } from './lifecycle/accessReviews';
 
 /**
  * The api-access backend plugin: access requests, reviews and grants.
@@ -76,6 +87,7 @@ export const apiAccessPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         notifications: notificationService,
         clock: apiAccessClockServiceRef,
+        auth: coreServices.auth,
       },
       async init(deps) {
         const config = readApiAccessConfig(deps.config);
@@ -169,6 +181,35 @@ export const apiAccessPlugin = createBackendPlugin({
           // A revocation shows on this replica's CRL at once.
           () => certificates.invalidateCrl(),
         );
+        // Time-driven rules (expiry, reminders, stale and orphaned access,
+        // deadlines, access reviews) in one tick. The scheduler runs a global
+        // task on one replica at a time; each rule is idempotent besides.
+        const marks = new LifecycleMarks(knex);
+        const lifecycle = new LifecycleService(deps.clock, deps.logger);
+        lifecycle.addRule(
+          ...grantLifecycleRules({
+            access: store,
+            audit: auditLog,
+            marks,
+            keys: credentials,
+            grants,
+            provisioning,
+            notifier,
+            catalog: deps.catalog,
+            auth: deps.auth,
+            policy: config,
+            afterEnd: () => certificates.invalidateCrl(),
+          }),
+        );
+        await deps.scheduler.scheduleTask({
+          id: 'api-access-lifecycle',
+          frequency: { seconds: Math.round(config.lifecycle.tickMinutes * 60) },
+          timeout: { minutes: 10 },
+          initialDelay: { seconds: 15 },
+          fn: async () => {
+            await lifecycle.tick();
+          },
+        });
         // Last use is collected in memory on each replica and written once a minute.
         await deps.scheduler.scheduleTask({
           id: 'api-access-record-last-use',
@@ -220,6 +261,16 @@ export const apiAccessPlugin = createBackendPlugin({
             profiles,
             keys: credentials,
             grants,
+            renewals: new RenewalService(
+              store,
+              auditLog,
+              config,
+              notifier,
+              deps.clock,
+            ),
+            lifecycle,
+            provisioning,
+            admins: config.admins,
             toRequestFilter,
           }),
         );
@@ -237,6 +288,50 @@ export const apiAccessPlugin = createBackendPlugin({
             httpAuth: deps.httpAuth,
             userInfo: deps.userInfo,
             permissions: deps.permissions,
+          }),
+        );
+        // Review deadlines: delegating a step, and time to decision.
+        const reviewSteps = new ReviewStepStore(knex);
+        deps.httpRouter.use(
+          createReviewRoutes({
+            requests,
+            delegation: new StepDelegationService({
+              access: store,
+              steps: reviewSteps,
+              audit: auditLog,
+              catalog: deps.catalog,
+              notifier,
+              clock: now,
+            }),
+            timeToDecision: new TimeToDecisionService(reviewSteps, now),
+            toRequestFilter,
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+          }),
+        );
+        // Periodic access reviews: campaigns, reminders and due dates run in
+        // the lifecycle tick; owners answer on their Group page.
+        const accessReviews = new AccessReviewService({
+          store: new AccessReviewStore(knex),
+          access: store,
+          credentials: credentialStore,
+          audit: auditLog,
+          grants,
+          marks: new LifecycleMarks(knex),
+          notifier,
+          policy: config,
+          clock: deps.clock,
+        });
+        lifecycle.addRule(...accessReviewRules(accessReviews));
+        deps.httpRouter.use(
+          createAccessReviewRoutes({
+            reviews: accessReviews,
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
           }),
         );
         deps.httpRouter.addAuthPolicy({

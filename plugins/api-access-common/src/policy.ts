@@ -41,6 +41,20 @@ const ruleName = z
     'must be lowercase letters, digits and dashes',
   );
 
+const entityRef = z
+  .string()
+  .regex(/^(group|user):/, "must be a 'group:' or 'user:' entity ref");
+
+/** The deadline keys, shared by `deadlines` and each of `deadlines.byStep`. */
+const deadlineSettings = {
+  /** Hours a step may be pending before its reviewers are reminded; 0: never. */
+  reminderAfterHours: z.number().min(0).max(8760),
+  /** Hours a step may be pending before it is escalated; 0: never. */
+  escalateAfterHours: z.number().min(0).max(8760),
+  /** The group (or user) a step is escalated to; none: no escalation. */
+  escalateTo: entityRef.optional(),
+};
+
 export const reviewPolicySchema = z
   .object({
     classification: z
@@ -86,6 +100,32 @@ export const reviewPolicySchema = z
       })
       .strict()
       .default({}),
+    /** Time-driven rules over grants, run by one scheduled tick. */
+    lifecycle: z
+      .object({
+        /** How often the lifecycle tick runs. */
+        tickMinutes: z.number().min(0.1).max(1440).default(5),
+        /** Days before expiry at which the requester and the consumer's owners are reminded, each once. */
+        reminderDaysBeforeExpiry: z
+          .array(z.number().positive())
+          .default([14, 3, 1]),
+        /** A grant unused this long is flagged stale and its owners told. */
+        staleAfterDays: z.number().positive().default(90),
+        /** Revoke grants whose requester or consumer left the catalog, or whose API changed owner. */
+        revokeOrphaned: z.boolean().default(false),
+        renewal: z
+          .object({
+            /**
+             * Renew without review when the terms are unchanged and a
+             * credential was used within this many days; 0 turns it off.
+             */
+            autoRenewIfUsedWithinDays: z.number().min(0).default(30),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
     /** Retries of provisioner tasks (provision, rotate, revoke). */
     provisioning: z
       .object({
@@ -104,6 +144,25 @@ export const reviewPolicySchema = z
       .object({
         /** A module assessor taking longer is ignored for that request. */
         moduleTimeoutSeconds: z.number().min(0.1).max(60).default(10),
+      })
+      .strict()
+      .default({}),
+    /**
+     * Review deadlines: a step pending longer than `reminderAfterHours`
+     * reminds its reviewers once per round; one pending `escalateAfterHours`
+     * (counted, like the reminder, from when the step opened) is escalated
+     * once to `escalateTo`, whose members may then decide it. 0 turns either
+     * off; without `escalateTo` nothing is escalated. `byStep` overrides any
+     * of the three for one step name (`owner` or a `reviewSteps` name).
+     */
+    deadlines: z
+      .object({
+        ...deadlineSettings,
+        reminderAfterHours: deadlineSettings.reminderAfterHours.default(48),
+        escalateAfterHours: deadlineSettings.escalateAfterHours.default(120),
+        byStep: z
+          .record(z.string().min(1), z.object(deadlineSettings).partial().strict())
+          .default({}),
       })
       .strict()
       .default({}),
@@ -287,6 +346,35 @@ export const reviewPolicySchema = z
         }
       });
     });
+    const stepNames = ['owner', ...Object.keys(policy.reviewSteps)];
+    for (const name of Object.keys(policy.deadlines.byStep)) {
+      if (!stepNames.includes(name)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['deadlines', 'byStep', name],
+          message: `'${name}' is not a step (${stepNames.join(', ')})`,
+        });
+      }
+    }
+    for (const name of ['', ...Object.keys(policy.deadlines.byStep)]) {
+      const { reminderAfterHours, escalateAfterHours } = deadlinesForStep(
+        policy,
+        name,
+      );
+      if (
+        reminderAfterHours > 0 &&
+        escalateAfterHours > 0 &&
+        escalateAfterHours <= reminderAfterHours
+      ) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: name
+            ? ['deadlines', 'byStep', name, 'escalateAfterHours']
+            : ['deadlines', 'escalateAfterHours'],
+          message: `must be more than reminderAfterHours (${reminderAfterHours}): a step is escalated after its reviewers were reminded`,
+        });
+      }
+    }
     policy.autoApprove.forEach((rule, i) => {
       checkLevel(rule.when.minClassification, [
         'autoApprove',
@@ -391,4 +479,29 @@ export function maxDurationFor(
     policy.maxDurationDays,
     policy.maxDurationDaysByEnvironment[environment] ?? policy.maxDurationDays,
   );
+}
+
+export interface StepDeadlines {
+  /** Hours pending before the reminder; 0: no reminder. */
+  reminderAfterHours: number;
+  /** Hours pending before escalation; 0: no escalation. */
+  escalateAfterHours: number;
+  /** Where the step is escalated; undefined: no escalation. */
+  escalateTo?: string;
+}
+
+/** The deadlines of a step by its name: `deadlines.byStep[name]` over `deadlines`. */
+export function deadlinesForStep(
+  policy: {
+    deadlines: StepDeadlines & { byStep: Record<string, Partial<StepDeadlines>> };
+  },
+  stepName: string,
+): StepDeadlines {
+  const { byStep, ...defaults } = policy.deadlines;
+  const own = byStep[stepName] ?? {};
+  return {
+    reminderAfterHours: own.reminderAfterHours ?? defaults.reminderAfterHours,
+    escalateAfterHours: own.escalateAfterHours ?? defaults.escalateAfterHours,
+    escalateTo: own.escalateTo ?? defaults.escalateTo,
+  };
 }

@@ -209,6 +209,19 @@ export const revokeGrantSchema = z.object({
 });
 export type RevokeGrantInput = z.input<typeof revokeGrantSchema>;
 
+export const renewGrantSchema = z.object({
+  durationDays: z
+    .number({
+      required_error: 'is required',
+      invalid_type_error: 'must be a number of days',
+    })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1 day'),
+  /** Why the access is still needed; the original justification when omitted. */
+  justification: z.string().trim().min(1).max(4000).optional(),
+});
+export type RenewGrantInput = z.input<typeof renewGrantSchema>;
+
 export const introspectSchema = z.object({
   token: z
     .string({ required_error: 'is required' })
@@ -288,3 +301,36 @@ export const startAccessReviewSchema = z.object({
   ownerRef: entityRefOfKind('group', 'user').optional(),
 });
 export type StartAccessReviewInput = z.input<typeof startAccessReviewSchema>;
+
+/** Body of POST /requests/:id/steps/:stepId/delegate. */
+export const delegateStepSchema = z.object({
+  /** The group member who takes the step over. */
+  to: entityRefOfKind('user'),
+  comment: z
+    .string()
+    .trim()
+    .max(2000, 'must be at most 2000 characters')
+    .optional(),
+});
+export type DelegateStepInput = z.input<typeof delegateStepSchema>;
+
+const isoDate = z
+  .string()
+  .trim()
+  .refine(value => !Number.isNaN(Date.parse(value)), {
+    message: 'must be an ISO 8601 date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z',
+  })
+  .transform(value => new Date(value));
+
+/** Query of GET /metrics/time-to-decision; the period defaults to the last 90 days. */
+export const timeToDecisionQuerySchema = z
+  .object({
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    apiRef: entityRefOfKind('api').optional(),
+  })
+  .refine(value => !value.from || !value.to || value.from < value.to, {
+    message: 'must be before to',
+    path: ['from'],
+  });
+export type TimeToDecisionQuery = z.input<typeof timeToDecisionQuerySchema>;

@@ -91,6 +91,12 @@ export interface ReviewStep {
   status: ReviewStepStatus;
   reason: string;
   rules: string[];
+  /** When the step opened (became pending) in its round; deadlines count from here. */
+  pendingSince?: string;
+  /** A member of the reviewer group the step was delegated to (the group may still decide it). */
+  delegateRef?: string;
+  /** The group the step was escalated to after its deadline; its members may decide it too. */
+  escalatedTo?: string;
 }
 
 export interface AccessRequest {
@@ -122,6 +128,8 @@ export interface AccessRequest {
   steps?: ReviewStep[];
   decisions?: ReviewDecision[];
   grantId?: string;
+  /** Set on a renewal: the grant an approval extends (then `grantId` is that grant). */
+  renewalOfGrantId?: string;
   /** Present on single-request reads: the request assistant's findings and risk score for the current round. */
   assessment?: RequestAssessment;
 }
@@ -147,7 +155,22 @@ export interface Grant {
   revocationReason?: string;
   /** What the provisioners did with the grant; absent when none applies. */
   provisioning?: GrantProvisioning;
+  /** Set while the requester, consumer or API is gone from the catalog, or the API changed owner. */
+  orphanReason?: string;
+  renewedAt?: string;
+  /** How many times the grant was renewed. */
+  renewals?: number;
+  /** Conditions worth a look, computed when read. */
+  flags?: GrantFlag[];
+  /** An open renewal request for this grant, if any. */
+  renewalRequestId?: string;
 }
+
+/**
+ * expiring: inside the first reminder window; stale: unused for the
+ * configured days; orphaned: see orphanReason.
+ */
+export type GrantFlag = 'expiring' | 'stale' | 'orphaned';
 
 /**
  * pending: tasks not yet run; retrying: an attempt failed and another is
@@ -282,4 +305,30 @@ export interface AccessReview {
   escalatedTo?: string;
   escalatedAt?: string;
   items: AccessReviewItem[];
+}
+
+/** p50 and p90 time to decision of one group of decided steps, in hours. */
+export interface DecisionTimeStats {
+  /** Decided steps counted. */
+  count: number;
+  p50Hours: number;
+  p90Hours: number;
+}
+
+/** Answer of GET /metrics/time-to-decision. */
+export interface TimeToDecisionReport {
+  /** The period: steps decided at or after `from` and before `to`. */
+  from: string;
+  to: string;
+  apiRef?: string;
+  /** Every decided step of the period. */
+  overall: DecisionTimeStats;
+  /** Per API, all stages together, by apiRef. */
+  byApi: Array<DecisionTimeStats & { apiRef: string }>;
+  /** Per API and stage name. */
+  byApiAndStage: Array<DecisionTimeStats & { apiRef: string; stage: string }>;
+  /** Per stage name, all APIs together. */
+  byStage: Array<DecisionTimeStats & { stage: string }>;
+  /** True when the period held more decided steps than are read (the oldest were left out). */
+  truncated: boolean;
 }

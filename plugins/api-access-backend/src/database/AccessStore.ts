@@ -54,6 +54,7 @@ interface RequestRow {
   version: number;
   created_at: Date | string | number;
   updated_at: Date | string | number;
+  renewal_of_grant_id?: string | null;
 }
 
 interface StepRow {
@@ -69,6 +70,9 @@ interface StepRow {
   reason: string;
   rules: string;
   status: string;
+  pending_since?: Date | string | number | null;
+  delegate_ref?: string | null;
+  escalated_to?: string | null;
 }
 
 interface DecisionRow {
@@ -100,6 +104,9 @@ interface GrantRow {
   revoked_at?: Date | string | number | null;
   revoked_by?: string | null;
   revocation_reason?: string | null;
+  orphan_reason?: string | null;
+  renewed_at?: Date | string | number | null;
+  renewals?: number | null;
 }
 
 /** SQLite hands timestamps back as numbers or strings, PostgreSQL as Dates. */
@@ -129,6 +136,8 @@ export type NewAccessRequest = RequestTerms &
     classificationSource: string;
     plan: ReviewPlan;
     now: Date;
+    /** Set on a renewal: the grant an approval extends. */
+    renewalOfGrantId?: string;
   };
 
 export interface NewReviewStep {
@@ -191,7 +200,7 @@ export function decodeCursor(value: string): Cursor | undefined {
 }
 
 /** Translates permission criteria on requests into a WHERE clause. */
-function applyRequestFilter(
+export function applyRequestFilter(
   db: Db,
   query: Knex.QueryBuilder,
   criteria: PermissionCriteria<RequestFilter>,
@@ -220,7 +229,11 @@ function applyRequestFilter(
         .select(db.raw('1'))
         .from(STEPS)
         .whereRaw(`${STEPS}.request_id = ${REQUESTS}.id`)
-        .whereIn(`${STEPS}.reviewer_ref`, criteria.reviewerIn),
+        .where(refs =>
+          refs
+            .whereIn(`${STEPS}.reviewer_ref`, criteria.reviewerIn)
+            .orWhereIn(`${STEPS}.escalated_to`, criteria.reviewerIn),
+        ),
     );
   }
 }
@@ -242,6 +255,9 @@ function toGrant(row: GrantRow): Grant {
     revokedAt: row.revoked_at ? toIso(row.revoked_at) : undefined,
     revokedBy: row.revoked_by ?? undefined,
     revocationReason: row.revocation_reason ?? undefined,
+    orphanReason: row.orphan_reason ?? undefined,
+    renewedAt: row.renewed_at ? toIso(row.renewed_at) : undefined,
+    renewals: row.renewals ?? 0,
   };
 }
 
@@ -283,11 +299,13 @@ export class AccessStore {
       version: 1,
       created_at: request.now,
       updated_at: request.now,
+      renewal_of_grant_id: request.renewalOfGrantId ?? null,
     });
-    await this.insertSteps(tx, steps);
+    await this.insertSteps(tx, steps, request.now);
   }
 
-  async insertSteps(tx: Db, steps: NewReviewStep[]) {
+  /** `now` is when pending steps open: deadlines and time to decision count from it. */
+  async insertSteps(tx: Db, steps: NewReviewStep[], now?: Date) {
     if (steps.length > 0) {
       await tx<StepRow>(STEPS).insert(
         steps.map(step => ({
@@ -303,6 +321,7 @@ export class AccessStore {
           reason: step.reason,
           rules: JSON.stringify(step.rules),
           status: step.status,
+          pending_since: step.status === 'pending' ? now ?? null : null,
         })),
       );
     }
@@ -387,15 +406,26 @@ export class AccessStore {
       status: row.status as ReviewStepStatus,
       reason: row.reason,
       rules: JSON.parse(row.rules),
+      pendingSince: row.pending_since ? toIso(row.pending_since) : undefined,
+      delegateRef: row.delegate_ref ?? undefined,
+      escalatedTo: row.escalated_to ?? undefined,
     }));
   }
 
-  /** Every reviewer group a request has had in any round: they may read it. */
+  /** Every reviewer (and escalation) group a request has had in any round: they may read it. */
   async getReviewerRefs(db: Db, requestId: string): Promise<string[]> {
     const rows = await db<StepRow>(STEPS)
       .where({ request_id: requestId })
-      .distinct('reviewer_ref');
-    return rows.map(row => row.reviewer_ref);
+      .distinct('reviewer_ref', 'escalated_to');
+    return Array.from(
+      new Set(
+        rows.flatMap(row =>
+          row.escalated_to
+            ? [row.reviewer_ref, row.escalated_to]
+            : [row.reviewer_ref],
+        ),
+      ),
+    );
   }
 
   async getDecisions(db: Db, requestId: string): Promise<ReviewDecision[]> {
@@ -448,9 +478,21 @@ export class AccessStore {
     });
   }
 
-  async setStepStatuses(tx: Db, stepIds: string[], status: ReviewStepStatus) {
+  /** `now` is when steps set to pending open: deadlines count from it. */
+  async setStepStatuses(
+    tx: Db,
+    stepIds: string[],
+    status: ReviewStepStatus,
+    now?: Date,
+  ) {
     if (stepIds.length > 0) {
-      await tx<StepRow>(STEPS).whereIn('id', stepIds).update({ status });
+      await tx<StepRow>(STEPS)
+        .whereIn('id', stepIds)
+        .update(
+          status === 'pending' && now
+            ? { status, pending_since: now }
+            : { status },
+        );
     }
   }
 
@@ -503,7 +545,11 @@ export class AccessStore {
           .whereRaw(`${STEPS}.request_id = ${REQUESTS}.id`)
           .whereRaw(`${STEPS}.review_round = ${REQUESTS}.review_round`)
           .where(`${STEPS}.status`, 'pending')
-          .whereIn(`${STEPS}.reviewer_ref`, refs),
+          .where(own =>
+            own
+              .whereIn(`${STEPS}.reviewer_ref`, refs)
+              .orWhereIn(`${STEPS}.escalated_to`, refs),
+          ),
       );
     }
     if (options.excludeRequesterRef) {
@@ -588,6 +634,82 @@ export class AccessStore {
     return row?.id;
   }
 
+  /** Active grants whose expiry has passed, oldest first. */
+  async grantsExpiredBy(db: Db, now: Date, limit: number): Promise<Grant[]> {
+    const rows = await db<GrantRow>(GRANTS)
+      .where('status', 'active')
+      .andWhere('expires_at', '<=', now)
+      .orderBy('expires_at')
+      .limit(limit);
+    return rows.map(toGrant);
+  }
+
+  /** Active grants expiring after `from` and by `to`. */
+  async grantsExpiringBetween(db: Db, from: Date, to: Date): Promise<Grant[]> {
+    const rows = await db<GrantRow>(GRANTS)
+      .where('status', 'active')
+      .andWhere('expires_at', '>', from)
+      .andWhere('expires_at', '<=', to);
+    return rows.map(toGrant);
+  }
+
+  /** Active grants not used (or, never used, not created) since `cutoff`. */
+  async grantsUnusedSince(db: Db, cutoff: Date): Promise<Grant[]> {
+    const rows = await db<GrantRow>(GRANTS)
+      .where('status', 'active')
+      .andWhere(q =>
+        q
+          .where('last_used_at', '<', cutoff)
+          .orWhere(q2 =>
+            q2.whereNull('last_used_at').andWhere('created_at', '<', cutoff),
+          ),
+      );
+    return rows.map(toGrant);
+  }
+
+  async activeGrants(db: Db): Promise<Grant[]> {
+    const rows = await db<GrantRow>(GRANTS).where('status', 'active');
+    return rows.map(toGrant);
+  }
+
+  /**
+   * Extends an active grant from a renewal's approval; false if it is no
+   * longer active. Reminder marks are cleared so the new term gets its own.
+   */
+  async extendGrant(
+    tx: Db,
+    id: string,
+    renewal: { now: Date; expiresAt: Date },
+  ): Promise<boolean> {
+    const updated = await tx(GRANTS)
+      .where({ id, status: 'active' })
+      .update({
+        expires_at: renewal.expiresAt,
+        renewed_at: renewal.now,
+        renewals: tx.raw('renewals + 1'),
+      });
+    if (updated !== 1) return false;
+    await tx('api_access_lifecycle_marks')
+      .where('subject_id', id)
+      .andWhere('kind', 'like', 'reminder:%')
+      .delete();
+    return true;
+  }
+
+  /** Open renewal requests by the grant they would extend. */
+  async openRenewals(db: Db, grantIds: string[]): Promise<Map<string, string>> {
+    if (grantIds.length === 0) return new Map();
+    const rows = await db(REQUESTS)
+      .whereIn('renewal_of_grant_id', grantIds)
+      .whereIn('status', ['in_review', 'changes_requested'])
+      .select('id', 'renewal_of_grant_id');
+    return new Map(rows.map(row => [row.renewal_of_grant_id, row.id]));
+  }
+
+  async setOrphanReason(tx: Db, id: string, reason: string | null) {
+    await tx(GRANTS).where({ id }).update({ orphan_reason: reason });
+  }
+
   /** Moves a grant from one status to another; false if it was not in `from`. */
   async setGrantStatus(
     tx: Db,
@@ -667,6 +789,7 @@ export class AccessStore {
       version: row.version,
       createdAt: toIso(row.created_at),
       updatedAt: toIso(row.updated_at),
+      renewalOfGrantId: row.renewal_of_grant_id ?? undefined,
     };
   }
 }

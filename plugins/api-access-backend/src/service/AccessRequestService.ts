@@ -50,6 +50,7 @@ import { AuditLog, NewAuditEvent } from '../database/AuditLog';
 import { CredentialStore } from '../database/CredentialStore';
 import { ApiProfileService } from './ApiProfileService';
 import { Notifier, noNotifier } from './Notifier';
+import { extendRenewedGrant } from './RenewalService';
 import type { AssessmentService } from '../assessment/AssessmentService';
 
 /** The signed-in user acting, with the refs they own or belong to. */
@@ -118,6 +119,19 @@ function stepsForPlan(
     }
   }
   return steps;
+}
+
+/**
+ * Whether the caller may decide the step: a member of its reviewer group, or
+ * of the group it was escalated to after its deadline (a delegate is a
+ * member of the reviewer group already).
+ */
+function mayDecideStep(step: ReviewStep, caller: Caller): boolean {
+  return (
+    caller.ownershipEntityRefs.includes(step.reviewerRef) ||
+    (!!step.escalatedTo &&
+      caller.ownershipEntityRefs.includes(step.escalatedTo))
+  );
 }
 
 function sameSet(a: string[], b: string[]) {
@@ -283,7 +297,9 @@ export class AccessRequestService {
     const db = this.store.db;
     const steps = await this.store.getSteps(db, id, request.reviewRound);
     const decisions = await this.store.getDecisions(db, id);
-    const grantId = await this.store.getGrantIdForRequest(db, id);
+    const grantId =
+      (await this.store.getGrantIdForRequest(db, id)) ??
+      (request.status === 'approved' ? request.renewalOfGrantId : undefined);
     const assessment = await this.assessments?.get(id, request.reviewRound);
     return {
       ...this.publicRequest(request),
@@ -372,11 +388,7 @@ export class AccessRequestService {
         );
       }
       const steps = await this.store.getSteps(tx, id, request.reviewRound);
-      if (
-        !steps.some(step =>
-          caller.ownershipEntityRefs.includes(step.reviewerRef),
-        )
-      ) {
+      if (!steps.some(step => mayDecideStep(step, caller))) {
         throw new NotAllowedError(
           `Only members of ${Array.from(
             new Set(steps.map(s => s.reviewerRef)),
@@ -396,15 +408,22 @@ export class AccessRequestService {
           'You have already decided a step of this request',
         );
       }
-      const step = steps.find(
-        s =>
-          s.status === 'pending' &&
-          caller.ownershipEntityRefs.includes(s.reviewerRef),
-      );
+      // The caller's own group's step first, then one escalated to them.
+      const step =
+        steps.find(
+          s =>
+            s.status === 'pending' &&
+            caller.ownershipEntityRefs.includes(s.reviewerRef),
+        ) ??
+        steps.find(s => s.status === 'pending' && mayDecideStep(s, caller));
       if (!step) {
         const pending = steps
           .filter(s => s.status === 'pending')
-          .map(s => s.reviewerRef);
+          .map(s =>
+            s.escalatedTo
+              ? `${s.reviewerRef} (or ${s.escalatedTo})`
+              : s.reviewerRef,
+          );
         throw new NotAllowedError(
           `The request is waiting for ${pending.join(
             ', ',
@@ -439,6 +458,10 @@ export class AccessRequestService {
         round: request.reviewRound,
         comment: input.comment,
         rules: step.rules,
+        // Decided by the group the step was escalated to.
+        ...(caller.ownershipEntityRefs.includes(step.reviewerRef)
+          ? {}
+          : { escalatedTo: step.escalatedTo }),
       };
       const stepUpdates: Array<{
         ids: string[];
@@ -538,7 +561,7 @@ export class AccessRequestService {
         );
       }
       for (const update of stepUpdates) {
-        await this.store.setStepStatuses(tx, update.ids, update.status);
+        await this.store.setStepStatuses(tx, update.ids, update.status, now);
       }
       let grant: { id: string } | undefined;
       if (status === 'approved') {
@@ -666,7 +689,7 @@ export class AccessRequestService {
           ? input.durationDays
           : request.approvedDurationDays,
       });
-      await this.store.insertSteps(tx, newSteps);
+      await this.store.insertSteps(tx, newSteps, now);
       await this.audit.append(tx, [
         {
           subjectType: 'request',
@@ -809,6 +832,10 @@ export class AccessRequestService {
     request: StoredAccessRequest,
     now: Date,
   ): Promise<NewAuditEvent> {
+    // A renewal's approval extends the grant it is for; no new grant.
+    if (request.renewalOfGrantId) {
+      return extendRenewedGrant(this.store, tx, request, now);
+    }
     const id = randomUUID();
     const expiresAt = new Date(
       now.getTime() + request.approvedDurationDays * DAY_MS,

@@ -9,7 +9,8 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
-import { Grant } from '@internal/plugin-api-access-common';
+import { Grant, GrantFlag } from '@internal/plugin-api-access-common';
+import { staleSince } from '../lifecycle/grantRules';
 import { Knex } from 'knex';
 import { ApiAccessConfig } from '../config';
 import { ApiAccessClock, systemClock } from '../clock';
@@ -20,6 +21,8 @@ import { AccessRequestService, Caller } from './AccessRequestService';
 import { CredentialService } from './CredentialService';
 import { Notifier, noNotifier } from './Notifier';
 import { ProvisioningService } from './ProvisioningService';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class GrantService {
   constructor(
@@ -36,21 +39,45 @@ export class GrantService {
   ) {}
 
   async list(filter: { consumerRef?: string; apiRef?: string }) {
-    const grants = await this.requests.listGrants(filter);
-    const provisioning = await this.provisioning.forGrants(
-      grants.map(grant => grant.id),
-    );
-    return grants.map(grant => {
-      const state = provisioning.get(grant.id);
-      return state ? { ...grant, provisioning: state } : grant;
-    });
+    return this.decorate(await this.requests.listGrants(filter));
   }
 
   async get(id: string): Promise<Grant> {
     const grant = await this.access.getGrant(this.access.db, id);
     if (!grant) throw new NotFoundError(`No grant '${id}'`);
-    const provisioning = (await this.provisioning.forGrants([id])).get(id);
-    return provisioning ? { ...grant, provisioning } : grant;
+    return (await this.decorate([grant]))[0];
+  }
+
+  /** Adds provisioning state, open renewals and the flags computed from policy and time. */
+  private async decorate(grants: Grant[]): Promise<Grant[]> {
+    const ids = grants.map(grant => grant.id);
+    const [provisioning, renewals] = await Promise.all([
+      this.provisioning.forGrants(ids),
+      this.access.openRenewals(this.access.db, ids),
+    ]);
+    const now = this.clock.now().getTime();
+    const { lifecycle } = this.policy;
+    const firstWindow = Math.max(0, ...lifecycle.reminderDaysBeforeExpiry);
+    return grants.map(grant => {
+      const flags: GrantFlag[] = [];
+      if (grant.status === 'active') {
+        if (Date.parse(grant.expiresAt) - now <= firstWindow * DAY_MS) {
+          flags.push('expiring');
+        }
+        if (staleSince(grant, this.policy).getTime() <= now) {
+          flags.push('stale');
+        }
+        if (grant.orphanReason) flags.push('orphaned');
+      }
+      const state = provisioning.get(grant.id);
+      const renewalRequestId = renewals.get(grant.id);
+      return {
+        ...grant,
+        flags,
+        ...(state ? { provisioning: state } : {}),
+        ...(renewalRequestId ? { renewalRequestId } : {}),
+      };
+    });
   }
 
   /** The requester, the API's owners and admins may act on a grant. */

@@ -33,6 +33,7 @@ import {
   planDraftSchema,
   resubmitSchema,
   revokeGrantSchema,
+  renewGrantSchema,
 } from '@internal/plugin-api-access-common';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import express, { Request } from 'express';
@@ -45,10 +46,18 @@ import { AccessRequestService, Caller } from './AccessRequestService';
 import { ApiProfileService } from './ApiProfileService';
 import { CredentialService } from './CredentialService';
 import { GrantService } from './GrantService';
+import { RenewalService } from './RenewalService';
+import type { LifecycleService } from '../lifecycle/LifecycleService';
+import type { ProvisioningService } from './ProvisioningService';
 
 export interface RouterOptions {
   keys: CredentialService;
   grants: GrantService;
+  renewals: RenewalService;
+  /** For the admins' "run due work now" route. */
+  lifecycle?: LifecycleService;
+  provisioning?: ProvisioningService;
+  admins?: string[];
   /** Turns CONDITIONAL decisions on requests into store filters. */
   toRequestFilter: ConditionTransformer<RequestFilter>;
   httpAuth: HttpAuthService;
@@ -84,6 +93,7 @@ export async function createRouter(
     toRequestFilter,
     keys,
     grants,
+    renewals,
   } = options;
   const router = Router();
   router.use(express.json({ limit: '100kb' }));
@@ -336,7 +346,10 @@ export async function createRouter(
     let apiRef: string;
     try {
       apiRef = stringifyEntityRef(
-        parseEntityRef(api, { defaultKind: 'api', defaultNamespace: 'default' }),
+        parseEntityRef(api, {
+          defaultKind: 'api',
+          defaultNamespace: 'default',
+        }),
       );
     } catch (error) {
       throw new InputError(
@@ -390,6 +403,43 @@ export async function createRouter(
       return { result: grant, meta: { grantId: grant.id } };
     });
     res.json(revoked);
+  });
+
+  /**
+   * Admins: run the lifecycle tick and due provisioning tasks now, instead of
+   * waiting for the scheduler (after an outage, or to try a policy change).
+   */
+  router.post('/admin/lifecycle/run', async (req, res) => {
+    const result = await audited(req, 'lifecycle-run', 'medium', async () => {
+      const caller = await callerOf(req);
+      if (
+        !(options.admins ?? []).some(ref =>
+          caller.ownershipEntityRefs.includes(ref),
+        )
+      ) {
+        throw new NotAllowedError(
+          'Only api-access admins (apiAccess.admins) can run the lifecycle',
+        );
+      }
+      const rules = (await options.lifecycle?.tick()) ?? {};
+      const provisioned = (await options.provisioning?.runDue()) ?? 0;
+      return { result: { rules, provisioned }, meta: {} };
+    });
+    res.json(result);
+  });
+
+  router.post('/grants/:id/renew', async (req, res) => {
+    const renewal = await audited(req, 'grant-renew', 'medium', async () => {
+      const caller = await callerOf(req);
+      const input = parse(renewGrantSchema, req.body, 'renewal');
+      await authorize(caller, apiAccessRequestCreatePermission);
+      const { requestId } = await renewals.renew(req.params.id, input, caller);
+      return {
+        result: await requests.get(requestId, caller),
+        meta: { grantId: req.params.id, renewalRequestId: requestId },
+      };
+    });
+    res.status(201).json(renewal);
   });
 
   router.post('/grants/:id/provisioning/retry', async (req, res) => {
