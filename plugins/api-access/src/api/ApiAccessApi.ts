@@ -3,6 +3,8 @@ import {
   AccessRequest,
   AccessRequestStatus,
   ApiAccessProfile,
+  AssessmentDraft,
+  AssessmentResult,
   AuditEvent,
   ResubmitInput,
   CreateAccessRequest,
@@ -14,11 +16,30 @@ import {
   ReviewPlan,
 } from '@internal/plugin-api-access-common';
 
+/**
+ * Body of `POST /assessments`: a request as far as the form has it. Only
+ * `apiRef` is required; empty strings count as missing. `requestId` names
+ * the request being resubmitted, so it is not its own duplicate.
+ */
+export type DraftToAssess = AssessmentDraft & {
+  credentialType?: string;
+  requestId?: string;
+};
+
 /** The api-access backend, as the frontend sees it. */
 export interface ApiAccessApi {
   getProfile(apiRef: string): Promise<ApiAccessProfile>;
   previewPlan(draft: PlanDraft): Promise<ReviewPlan>;
   createRequest(request: CreateAccessRequest): Promise<AccessRequest>;
+  /**
+   * The request assistant's findings and risk score for a draft (only
+   * `apiRef` required). Built-in assessors answer in milliseconds; `modules`
+   * also runs module assessors such as the LLM one, which take seconds.
+   */
+  assess(
+    draft: DraftToAssess,
+    options?: { modules?: boolean },
+  ): Promise<AssessmentResult>;
   listRequests(query: {
     view: 'mine' | 'reviewable';
     reviewerRef?: string;

@@ -4,6 +4,7 @@ import { ResponseError } from '@backstage/errors';
 import {
   AccessRequest,
   ApiAccessProfile,
+  AssessmentResult,
   AuditEvent,
   CreateAccessRequest,
   DecisionInput,
@@ -14,7 +15,7 @@ import {
   ResubmitInput,
   ReviewPlan,
 } from '@internal/plugin-api-access-common';
-import { ApiAccessApi } from './ApiAccessApi';
+import { ApiAccessApi, DraftToAssess } from './ApiAccessApi';
 
 /** Talks to the api-access backend through Backstage's discovery and fetch APIs. */
 export class ApiAccessClient implements ApiAccessApi {
@@ -40,6 +41,16 @@ export class ApiAccessClient implements ApiAccessApi {
 
   createRequest(request: CreateAccessRequest): Promise<AccessRequest> {
     return this.call('/requests', { method: 'POST', body: request });
+  }
+
+  assess(
+    draft: DraftToAssess,
+    options?: { modules?: boolean },
+  ): Promise<AssessmentResult> {
+    return this.call(`/assessments${options?.modules ? '?modules=true' : ''}`, {
+      method: 'POST',
+      body: draft,
+    });
   }
 
   listRequests(

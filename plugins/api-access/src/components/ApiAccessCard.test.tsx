@@ -27,6 +27,10 @@ function setup(overrides: Partial<ApiAccessApi> = {}) {
       ],
     }),
     createRequest: jest.fn().mockResolvedValue(pendingRequest),
+    assess: jest.fn().mockResolvedValue({
+      findings: [],
+      risk: { score: 0, reasons: [] },
+    }),
     ...overrides,
   } as unknown as jest.Mocked<ApiAccessApi>;
   const catalog = catalogApiMock({
@@ -134,6 +138,7 @@ describe('ApiAccessCard', () => {
       consumerRef: 'component:default/artist-lookup',
       environment: 'development',
       scopes: ['pets:read'],
+      credentialType: 'api-key',
       useCase: 'Show pets',
       justification: 'Roadmap',
       credentialStorage: 'Vault, monthly',

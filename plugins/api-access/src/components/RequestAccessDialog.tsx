@@ -1,6 +1,8 @@
 /*
  * The request form. Everything the catalog knows (owner, classification,
  * scopes, environments, the requester's components) is offered, not typed.
+ * The request assistant checks the draft as the requester types and shows
+ * its findings under the fields they are about, with one-click fixes.
  */
 import { useEffect, useMemo, useState } from 'react';
 import Button from '@material-ui/core/Button';
@@ -26,12 +28,26 @@ import {
   AccessRequest,
   ApiAccessProfile,
   EXTERNAL_GROUP_TYPES,
+  Finding,
+  FindingSuggestion,
   ReviewPlan,
 } from '@internal/plugin-api-access-common';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { ScopePicker } from './ScopePicker';
-import { TermsFields, TermsText } from './TermsFields';
+import {
+  CredentialType,
+  CredentialTypeField,
+  TermsFields,
+  TermsText,
+} from './TermsFields';
+import {
+  FieldFindings,
+  RiskScoreView,
+  findingsOfError,
+  useDraftAssessment,
+  visibleFindings,
+} from './RequestAssistant';
 import { errorMessage } from './shared';
 
 /** Components the signed-in user's groups own, and partner groups they belong to. */
@@ -116,6 +132,8 @@ export function RequestAccessDialog(props: {
   const [consumerRef, setConsumerRef] = useState('');
   const [environment, setEnvironment] = useState(profile.environments[0] ?? '');
   const [scopes, setScopes] = useState<string[]>([]);
+  const [credentialType, setCredentialType] =
+    useState<CredentialType>('api-key');
   const [text, setText] = useState<TermsText>({
     useCase: '',
     justification: '',
@@ -126,6 +144,11 @@ export function RequestAccessDialog(props: {
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string>();
   const [plan, setPlan] = useState<ReviewPlan>();
+  // Blockers a refused submission returned, for the draft it was refused for.
+  const [refused, setRefused] = useState<{
+    key: string;
+    findings: Finding[];
+  }>();
 
   useEffect(() => {
     if (!consumerRef && consumers.value?.length === 1) {
@@ -168,6 +191,54 @@ export function RequestAccessDialog(props: {
     durationDays,
   ]);
 
+  const draft = useMemo(
+    () => ({
+      apiRef: profile.apiRef,
+      consumerRef,
+      environment,
+      scopes,
+      credentialType,
+      useCase,
+      justification,
+      credentialStorage,
+      durationDays:
+        durationDays.trim() && Number.isFinite(Number(durationDays))
+          ? Number(durationDays)
+          : undefined,
+    }),
+    [
+      profile.apiRef,
+      consumerRef,
+      environment,
+      scopes,
+      credentialType,
+      useCase,
+      justification,
+      credentialStorage,
+      durationDays,
+    ],
+  );
+  const draftKey = JSON.stringify(draft);
+  const assessment = useDraftAssessment(open ? draft : undefined);
+  const findings = visibleFindings(
+    assessment?.findings,
+    refused?.key === draftKey ? refused.findings : undefined,
+  );
+  const blockers = findings.filter(f => f.severity === 'blocker');
+
+  function apply(suggestion: FindingSuggestion) {
+    if (suggestion.field === 'scopes') {
+      setScopes(suggestion.value.filter(s => profile.scopes.includes(s)));
+    } else if (suggestion.field === 'durationDays') {
+      setText(t => ({ ...t, durationDays: String(suggestion.value) }));
+    } else if (profile.environments.includes(suggestion.value)) {
+      setEnvironment(suggestion.value);
+    }
+  }
+  const notes = (field: Finding['field']) => (
+    <FieldFindings findings={findings} fields={[field]} onApply={apply} />
+  );
+
   async function submit() {
     setSubmitting(true);
     setError(undefined);
@@ -177,6 +248,7 @@ export function RequestAccessDialog(props: {
         consumerRef,
         environment,
         scopes,
+        credentialType,
         useCase,
         justification,
         credentialStorage,
@@ -184,7 +256,15 @@ export function RequestAccessDialog(props: {
       });
       onSubmitted(created);
     } catch (e) {
-      setError(errorMessage(e));
+      const refusedWith = findingsOfError(e);
+      if (refusedWith) {
+        setRefused({ key: draftKey, findings: refusedWith });
+        setError(
+          'The request assistant found a problem to fix before submitting: see below.',
+        );
+      } else {
+        setError(errorMessage(e));
+      }
     } finally {
       setSubmitting(false);
     }
@@ -210,6 +290,12 @@ export function RequestAccessDialog(props: {
         {consumers.error && (
           <Alert severity="error">{errorMessage(consumers.error)}</Alert>
         )}
+        <FieldFindings
+          findings={findings}
+          fields={['request', 'apiRef']}
+          onApply={apply}
+          label="the request"
+        />
         <TextField
           select
           fullWidth
@@ -230,6 +316,7 @@ export function RequestAccessDialog(props: {
             </MenuItem>
           ))}
         </TextField>
+        {notes('consumerRef')}
         <TextField
           select
           fullWidth
@@ -245,6 +332,7 @@ export function RequestAccessDialog(props: {
             </MenuItem>
           ))}
         </TextField>
+        {notes('environment')}
         {profile.scopes.length > 0 && (
           <ScopePicker
             label="Scopes"
@@ -254,7 +342,31 @@ export function RequestAccessDialog(props: {
             helperText="Ask for the least you need."
           />
         )}
-        <TermsFields idPrefix="api-access" value={text} onChange={setText} />
+        {notes('scopes')}
+        <CredentialTypeField
+          id="api-access-credential-type"
+          value={credentialType}
+          onChange={setCredentialType}
+        />
+        <TermsFields
+          idPrefix="api-access"
+          value={text}
+          onChange={setText}
+          notes={{
+            useCase: notes('useCase'),
+            justification: notes('justification'),
+            credentialStorage: notes('credentialStorage'),
+            durationDays: notes('durationDays'),
+          }}
+        />
+        {assessment && (
+          <>
+            <Typography variant="subtitle2" style={{ marginTop: 16 }}>
+              Risk
+            </Typography>
+            <RiskScoreView risk={assessment.risk} />
+          </>
+        )}
         <Typography variant="subtitle2" style={{ marginTop: 16 }}>
           Who will review
         </Typography>
@@ -276,12 +388,23 @@ export function RequestAccessDialog(props: {
             Still needed: {missing.join(', ')}
           </Typography>
         )}
+        {missing.length === 0 && blockers.length > 0 && (
+          <Typography
+            variant="caption"
+            color="error"
+            style={{ marginRight: 'auto', paddingLeft: 16 }}
+            data-testid="api-access-submit-blocked"
+          >
+            Fix first: {blockers[0].message}
+            {blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}
+          </Typography>
+        )}
         <Button onClick={onClose}>Cancel</Button>
         <Button
           color="primary"
           variant="contained"
           onClick={submit}
-          disabled={submitting || missing.length > 0}
+          disabled={submitting || missing.length > 0 || blockers.length > 0}
         >
           Submit request
         </Button>

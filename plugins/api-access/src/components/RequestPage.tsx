@@ -1,7 +1,8 @@
 /*
- * One access request: its terms, the review plan as progress (stages, steps,
- * who decided what and when), the history from the audit chain, and the
- * moves open to the person looking at it.
+ * One access request: what the request assistant noticed (risk score and
+ * findings), its terms, the review plan as progress (stages, steps, who
+ * decided what and when), the history from the audit chain, and the moves
+ * open to the person looking at it.
  */
 import { useState } from 'react';
 import Box from '@material-ui/core/Box';
@@ -26,6 +27,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { DecisionDialog, DecisionKind } from './DecisionDialog';
 import { ResubmitDialog } from './ResubmitDialog';
+import { AssessmentSummary } from './RequestAssistant';
 import {
   ClassificationChip,
   StatusChip,
@@ -267,6 +269,16 @@ export function RequestPage() {
           )}
         </Box>
       </Grid>
+      {request.assessment && (
+        <Grid item xs={12}>
+          <InfoCard
+            title="Request assistant"
+            subheader="Checked when the request was submitted: the risk score and what a reviewer may want to look at."
+          >
+            <AssessmentSummary assessment={request.assessment} />
+          </InfoCard>
+        </Grid>
+      )}
       <Grid item xs={12} md={6}>
         <InfoCard title="Terms">
           <Table size="small" aria-label="Request terms">
@@ -290,6 +302,11 @@ export function RequestPage() {
                 {request.scopes.join(', ') || 'none (all or nothing)'}
               </Term>
               <Term label="Duration">{request.durationDays} days</Term>
+              <Term label="Credential type">
+                {request.credentialType === 'mtls-certificate'
+                  ? 'Client certificate (mTLS)'
+                  : 'API key'}
+              </Term>
               {narrowed && (
                 <Term label="Approved terms">
                   {request.approvedScopes.join(', ') || 'no scopes'},{' '}

@@ -1,8 +1,9 @@
 /*
  * The requester's answer to "changes requested": the same terms, editable,
  * with a note for the reviewers. The API and consumer stay as they were.
+ * The request assistant checks the edited terms as in the request form.
  */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
@@ -10,13 +11,30 @@ import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { useApi } from '@backstage/core-plugin-api';
-import { AccessRequest } from '@internal/plugin-api-access-common';
+import {
+  AccessRequest,
+  Finding,
+  FindingSuggestion,
+} from '@internal/plugin-api-access-common';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { ScopePicker } from './ScopePicker';
-import { TermsFields, TermsText } from './TermsFields';
+import {
+  CredentialType,
+  CredentialTypeField,
+  TermsFields,
+  TermsText,
+} from './TermsFields';
+import {
+  FieldFindings,
+  RiskScoreView,
+  findingsOfError,
+  useDraftAssessment,
+  visibleFindings,
+} from './RequestAssistant';
 import { errorMessage } from './shared';
 
 export function ResubmitDialog(props: {
@@ -32,6 +50,11 @@ export function ResubmitDialog(props: {
   );
   const [environment, setEnvironment] = useState(request.environment);
   const [scopes, setScopes] = useState(request.scopes);
+  const [credentialType, setCredentialType] = useState<CredentialType>(
+    request.credentialType === 'mtls-certificate'
+      ? 'mtls-certificate'
+      : 'api-key',
+  );
   const [text, setText] = useState<TermsText>({
     useCase: request.useCase,
     justification: request.justification,
@@ -40,6 +63,50 @@ export function ResubmitDialog(props: {
   });
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string>();
+  const [refused, setRefused] = useState<{
+    key: string;
+    findings: Finding[];
+  }>();
+
+  const draft = useMemo(
+    () => ({
+      apiRef: request.apiRef,
+      consumerRef: request.consumerRef,
+      requestId: request.id,
+      environment,
+      scopes,
+      credentialType,
+      useCase: text.useCase,
+      justification: text.justification,
+      credentialStorage: text.credentialStorage,
+      durationDays:
+        text.durationDays.trim() && Number.isFinite(Number(text.durationDays))
+          ? Number(text.durationDays)
+          : undefined,
+      comment,
+    }),
+    [request, environment, scopes, credentialType, text, comment],
+  );
+  const draftKey = JSON.stringify(draft);
+  const assessment = useDraftAssessment(draft);
+  const findings = visibleFindings(
+    assessment?.findings,
+    refused?.key === draftKey ? refused.findings : undefined,
+  );
+  const blockers = findings.filter(f => f.severity === 'blocker');
+
+  function apply(suggestion: FindingSuggestion) {
+    if (suggestion.field === 'scopes') {
+      setScopes(suggestion.value);
+    } else if (suggestion.field === 'durationDays') {
+      setText(t => ({ ...t, durationDays: String(suggestion.value) }));
+    } else {
+      setEnvironment(suggestion.value);
+    }
+  }
+  const notes = (field: Finding['field']) => (
+    <FieldFindings findings={findings} fields={[field]} onApply={apply} />
+  );
 
   async function submit() {
     setError(undefined);
@@ -49,6 +116,7 @@ export function ResubmitDialog(props: {
           consumerRef: request.consumerRef,
           environment,
           scopes,
+          credentialType,
           useCase: text.useCase,
           justification: text.justification,
           credentialStorage: text.credentialStorage,
@@ -57,7 +125,15 @@ export function ResubmitDialog(props: {
         }),
       );
     } catch (e) {
-      setError(errorMessage(e));
+      const refusedWith = findingsOfError(e);
+      if (refusedWith) {
+        setRefused({ key: draftKey, findings: refusedWith });
+        setError(
+          'The request assistant found a problem to fix before submitting: see below.',
+        );
+      } else {
+        setError(errorMessage(e));
+      }
     }
   }
 
@@ -78,6 +154,12 @@ export function ResubmitDialog(props: {
             {error}
           </Alert>
         )}
+        <FieldFindings
+          findings={findings}
+          fields={['request', 'apiRef', 'consumerRef']}
+          onApply={apply}
+          label="the request"
+        />
         <TextField
           select
           fullWidth
@@ -93,6 +175,7 @@ export function ResubmitDialog(props: {
             </MenuItem>
           ))}
         </TextField>
+        {notes('environment')}
         {(profile.value?.scopes.length ?? 0) > 0 && (
           <ScopePicker
             label="Scopes"
@@ -101,10 +184,22 @@ export function ResubmitDialog(props: {
             onChange={setScopes}
           />
         )}
+        {notes('scopes')}
+        <CredentialTypeField
+          id="api-access-resubmit-credential-type"
+          value={credentialType}
+          onChange={setCredentialType}
+        />
         <TermsFields
           idPrefix="api-access-resubmit"
           value={text}
           onChange={setText}
+          notes={{
+            useCase: notes('useCase'),
+            justification: notes('justification'),
+            credentialStorage: notes('credentialStorage'),
+            durationDays: notes('durationDays'),
+          }}
         />
         <TextField
           fullWidth
@@ -116,10 +211,35 @@ export function ResubmitDialog(props: {
           value={comment}
           onChange={e => setComment(e.target.value)}
         />
+        {notes('comment')}
+        {assessment && (
+          <>
+            <Typography variant="subtitle2" style={{ marginTop: 16 }}>
+              Risk
+            </Typography>
+            <RiskScoreView risk={assessment.risk} />
+          </>
+        )}
       </DialogContent>
       <DialogActions>
+        {blockers.length > 0 && (
+          <Typography
+            variant="caption"
+            color="error"
+            style={{ marginRight: 'auto', paddingLeft: 16 }}
+            data-testid="api-access-submit-blocked"
+          >
+            Fix first: {blockers[0].message}
+            {blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}
+          </Typography>
+        )}
         <Button onClick={onClose}>Cancel</Button>
-        <Button color="primary" variant="contained" onClick={submit}>
+        <Button
+          color="primary"
+          variant="contained"
+          onClick={submit}
+          disabled={blockers.length > 0}
+        >
           Resubmit
         </Button>
       </DialogActions>

@@ -2,7 +2,9 @@
  * The free-text half of a request, shared by the request form and the
  * resubmit form so both ask the same questions the same way.
  */
+import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
+import { CreateAccessRequest } from '@internal/plugin-api-access-common';
 
 export interface TermsText {
   useCase: string;
@@ -16,8 +18,10 @@ export function TermsFields(props: {
   idPrefix: string;
   value: TermsText;
   onChange: (value: TermsText) => void;
+  /** Shown under each field, e.g. the request assistant's findings about it. */
+  notes?: Partial<Record<keyof TermsText, React.ReactNode>>;
 }) {
-  const { idPrefix, value, onChange } = props;
+  const { idPrefix, value, onChange, notes = {} } = props;
   const set =
     (key: keyof TermsText) => (e: React.ChangeEvent<HTMLInputElement>) =>
       onChange({ ...value, [key]: e.target.value });
@@ -34,6 +38,7 @@ export function TermsFields(props: {
         onChange={set('useCase')}
         helperText="What will the consumer do with this API?"
       />
+      {notes.useCase}
       <TextField
         fullWidth
         multiline
@@ -44,6 +49,7 @@ export function TermsFields(props: {
         value={value.justification}
         onChange={set('justification')}
       />
+      {notes.justification}
       <TextField
         fullWidth
         margin="normal"
@@ -53,6 +59,7 @@ export function TermsFields(props: {
         onChange={set('credentialStorage')}
         helperText="Where the credential will live and how it is rotated, e.g. Vault kv/my-service, rotated monthly"
       />
+      {notes.credentialStorage}
       <TextField
         type="number"
         margin="normal"
@@ -62,6 +69,40 @@ export function TermsFields(props: {
         onChange={set('durationDays')}
         inputProps={{ min: 1 }}
       />
+      {notes.durationDays}
     </>
+  );
+}
+
+export type CredentialType = NonNullable<CreateAccessRequest['credentialType']>;
+
+export const CREDENTIAL_TYPES: { value: CredentialType; label: string }[] = [
+  { value: 'api-key', label: 'API key' },
+  { value: 'mtls-certificate', label: 'Client certificate (mTLS)' },
+];
+
+/** How the consumer will authenticate: an API key, or a client certificate from a CSR. */
+export function CredentialTypeField(props: {
+  id: string;
+  value: CredentialType;
+  onChange: (value: CredentialType) => void;
+}) {
+  return (
+    <TextField
+      select
+      fullWidth
+      margin="normal"
+      label="Credential type"
+      id={props.id}
+      value={props.value}
+      onChange={e => props.onChange(e.target.value as CredentialType)}
+      helperText="A client certificate is issued from a CSR you create; the private key never leaves you."
+    >
+      {CREDENTIAL_TYPES.map(type => (
+        <MenuItem key={type.value} value={type.value}>
+          {type.label}
+        </MenuItem>
+      ))}
+    </TextField>
   );
 }
