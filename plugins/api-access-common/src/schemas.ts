@@ -162,9 +162,11 @@ export const listGrantsQuerySchema = z
   .object({
     consumerRef: entityRefOfKind('component', 'group').optional(),
     apiRef: entityRefOfKind('api').optional(),
+    /** The owning group (or user) of the APIs, as recorded when access was approved. */
+    ownerRef: entityRefOfKind('group', 'user').optional(),
   })
-  .refine(value => value.consumerRef || value.apiRef, {
-    message: 'consumerRef or apiRef is required',
+  .refine(value => value.consumerRef || value.apiRef || value.ownerRef, {
+    message: 'consumerRef, apiRef or ownerRef is required',
   });
 export type ListGrantsQuery = z.input<typeof listGrantsQuerySchema>;
 

@@ -745,18 +745,23 @@ export class AccessStore {
 
   async listGrants(
     db: Db,
-    filter: { consumerRef?: string; apiRef?: string },
+    filter: { consumerRef?: string; apiRef?: string; ownerRef?: string },
   ): Promise<Grant[]> {
-    const query = db<GrantRow>(GRANTS);
+    const query = db<GrantRow>(GRANTS).select(`${GRANTS}.*`);
     if (filter.consumerRef) {
-      query.where('consumer_ref', filter.consumerRef);
+      query.where(`${GRANTS}.consumer_ref`, filter.consumerRef);
     }
     if (filter.apiRef) {
-      query.where('api_ref', filter.apiRef);
+      query.where(`${GRANTS}.api_ref`, filter.apiRef);
+    }
+    if (filter.ownerRef) {
+      query
+        .join(REQUESTS, `${REQUESTS}.id`, `${GRANTS}.request_id`)
+        .where(`${REQUESTS}.owner_ref`, filter.ownerRef);
     }
     const rows = await query.orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
+      { column: `${GRANTS}.created_at`, order: 'desc' },
+      { column: `${GRANTS}.id`, order: 'desc' },
     ]);
     return rows.map(toGrant);
   }

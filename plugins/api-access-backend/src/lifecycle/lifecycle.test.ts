@@ -321,6 +321,21 @@ describe.each(databases.eachSupportedId())(
       );
       expect(stale.length).toBeGreaterThanOrEqual(1);
       expect((await grantOf(server, grantId)).flags).toContain('stale');
+      // Owners find flagged grants by the group that approved them.
+      const owned = await request(server)
+        .get('/api/api-access/grants?ownerRef=group:default/team-c')
+        .set('Authorization', as('owner.one'));
+      expect(owned.status).toBe(200);
+      expect(
+        owned.body.items.find((g: any) => g.id === grantId).flags,
+      ).toContain('stale');
+      const unfiltered = await request(server)
+        .get('/api/api-access/grants')
+        .set('Authorization', as('owner.one'));
+      expect(unfiltered.status).toBe(400);
+      expect(unfiltered.body.error.message).toContain(
+        'consumerRef, apiRef or ownerRef is required',
+      );
       expect(
         (await historyOf(server, grantId)).filter(
           (a: string) => a === 'grant.flagged_stale',

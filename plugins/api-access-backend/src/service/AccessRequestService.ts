@@ -784,6 +784,7 @@ export class AccessRequestService {
   async listGrants(filter: {
     consumerRef?: string;
     apiRef?: string;
+    ownerRef?: string;
   }): Promise<Grant[]> {
     const grants = await this.store.listGrants(this.store.db, filter);
     const active = await this.credentials.activeForGrants(

@@ -38,7 +38,11 @@ export class GrantService {
     private readonly afterRevoke: (grantId: string) => void = () => {},
   ) {}
 
-  async list(filter: { consumerRef?: string; apiRef?: string }) {
+  async list(filter: {
+    consumerRef?: string;
+    apiRef?: string;
+    ownerRef?: string;
+  }) {
     return this.decorate(await this.requests.listGrants(filter));
   }
 
