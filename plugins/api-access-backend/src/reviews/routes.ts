@@ -1,0 +1,148 @@
+/*
+ * HTTP routes of review deadlines:
+ *
+ *   POST /requests/:id/steps/:stepId/delegate   { to, comment? }: a member
+ *        of the step's reviewer group hands the pending step to another
+ *        member; answers the request, as GET /requests/:id does
+ *   GET  /metrics/time-to-decision?from=&to=&apiRef=   p50/p90 hours from a
+ *        step's opening to its decision, per API, stage, and both
+ *
+ * Delegating is a review action: it needs api-access.request.decide on the
+ * request. The metrics are aggregates (counts and hours, no request content),
+ * readable with api-access.request.read: ALLOW counts every request, a
+ * CONDITIONAL decision counts only the requests it allows (applied in SQL),
+ * DENY answers 403.
+ */
+import {
+  AuditorService,
+  HttpAuthService,
+  PermissionsService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { ConditionTransformer } from '@backstage/plugin-permission-node';
+import {
+  apiAccessRequestDecidePermission,
+  apiAccessRequestReadPermission,
+  delegateStepSchema,
+  describeZodError,
+  timeToDecisionQuerySchema,
+} from '@internal/plugin-api-access-common';
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { RequestFilter } from '../permissions/rules';
+import { AccessRequestService, Caller } from '../service/AccessRequestService';
+import { StepDelegationService } from './StepDelegationService';
+import { TimeToDecisionService } from './timeToDecision';
+
+export interface ReviewRoutesOptions {
+  requests: AccessRequestService;
+  delegation: StepDelegationService;
+  timeToDecision: TimeToDecisionService;
+  toRequestFilter: ConditionTransformer<RequestFilter>;
+  httpAuth: HttpAuthService;
+  userInfo: UserInfoService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+}
+
+function parse<T extends z.ZodTypeAny>(
+  schema: T,
+  value: unknown,
+  what: string,
+): z.output<T> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    throw new InputError(`Invalid ${what}: ${describeZodError(result.error)}`);
+  }
+  return result.data;
+}
+
+export function createReviewRoutes(
+  options: ReviewRoutesOptions,
+): express.Router {
+  const { requests, delegation, timeToDecision, httpAuth, userInfo } = options;
+  const { permissions, auditor, toRequestFilter } = options;
+  const router = Router();
+
+  async function callerOf(req: Request): Promise<Caller> {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const info = await userInfo.getUserInfo(credentials);
+    return {
+      credentials,
+      userEntityRef: info.userEntityRef,
+      ownershipEntityRefs: info.ownershipEntityRefs,
+    };
+  }
+
+  router.post(
+    '/requests/:id/steps/:stepId/delegate',
+    express.json({ limit: '16kb' }),
+    async (req, res) => {
+      const event = await auditor.createEvent({
+        eventId: 'request-step-delegate',
+        severityLevel: 'medium',
+        request: req,
+        meta: { requestId: req.params.id, stepId: req.params.stepId },
+      });
+      try {
+        const caller = await callerOf(req);
+        const input = parse(delegateStepSchema, req.body, 'delegation');
+        const [decision] = await permissions.authorize(
+          [
+            {
+              permission: apiAccessRequestDecidePermission,
+              resourceRef: req.params.id,
+            },
+          ],
+          { credentials: caller.credentials },
+        );
+        if (decision.result !== AuthorizeResult.ALLOW) {
+          throw new NotAllowedError(
+            `Permission ${apiAccessRequestDecidePermission.name} denied`,
+          );
+        }
+        await delegation.delegate(
+          req.params.id,
+          req.params.stepId,
+          input,
+          caller,
+        );
+        await event.success({
+          meta: {
+            requestId: req.params.id,
+            stepId: req.params.stepId,
+            to: input.to,
+          },
+        });
+        res.json(await requests.get(req.params.id, caller));
+      } catch (error) {
+        await event.fail({ error: error as Error });
+        throw error;
+      }
+    },
+  );
+
+  router.get('/metrics/time-to-decision', async (req, res) => {
+    const caller = await callerOf(req);
+    const query = parse(timeToDecisionQuerySchema, req.query, 'query');
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: apiAccessRequestReadPermission }],
+      { credentials: caller.credentials },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError(
+        `Permission ${apiAccessRequestReadPermission.name} denied`,
+      );
+    }
+    const filter =
+      decision.result === AuthorizeResult.CONDITIONAL
+        ? toRequestFilter(decision.conditions)
+        : undefined;
+    res.json(await timeToDecision.report(query, filter));
+  });
+
+  return router;
+}
