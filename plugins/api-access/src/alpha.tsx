@@ -53,6 +53,15 @@ const reviewInboxCard = EntityCardBlueprint.make({
   },
 });
 
+const accessReviewsCard = EntityCardBlueprint.make({
+  name: 'access-reviews',
+  params: {
+    filter: isKind('group'),
+    loader: () =>
+      import('./components/AccessReviewCard').then(m => <m.AccessReviewCard />),
+  },
+});
+
 const grantsCard = EntityCardBlueprint.make({
   name: 'grants',
   params: {
@@ -97,6 +106,7 @@ export default createFrontendPlugin({
     apiAccessApi,
     apiAccessCard,
     reviewInboxCard,
+    accessReviewsCard,
     grantsCard,
     apiGrantsCard,
     myRequestsPage,

@@ -11,6 +11,7 @@ export {
   EntityApiAccessCard,
   EntityApiAccessGrantsCard,
   EntityApiGrantsCard,
+  EntityPeriodicAccessReviewCard,
 } from './plugin';
 export { apiAccessApiRef } from './api/ApiAccessApi';
 export type { ApiAccessApi } from './api/ApiAccessApi';

@@ -48,6 +48,20 @@ export const EntityAccessReviewCard = apiAccessPlugin.provide(
   }),
 );
 
+/**
+ * For Group entity pages: the group's periodic access reviews, where members
+ * keep or revoke each grant on the group's APIs.
+ */
+export const EntityPeriodicAccessReviewCard = apiAccessPlugin.provide(
+  createComponentExtension({
+    name: 'EntityPeriodicAccessReviewCard',
+    component: {
+      lazy: () =>
+        import('./components/AccessReviewCard').then(m => m.AccessReviewCard),
+    },
+  }),
+);
+
 /** For Component (and partner Group) entity pages: the API access it holds. */
 export const EntityApiGrantsCard = apiAccessPlugin.provide(
   createComponentExtension({

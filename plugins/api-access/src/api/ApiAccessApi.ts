@@ -15,6 +15,10 @@ import {
   PlanDraft,
   ReviewPlan,
 } from '@internal/plugin-api-access-common';
+import type {
+  AccessReview,
+  AccessReviewItemDecisionInput,
+} from '@internal/plugin-api-access-common';
 
 /**
  * Body of `POST /assessments`: a request as far as the form has it. Only
@@ -64,6 +68,20 @@ export interface ApiAccessApi {
   revokeGrant(grantId: string, reason: string): Promise<Grant>;
   /** Gives a grant's failed provisioning tasks fresh attempts. */
   retryProvisioning(grantId: string): Promise<Grant>;
+  /**
+   * Periodic access reviews of an owner (or of all the caller's groups):
+   * open campaigns, and with `status: 'all'` the last closed ones too.
+   */
+  listAccessReviews(query: {
+    ownerRef?: string;
+    status?: 'open' | 'all';
+  }): Promise<AccessReview[]>;
+  /** Keep (with a comment) or revoke (at once, the comment as the reason) one grant of a review. */
+  answerAccessReview(
+    reviewId: string,
+    grantId: string,
+    answer: AccessReviewItemDecisionInput,
+  ): Promise<AccessReview>;
 }
 
 export const apiAccessApiRef = createApiRef<ApiAccessApi>({

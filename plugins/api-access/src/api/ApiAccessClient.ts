@@ -15,6 +15,10 @@ import {
   ResubmitInput,
   ReviewPlan,
 } from '@internal/plugin-api-access-common';
+import type {
+  AccessReview,
+  AccessReviewItemDecisionInput,
+} from '@internal/plugin-api-access-common';
 import { ApiAccessApi, DraftToAssess } from './ApiAccessApi';
 
 /** Talks to the api-access backend through Backstage's discovery and fetch APIs. */
@@ -126,6 +130,29 @@ export class ApiAccessClient implements ApiAccessApi {
     return this.call(
       `/grants/${encodeURIComponent(grantId)}/provisioning/retry`,
       { method: 'POST', body: {} },
+    );
+  }
+
+  async listAccessReviews(query: {
+    ownerRef?: string;
+    status?: 'open' | 'all';
+  }): Promise<AccessReview[]> {
+    const page = await this.call<{ items: AccessReview[] }>(
+      `/access-reviews?${this.query(query)}`,
+    );
+    return page.items;
+  }
+
+  answerAccessReview(
+    reviewId: string,
+    grantId: string,
+    answer: AccessReviewItemDecisionInput,
+  ): Promise<AccessReview> {
+    return this.call(
+      `/access-reviews/${encodeURIComponent(
+        reviewId,
+      )}/items/${encodeURIComponent(grantId)}`,
+      { method: 'POST', body: answer },
     );
   }
 
