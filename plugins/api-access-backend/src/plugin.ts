@@ -46,6 +46,7 @@ import { ReviewStepStore } from './database/ReviewStepStore';
 import { StepDelegationService } from './reviews/StepDelegationService';
 import { TimeToDecisionService } from './reviews/timeToDecision';
 import { createReviewRoutes } from './reviews/routes';
+import { createReviewDeadlinesRule } from './lifecycle/reviewDeadlines';
 import { AccessReviewService } from './accessReviews/AccessReviewService';
 import { AccessReviewStore } from './accessReviews/AccessReviewStore';
 import { createAccessReviewRoutes } from './accessReviews/routes';
@@ -199,6 +200,15 @@ export const apiAccessPlugin = createBackendPlugin({
             auth: deps.auth,
             policy: config,
             afterEnd: () => certificates.invalidateCrl(),
+          }),
+        );
+        lifecycle.addRule(
+          createReviewDeadlinesRule({
+            knex,
+            policy: config,
+            audit: auditLog,
+            marks,
+            notifier,
           }),
         );
         await deps.scheduler.scheduleTask({

@@ -7,7 +7,6 @@
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { notificationService } from '@backstage/plugin-notifications-node';
-import { parseReviewPolicy } from '@internal/plugin-api-access-common';
 import { Knex } from 'knex';
 import request from 'supertest';
 import {
@@ -15,8 +14,6 @@ import {
   startApiAccessBackend,
 } from '../__testUtils__/testBackend';
 import { apiAccessClockServiceRef } from '../clock';
-import { AuditLog } from '../database/AuditLog';
-import { createReviewDeadlinesRule } from '../lifecycle/reviewDeadlines';
 
 const databases = createTestDatabases();
 const HOUR = 60 * 60 * 1000;
@@ -76,7 +73,9 @@ describe.each(databases.eachSupportedId())(
       knex = await databases.init(databaseId);
       const backend = await startApiAccessBackend({
         knex,
-        config: { apiAccess: { deadlines } },
+        config: {
+          apiAccess: { deadlines, admins: ['user:default/admin.one'] },
+        },
         extraFeatures: [
           recordingNotifications,
           createServiceFactory({
@@ -135,13 +134,6 @@ describe.each(databases.eachSupportedId())(
       request(server)
         .get(`/api/api-access/metrics/time-to-decision?${query}`)
         .set('Authorization', as(by));
-    const runDeadlines = () =>
-      createReviewDeadlinesRule({
-        knex,
-        policy: parseReviewPolicy({ deadlines }),
-        audit: new AuditLog(knex),
-      }).run(now);
-
     it('lets the escalation group decide a step once it was escalated', async () => {
       now = new Date('2031-06-01T08:00:00Z');
       const created = await submit('requester', sandboxDraft);
@@ -157,8 +149,16 @@ describe.each(databases.eachSupportedId())(
         (await decide('legal.one', created.id, { decision: 'approve' })).status,
       ).toBe(403);
 
+      // The plugin's lifecycle tick runs the rule (here on demand, as an admin).
       now = new Date(now.getTime() + 121 * HOUR);
-      await runDeadlines();
+      const tick = await request(server)
+        .post('/api/api-access/admin/lifecycle/run')
+        .set('Authorization', as('admin.one'));
+      expect(tick.status).toBe(200);
+      expect(tick.body.rules['review-deadlines']).not.toHaveProperty('error');
+      expect(
+        sent.filter(n => n.to.includes('group:default/legal')).length,
+      ).toBeGreaterThanOrEqual(1);
       const escalated = await read('legal.one', created.id);
       expect(escalated.steps[0]).toMatchObject({
         status: 'pending',
@@ -188,6 +188,12 @@ describe.each(databases.eachSupportedId())(
           'request.approved',
         ]),
       );
+      expect(actions.filter((a: string) => a.startsWith('step.re'))).toEqual([
+        'step.reminded',
+      ]);
+      expect(
+        actions.filter((a: string) => a === 'step.escalated'),
+      ).toHaveLength(1);
       const approval = (await history('requester', created.id)).find(
         (e: any) => e.action === 'step.approval_recorded',
       );
