@@ -10,6 +10,7 @@ import {
   CreateAccessRequest,
   DecisionInput,
   Grant,
+  IssuedCertificate,
   IssuedCredential,
   Page,
   PlanDraft,
@@ -60,6 +61,15 @@ export interface ApiAccessApi {
     grantId: string,
     acceptTerms: string,
   ): Promise<IssuedCredential>;
+  /**
+   * Issues (or rotates) the client certificate of an `mtls-certificate`
+   * grant from a PEM CSR; the private key never leaves the requester.
+   */
+  issueCertificate(
+    grantId: string,
+    csr: string,
+    acceptTerms: string,
+  ): Promise<IssuedCertificate>;
   listGrants(query: {
     consumerRef?: string;
     apiRef?: string;

@@ -9,6 +9,7 @@ import {
   CreateAccessRequest,
   DecisionInput,
   Grant,
+  IssuedCertificate,
   IssuedCredential,
   Page,
   PlanDraft,
@@ -106,6 +107,17 @@ export class ApiAccessClient implements ApiAccessApi {
     return this.call(`/grants/${encodeURIComponent(grantId)}/credentials`, {
       method: 'POST',
       body: { acceptTerms },
+    });
+  }
+
+  issueCertificate(
+    grantId: string,
+    csr: string,
+    acceptTerms: string,
+  ): Promise<IssuedCertificate> {
+    return this.call(`/grants/${encodeURIComponent(grantId)}/certificates`, {
+      method: 'POST',
+      body: { csr, acceptTerms },
     });
   }
 

@@ -18,6 +18,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { Grant, GrantProvisioning } from '@internal/plugin-api-access-common';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
+import { CertificateDialog } from './CertificateDialog';
 import { CredentialDialog } from './CredentialDialog';
 import { RevokeGrantDialog } from './RevokeGrantDialog';
 import { StatusChip, errorMessage, formatDate, formatDateTime } from './shared';
@@ -168,18 +169,33 @@ export function GrantsTable(props: {
                   </Typography>
                 </TableCell>
                 <TableCell>
-                  {mine && active && (
-                    <Button
-                      size="small"
-                      color="primary"
-                      onClick={() => setCredentialFor(grant)}
-                      aria-label={`${
-                        grant.credential ? 'Rotate' : 'Get'
-                      } credential for ${grant.apiRef}`}
-                    >
-                      {grant.credential ? 'Rotate' : 'Get credential'}
-                    </Button>
-                  )}
+                  {mine &&
+                    active &&
+                    (grant.credentialType === 'mtls-certificate' ? (
+                      <Button
+                        size="small"
+                        color="primary"
+                        onClick={() => setCredentialFor(grant)}
+                        aria-label={`${
+                          grant.credential ? 'Renew' : 'Get'
+                        } certificate for ${grant.apiRef}`}
+                      >
+                        {grant.credential
+                          ? 'Renew certificate'
+                          : 'Get certificate'}
+                      </Button>
+                    ) : (
+                      <Button
+                        size="small"
+                        color="primary"
+                        onClick={() => setCredentialFor(grant)}
+                        aria-label={`${
+                          grant.credential ? 'Rotate' : 'Get'
+                        } credential for ${grant.apiRef}`}
+                      >
+                        {grant.credential ? 'Rotate' : 'Get credential'}
+                      </Button>
+                    ))}
                   {manage && active && (
                     <Button
                       size="small"
@@ -201,15 +217,24 @@ export function GrantsTable(props: {
           })}
         </TableBody>
       </Table>
-      {credentialFor && (
-        <CredentialDialog
-          grant={credentialFor}
-          onClose={issued => {
-            setCredentialFor(undefined);
-            if (issued) onChanged();
-          }}
-        />
-      )}
+      {credentialFor &&
+        (credentialFor.credentialType === 'mtls-certificate' ? (
+          <CertificateDialog
+            grant={credentialFor}
+            onClose={issued => {
+              setCredentialFor(undefined);
+              if (issued) onChanged();
+            }}
+          />
+        ) : (
+          <CredentialDialog
+            grant={credentialFor}
+            onClose={issued => {
+              setCredentialFor(undefined);
+              if (issued) onChanged();
+            }}
+          />
+        ))}
       {revoking && (
         <RevokeGrantDialog
           grant={revoking}
