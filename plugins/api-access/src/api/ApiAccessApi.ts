@@ -20,6 +20,10 @@ import type {
   AccessReview,
   AccessReviewItemDecisionInput,
 } from '@internal/plugin-api-access-common';
+import type {
+  DelegateStepInput,
+  TimeToDecisionReport,
+} from '@internal/plugin-api-access-common';
 
 /**
  * Body of `POST /assessments`: a request as far as the form has it. Only
@@ -92,6 +96,21 @@ export interface ApiAccessApi {
     grantId: string,
     answer: AccessReviewItemDecisionInput,
   ): Promise<AccessReview>;
+  /** Hands a pending step to another member of its reviewer group; answers the request. */
+  delegateStep(
+    requestId: string,
+    stepId: string,
+    body: DelegateStepInput,
+  ): Promise<AccessRequest>;
+  /**
+   * p50 and p90 hours from a step's opening to its decision, per API and
+   * stage, for steps decided in [from, to) (ISO dates; default the last 90 days).
+   */
+  getTimeToDecision(query: {
+    from?: string;
+    to?: string;
+    apiRef?: string;
+  }): Promise<TimeToDecisionReport>;
 }
 
 export const apiAccessApiRef = createApiRef<ApiAccessApi>({

@@ -20,6 +20,10 @@ import type {
   AccessReview,
   AccessReviewItemDecisionInput,
 } from '@internal/plugin-api-access-common';
+import type {
+  DelegateStepInput,
+  TimeToDecisionReport,
+} from '@internal/plugin-api-access-common';
 import { ApiAccessApi, DraftToAssess } from './ApiAccessApi';
 
 /** Talks to the api-access backend through Backstage's discovery and fetch APIs. */
@@ -166,6 +170,27 @@ export class ApiAccessClient implements ApiAccessApi {
       )}/items/${encodeURIComponent(grantId)}`,
       { method: 'POST', body: answer },
     );
+  }
+
+  delegateStep(
+    requestId: string,
+    stepId: string,
+    body: DelegateStepInput,
+  ): Promise<AccessRequest> {
+    return this.call(
+      `/requests/${encodeURIComponent(requestId)}/steps/${encodeURIComponent(
+        stepId,
+      )}/delegate`,
+      { method: 'POST', body },
+    );
+  }
+
+  getTimeToDecision(query: {
+    from?: string;
+    to?: string;
+    apiRef?: string;
+  }): Promise<TimeToDecisionReport> {
+    return this.call(`/metrics/time-to-decision?${this.query(query)}`);
   }
 
   private query(values: Record<string, string | undefined>) {

@@ -31,6 +31,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { requestPath } from './paths';
 import { RequestPage } from './RequestPage';
+import { ReviewTimesPanel } from './ReviewTimesPanel';
 import {
   ClassificationChip,
   StatusChip,
@@ -152,13 +153,12 @@ function Overview() {
       >
         <Tab label="My requests" />
         <Tab label="To review" />
+        <Tab label="Review times" />
       </Tabs>
       <Box mt={2}>
-        {tab === 0 ? (
-          <RequestList view="mine" />
-        ) : (
-          <RequestList view="reviewable" />
-        )}
+        {tab === 0 && <RequestList view="mine" />}
+        {tab === 1 && <RequestList view="reviewable" />}
+        {tab === 2 && <ReviewTimesPanel />}
       </Box>
     </InfoCard>
   );

@@ -26,6 +26,7 @@ import { useParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { DecisionDialog, DecisionKind } from './DecisionDialog';
+import { DelegateStepDialog } from './DelegateStepDialog';
 import { ResubmitDialog } from './ResubmitDialog';
 import { AssessmentSummary } from './RequestAssistant';
 import {
@@ -52,6 +53,9 @@ const ACTION_LABEL: Record<string, string> = {
   'request.resubmitted': 'resubmitted',
   'request.withdrawn': 'withdrew the request',
   'grant.created': 'created the grant',
+  'step.delegated': 'delegated a step',
+  'step.reminded': 'reminded the reviewers of a step',
+  'step.escalated': 'escalated a step past its deadline',
 };
 
 function Term(props: { label: string; children: React.ReactNode }) {
@@ -71,8 +75,13 @@ function Term(props: { label: string; children: React.ReactNode }) {
   );
 }
 
-function StepView(props: { step: ReviewStep; request: AccessRequest }) {
-  const { step, request } = props;
+function StepView(props: {
+  step: ReviewStep;
+  request: AccessRequest;
+  /** Shown to members of the step's group while it is pending. */
+  onDelegate?: () => void;
+}) {
+  const { step, request, onDelegate } = props;
   const decisions = (request.decisions ?? []).filter(d => d.stepId === step.id);
   return (
     <Box
@@ -90,6 +99,26 @@ function StepView(props: { step: ReviewStep; request: AccessRequest }) {
           <Typography variant="caption">
             needs {step.quorum} approvals
           </Typography>
+        )}
+        {step.delegateRef && (
+          <Typography variant="caption">
+            delegated to <EntityRefLink entityRef={step.delegateRef} />
+          </Typography>
+        )}
+        {step.escalatedTo && (
+          <Typography variant="caption">
+            escalated to <EntityRefLink entityRef={step.escalatedTo} />, who may
+            decide it too
+          </Typography>
+        )}
+        {onDelegate && (
+          <Button
+            size="small"
+            onClick={onDelegate}
+            aria-label={`Delegate the ${step.name} step`}
+          >
+            Delegate
+          </Button>
         )}
       </Box>
       <Typography variant="caption" color="textSecondary" display="block">
@@ -164,6 +193,7 @@ export function RequestPage() {
   const identityApi = useApi(identityApiRef);
   const [deciding, setDeciding] = useState<DecisionKind>();
   const [resubmitting, setResubmitting] = useState(false);
+  const [delegating, setDelegating] = useState<ReviewStep>();
   const [actionError, setActionError] = useState<string>();
 
   const data = useAsyncRetry(async () => {
@@ -194,8 +224,15 @@ export function RequestPage() {
     steps.some(
       s =>
         s.status === 'pending' &&
-        me.ownershipEntityRefs.includes(s.reviewerRef),
+        (me.ownershipEntityRefs.includes(s.reviewerRef) ||
+          (!!s.escalatedTo && me.ownershipEntityRefs.includes(s.escalatedTo))),
     );
+  const canDelegate = (step: ReviewStep) =>
+    request.status === 'in_review' &&
+    !isRequester &&
+    step.status === 'pending' &&
+    step.reviewerRef.startsWith('group:') &&
+    me.ownershipEntityRefs.includes(step.reviewerRef);
   const open =
     request.status === 'in_review' || request.status === 'changes_requested';
   const narrowed =
@@ -345,7 +382,14 @@ export function RequestPage() {
                 {stage.length > 1 ? ' (in parallel)' : ''}
               </Typography>
               {stage.map(step => (
-                <StepView key={step.id} step={step} request={request} />
+                <StepView
+                  key={step.id}
+                  step={step}
+                  request={request}
+                  onDelegate={
+                    canDelegate(step) ? () => setDelegating(step) : undefined
+                  }
+                />
               ))}
             </Box>
           ))}
@@ -363,6 +407,18 @@ export function RequestPage() {
           onClose={() => setDeciding(undefined)}
           onDecided={() => {
             setDeciding(undefined);
+            data.retry();
+          }}
+        />
+      )}
+      {delegating && (
+        <DelegateStepDialog
+          request={request}
+          step={delegating}
+          userEntityRef={me.userEntityRef}
+          onClose={() => setDelegating(undefined)}
+          onDelegated={() => {
+            setDelegating(undefined);
             data.retry();
           }}
         />
