@@ -85,6 +85,15 @@ const apiGrantsCard = EntityCardBlueprint.make({
   },
 });
 
+const ownerGrantsCard = EntityCardBlueprint.make({
+  name: 'owner-grants',
+  params: {
+    filter: isKind('group'),
+    loader: () =>
+      import('./components/OwnerGrantsCard').then(m => <m.OwnerGrantsCard />),
+  },
+});
+
 const myRequestsPage = PageBlueprint.make({
   params: {
     path: '/api-access',
@@ -109,6 +118,7 @@ export default createFrontendPlugin({
     accessReviewsCard,
     grantsCard,
     apiGrantsCard,
+    ownerGrantsCard,
     myRequestsPage,
   ],
   routes: { root: rootRouteRef },

@@ -11,6 +11,7 @@ export {
   EntityApiAccessCard,
   EntityApiAccessGrantsCard,
   EntityApiGrantsCard,
+  EntityOwnerGrantsCard,
   EntityPeriodicAccessReviewCard,
 } from './plugin';
 export { apiAccessApiRef } from './api/ApiAccessApi';

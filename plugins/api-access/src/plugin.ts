@@ -86,6 +86,17 @@ export const EntityApiAccessGrantsCard = apiAccessPlugin.provide(
   }),
 );
 
+/** For Group entity pages: access to the group's APIs that is expiring, stale, orphaned or failing to revoke. */
+export const EntityOwnerGrantsCard = apiAccessPlugin.provide(
+  createComponentExtension({
+    name: 'EntityOwnerGrantsCard',
+    component: {
+      lazy: () =>
+        import('./components/OwnerGrantsCard').then(m => m.OwnerGrantsCard),
+    },
+  }),
+);
+
 /** The plugin page: the signed-in user's requests. */
 export const ApiAccessPage = apiAccessPlugin.provide(
   createRoutableExtension({

@@ -77,9 +77,15 @@ export interface ApiAccessApi {
   listGrants(query: {
     consumerRef?: string;
     apiRef?: string;
+    ownerRef?: string;
   }): Promise<Grant[]>;
   /** Ends a grant: its credentials stop working and provisioners are told. */
   revokeGrant(grantId: string, reason: string): Promise<Grant>;
+  /** Asks to extend a grant; the answer is the renewal request. */
+  renewGrant(
+    grantId: string,
+    body: { durationDays: number; justification?: string },
+  ): Promise<AccessRequest>;
   /** Gives a grant's failed provisioning tasks fresh attempts. */
   retryProvisioning(grantId: string): Promise<Grant>;
   /**

@@ -128,6 +128,7 @@ export class ApiAccessClient implements ApiAccessApi {
   async listGrants(query: {
     consumerRef?: string;
     apiRef?: string;
+    ownerRef?: string;
   }): Promise<Grant[]> {
     const page = await this.call<{ items: Grant[] }>(
       `/grants?${this.query(query)}`,
@@ -139,6 +140,16 @@ export class ApiAccessClient implements ApiAccessApi {
     return this.call(`/grants/${encodeURIComponent(grantId)}/revoke`, {
       method: 'POST',
       body: { reason },
+    });
+  }
+
+  async renewGrant(
+    grantId: string,
+    body: { durationDays: number; justification?: string },
+  ): Promise<AccessRequest> {
+    return this.call(`/grants/${encodeURIComponent(grantId)}/renew`, {
+      method: 'POST',
+      body,
     });
   }
 

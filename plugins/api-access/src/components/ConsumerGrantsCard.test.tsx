@@ -219,4 +219,46 @@ describe('ConsumerGrantsCard', () => {
     );
     expect(retryProvisioning).toHaveBeenCalledWith('g1');
   });
+
+  it('shows expiry as a countdown with flags, and renews from the grant', async () => {
+    const soon = new Date(
+      Date.now() + 3 * 86_400_000 + 3_600_000,
+    ).toISOString();
+    const expiring: Grant = {
+      ...grant,
+      expiresAt: soon,
+      flags: ['expiring', 'stale'],
+    };
+    const renewGrant = jest.fn().mockResolvedValue({ id: 'r2' });
+    const listGrants = jest
+      .fn()
+      .mockResolvedValueOnce([expiring])
+      .mockResolvedValue([{ ...expiring, renewalRequestId: 'r2' }]);
+    await renderCard({ listGrants, renewGrant });
+    const row = (await screen.findByText('pets:read')).closest('tr')!;
+    expect(row).toHaveTextContent('in 3 days');
+    expect(within(row).getByLabelText('flag expiring')).toBeInTheDocument();
+    expect(within(row).getByLabelText('flag stale')).toBeInTheDocument();
+    await userEvent.click(
+      within(row).getByRole('button', {
+        name: "Renew component:default/artist-lookup's access to api:default/petstore in development",
+      }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    const days = within(dialog).getByRole('spinbutton', {
+      name: 'Duration (days)',
+    });
+    await userEvent.clear(days);
+    await userEvent.type(days, '30');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Renew' }),
+    );
+    await waitFor(() =>
+      expect(renewGrant).toHaveBeenCalledWith('g1', {
+        durationDays: 30,
+        justification: undefined,
+      }),
+    );
+    expect(await screen.findByText('Renewal in review')).toBeInTheDocument();
+  });
 });

@@ -16,11 +16,16 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { Grant, GrantProvisioning } from '@internal/plugin-api-access-common';
+import {
+  Grant,
+  GrantFlag,
+  GrantProvisioning,
+} from '@internal/plugin-api-access-common';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { CertificateDialog } from './CertificateDialog';
 import { CredentialDialog } from './CredentialDialog';
 import { RevokeGrantDialog } from './RevokeGrantDialog';
+import { RenewGrantDialog } from './RenewGrantDialog';
 import { StatusChip, errorMessage, formatDate, formatDateTime } from './shared';
 
 const PROVISIONING_LABELS: Record<GrantProvisioning['state'], string> = {
@@ -69,6 +74,36 @@ function ProvisioningChip({
   );
 }
 
+const FLAG_LABELS: Record<GrantFlag, string> = {
+  expiring: 'Expiring',
+  stale: 'Stale',
+  orphaned: 'Orphaned',
+};
+
+const FLAG_HELP: Record<GrantFlag, string> = {
+  expiring: 'Expires soon: renew it if it is still needed',
+  stale: 'Not used for a long time: revoke it if it is no longer needed',
+  orphaned:
+    'Its requester, consumer or API left the catalog, or the API changed owner',
+};
+
+/** "in 12 days", "in 5 hours", "2 days ago". */
+export function countdown(iso: string, now = Date.now()): string {
+  const ms = Date.parse(iso) - now;
+  const abs = Math.abs(ms);
+  let value = Math.max(1, Math.floor(abs / 60_000));
+  let unit = 'minute';
+  if (abs >= 2 * 86_400_000) {
+    value = Math.floor(abs / 86_400_000);
+    unit = 'day';
+  } else if (abs >= 2 * 3_600_000) {
+    value = Math.floor(abs / 3_600_000);
+    unit = 'hour';
+  }
+  const text = `${value} ${unit}${value === 1 ? '' : 's'}`;
+  return ms >= 0 ? `in ${text}` : `${text} ago`;
+}
+
 function credentialText(grant: Grant) {
   if (!grant.credential) return 'none yet';
   return grant.credentialType === 'mtls-certificate'
@@ -90,6 +125,7 @@ export function GrantsTable(props: {
   const apiAccess = useApi(apiAccessApiRef);
   const [credentialFor, setCredentialFor] = useState<Grant>();
   const [revoking, setRevoking] = useState<Grant>();
+  const [renewing, setRenewing] = useState<Grant>();
   const [error, setError] = useState<string>();
 
   async function retry(grant: Grant) {
@@ -139,6 +175,22 @@ export function GrantsTable(props: {
                 <TableCell>{grant.scopes.join(', ') || 'all'}</TableCell>
                 <TableCell>
                   <StatusChip status={grant.status} />
+                  {(grant.flags ?? []).map(flag => (
+                    <Tooltip key={flag} title={FLAG_HELP[flag]}>
+                      <Chip
+                        size="small"
+                        variant="outlined"
+                        label={FLAG_LABELS[flag]}
+                        style={{ marginLeft: 4 }}
+                        aria-label={`flag ${flag}`}
+                      />
+                    </Tooltip>
+                  ))}
+                  {grant.orphanReason && (
+                    <Typography variant="caption" display="block">
+                      {grant.orphanReason}
+                    </Typography>
+                  )}
                   {grant.provisioning && (
                     <ProvisioningChip provisioning={grant.provisioning} />
                   )}
@@ -153,7 +205,24 @@ export function GrantsTable(props: {
                     </Typography>
                   )}
                 </TableCell>
-                <TableCell>{formatDate(grant.expiresAt)}</TableCell>
+                <TableCell>
+                  <Typography variant="body2">
+                    {formatDate(grant.expiresAt)}
+                  </Typography>
+                  {active && (
+                    <Typography
+                      variant="caption"
+                      color={
+                        grant.flags?.includes('expiring')
+                          ? 'error'
+                          : 'textSecondary'
+                      }
+                      display="block"
+                    >
+                      {countdown(grant.expiresAt)}
+                    </Typography>
+                  )}
+                </TableCell>
                 <TableCell>
                   <Typography variant="body2">
                     {credentialText(grant)}
@@ -196,6 +265,20 @@ export function GrantsTable(props: {
                         {grant.credential ? 'Rotate' : 'Get credential'}
                       </Button>
                     ))}
+                  {mine && active && !grant.renewalRequestId && (
+                    <Button
+                      size="small"
+                      onClick={() => setRenewing(grant)}
+                      aria-label={`Renew ${grant.consumerRef}'s access to ${grant.apiRef} in ${grant.environment}`}
+                    >
+                      Renew
+                    </Button>
+                  )}
+                  {grant.renewalRequestId && (
+                    <Typography variant="caption" display="block">
+                      Renewal in review
+                    </Typography>
+                  )}
                   {manage && active && (
                     <Button
                       size="small"
@@ -235,6 +318,15 @@ export function GrantsTable(props: {
             }}
           />
         ))}
+      {renewing && (
+        <RenewGrantDialog
+          grant={renewing}
+          onClose={renewal => {
+            setRenewing(undefined);
+            if (renewal) onChanged();
+          }}
+        />
+      )}
       {revoking && (
         <RevokeGrantDialog
           grant={revoking}
