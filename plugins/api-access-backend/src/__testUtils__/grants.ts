@@ -60,4 +60,3 @@ export async function insertApprovedGrant(
   });
   return id;
 }
-

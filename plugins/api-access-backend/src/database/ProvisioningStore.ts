@@ -43,7 +43,9 @@ export class ProvisioningStore {
     await tx(TASKS)
       .where({ grant_id: grantId, status: 'pending' })
       .whereIn('action', ['provision', 'rotate'])
-      .andWhere(q => q.whereNull('lease_until').orWhere('lease_until', '<', now))
+      .andWhere(q =>
+        q.whereNull('lease_until').orWhere('lease_until', '<', now),
+      )
       .update({ status: 'cancelled', completed_at: now });
   }
 
@@ -51,7 +53,9 @@ export class ProvisioningStore {
     return this.db<TaskRow>(TASKS)
       .where('status', 'pending')
       .andWhere('next_attempt_at', '<=', now)
-      .andWhere(q => q.whereNull('lease_until').orWhere('lease_until', '<', now))
+      .andWhere(q =>
+        q.whereNull('lease_until').orWhere('lease_until', '<', now),
+      )
       .orderBy('next_attempt_at')
       .limit(limit);
   }
@@ -66,7 +70,9 @@ export class ProvisioningStore {
     const updated = await this.db(TASKS)
       .where({ id, status: 'pending' })
       .andWhere('next_attempt_at', '<=', now)
-      .andWhere(q => q.whereNull('lease_until').orWhere('lease_until', '<', now))
+      .andWhere(q =>
+        q.whereNull('lease_until').orWhere('lease_until', '<', now),
+      )
       .update({
         lease_owner: owner,
         lease_until: leaseUntil,
@@ -104,13 +110,11 @@ export class ProvisioningStore {
 
   /** Makes a grant's failed tasks due again, with their attempts reset. */
   async retryFailed(tx: Db, grantId: string, now: Date): Promise<number> {
-    return tx(TASKS)
-      .where({ grant_id: grantId, status: 'failed' })
-      .update({
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: now,
-        completed_at: null,
-      });
+    return tx(TASKS).where({ grant_id: grantId, status: 'failed' }).update({
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      completed_at: null,
+    });
   }
 }

@@ -95,7 +95,9 @@ describe.each(databases.eachSupportedId())(
       const events = await audit.list(`r-${grantId}`);
       return events
         .filter(e => e.subjectId === grantId)
-        .map(e => `${e.action}${e.details.attempt ? `#${e.details.attempt}` : ''}`);
+        .map(
+          e => `${e.action}${e.details.attempt ? `#${e.details.attempt}` : ''}`,
+        );
     }
 
     beforeAll(async () => {
@@ -215,9 +217,9 @@ describe.each(databases.eachSupportedId())(
         'provisioning.retried',
         'provisioning.succeeded#1',
       ]);
-      await expect(service.retry(grantId, 'user:default/admin')).rejects.toThrow(
-        'no failed provisioning tasks',
-      );
+      await expect(
+        service.retry(grantId, 'user:default/admin'),
+      ).rejects.toThrow('no failed provisioning tasks');
     });
 
     it('marks a revocation that keeps failing, then confirms it when a retry succeeds', async () => {
