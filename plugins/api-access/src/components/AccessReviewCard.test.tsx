@@ -56,6 +56,14 @@ const review: AccessReview = {
       decidedBy: 'user:default/calum.leavy',
       decidedAt: '2026-09-29T09:00:00.000Z',
     },
+    {
+      grantId: 'g3',
+      grant: grant('g3', { status: 'revoked', environment: 'staging' }),
+      decision: 'revoke',
+      comment: 'Not answered by the due date',
+      decidedBy: 'api-access',
+      decidedAt: '2026-10-12T00:05:00.000Z',
+    },
   ],
 };
 
@@ -99,7 +107,7 @@ describe('AccessReviewCard', () => {
       status: 'all',
     });
     expect(screen.getByText(/Due .*2026/)).toBeInTheDocument();
-    expect(screen.getByText(/1 of 2 answered/)).toBeInTheDocument();
+    expect(screen.getByText(/2 of 3 answered/)).toBeInTheDocument();
     const open = within(table).getByTestId('access-review-item-g1');
     expect(within(open).getByText('pets:read')).toBeInTheDocument();
     expect(within(open).getByText('aak_g1…')).toBeInTheDocument();
@@ -123,6 +131,10 @@ describe('AccessReviewCard', () => {
     expect(
       within(answered).queryByRole('button', { name: /^Keep/ }),
     ).toBeNull();
+    const unanswered = within(table).getByTestId('access-review-item-g3');
+    expect(
+      within(unanswered).getByText(/api-access \(not answered in time\)/),
+    ).toBeInTheDocument();
   });
 
   it('needs a comment to keep a grant, then sends it and shows the answer', async () => {
@@ -139,6 +151,7 @@ describe('AccessReviewCard', () => {
           decidedAt: '2026-09-30T10:00:00.000Z',
         },
         review.items[1],
+        review.items[2],
       ],
     };
     const listAccessReviews = jest

@@ -146,8 +146,13 @@ function Answer(props: {
           color={item.decision === 'keep' ? 'primary' : 'secondary'}
         />
         <Typography variant="caption" display="block" color="textSecondary">
-          by <EntityRefLink entityRef={item.decidedBy ?? ''} /> on{' '}
-          {item.decidedAt ? formatDateTime(item.decidedAt) : ''}
+          by{' '}
+          {item.decidedBy?.includes(':') ? (
+            <EntityRefLink entityRef={item.decidedBy} />
+          ) : (
+            `${item.decidedBy ?? 'api-access'} (not answered in time)`
+          )}{' '}
+          on {item.decidedAt ? formatDateTime(item.decidedAt) : ''}
         </Typography>
         <Typography variant="caption" display="block">
           {item.comment}
