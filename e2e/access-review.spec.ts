@@ -184,7 +184,7 @@ test('an owner keeps one grant and revokes another in an access review; the gate
     await expect(keptRow).toContainText(
       'The artist page shows pets from this key every day.',
     );
-    await shot(page, '13-access-review', 'Access reviews');
+    await shot(page, '14-access-review', 'Access reviews');
 
     // 5. Revoke the second; the gateway refuses its key within a second.
     await revokedRow.getByRole('button', { name: `Revoke ${ACCESS}` }).click();
