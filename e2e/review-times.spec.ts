@@ -30,12 +30,12 @@ test('the Review times tab shows p50 and p90 per API and stage', async ({
   ).toBeVisible();
 
   // The period selector asks again; a year holds at least as much.
-  await page.getByLabel('Period').click();
+  await page.getByRole('button', { name: /^Period/ }).click();
   await page.getByRole('option', { name: 'Last 365 days' }).click();
   await expect(
     page.getByText(/decided steps in the last 365 days/),
   ).toBeVisible();
-  await page.getByLabel('Period').click();
+  await page.getByRole('button', { name: /^Period/ }).click();
   await page.getByRole('option', { name: 'Last 90 days' }).click();
   await expect(petstore.first()).toBeVisible();
 

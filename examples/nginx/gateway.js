@@ -43,7 +43,8 @@ async function startGateway(options) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-access-nginx-'));
   const server = renderGatewayConfig({
     LISTEN: `127.0.0.1:${options.listen}`,
-    NAME: options.name ?? 'api',
+    // nginx variable and upstream names: letters, digits and underscores.
+    NAME: (options.name ?? 'api').replace(/[^A-Za-z0-9_]/g, '_'),
     UPSTREAM: options.upstream,
     BACKSTAGE_BACKEND: options.backend,
     GATEWAY_TOKEN: options.token,
@@ -84,7 +85,15 @@ async function startGateway(options) {
     path.join(dir, 'nginx.conf'),
   ];
   // Fail fast, with nginx's own words, on a bad config.
-  execFileSync(NGINX, [...args, '-t'], { stdio: 'pipe' });
+  try {
+    execFileSync(NGINX, [...args, '-t'], { stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(
+      `nginx refused the rendered config in ${dir}: ${String(
+        error.stderr || error.message,
+      ).trim()}`,
+    );
+  }
   const child = spawn(NGINX, args, { stdio: 'ignore' });
   const url = `http://127.0.0.1:${options.listen}`;
   const deadline = Date.now() + 10_000;
