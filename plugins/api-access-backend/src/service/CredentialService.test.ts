@@ -110,5 +110,29 @@ describe.each(databases.eachSupportedId())(
         '2026-11-03T10:00:00.000Z',
       );
     });
+    it('writes a large batch of last uses in chunks, never moving one back', async () => {
+      now = new Date('2026-11-04T10:00:00Z');
+      const ids = [await grant(24), await grant(24), await grant(24)];
+      await knex('api_access_grants')
+        .where({ id: ids[2] })
+        .update({ last_used_at: new Date('2026-11-04T12:00:00Z') });
+      const uses = new Map<string, Date>();
+      // Unknown ids fill the batch past two chunks of 500.
+      for (let i = 0; i < 1100; i++) {
+        uses.set(`unknown-${i}`, new Date('2026-11-04T10:00:00Z'));
+      }
+      uses.set(ids[0], new Date('2026-11-04T10:00:30Z'));
+      uses.set(ids[1], new Date('2026-11-04T10:00:45Z'));
+      uses.set(ids[2], new Date('2026-11-04T10:00:50Z'));
+      await new CredentialStore(knex).recordLastUse(uses);
+      const rows = await knex('api_access_grants').whereIn('id', ids);
+      const byId = Object.fromEntries(
+        rows.map((r: any) => [r.id, new Date(r.last_used_at).toISOString()]),
+      );
+      // Stamped with the latest use of their chunk: late by seconds, not early.
+      expect(byId[ids[0]]).toBe('2026-11-04T10:00:50.000Z');
+      expect(byId[ids[1]]).toBe('2026-11-04T10:00:50.000Z');
+      expect(byId[ids[2]]).toBe('2026-11-04T12:00:00.000Z');
+    });
   },
 );
