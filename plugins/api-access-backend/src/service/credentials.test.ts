@@ -143,6 +143,16 @@ describe.each(databases.eachSupportedId())('API keys on %p', databaseId => {
 
     expect((await introspect(`${secret}x`)).body).toEqual({ active: false });
     expect((await introspect('')).status).toBe(400);
+    const tooBig = await introspect('x'.repeat(5000));
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.error.message).toContain('at most 4096 bytes');
+    const badJson = await request(server)
+      .post('/api/api-access/introspect')
+      .set('Authorization', gateway())
+      .set('Content-Type', 'application/json')
+      .send('{"token": ');
+    expect(badJson.status).toBe(400);
+    expect(badJson.body.error.message).toContain('not JSON');
     expect((await introspect(secret, as('requester'))).status).toBe(403);
     expect(
       (await introspect(secret, mockCredentials.none.header())).status,
