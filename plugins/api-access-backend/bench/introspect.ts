@@ -1,0 +1,875 @@
+/*
+ * Benchmark of the introspection hot path: POST /api/api-access/introspect,
+ * the call a gateway makes for every API request it lets through.
+ *
+ *   yarn bench:introspect [--db sqlite|pg] [--duration 10] [--warmup 3]
+ *                         [--connections 64] [--grants 100000] [--keys 10000]
+ *                         [--pg postgres://postgres@127.0.0.1:5432]
+ *                         [--paced 0.5] [--cpu-profile <dir>]
+ *
+ * It loads active grants, each with one active API key, into a fresh
+ * database with the plugin's own migrations; starts the real plugin in a
+ * Backstage test backend with the production database service; checks a few
+ * answers; then drives it with autocannon from a separate process, once with
+ * the default 5 s answer cache and once with the cache off, and drives a bare
+ * node:http server the same way for comparison. It prints a table and exits 0
+ * whether or not the targets are met; 1 on any error, non-2xx answer, or
+ * active=false for a valid key.
+ */
+import { execFileSync, fork, ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  monitorEventLoopDelay,
+  performance,
+  PerformanceObserver,
+} from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { JsonObject } from '@backstage/types';
+import knexFactory, { Knex } from 'knex';
+import { apiAccessPlugin } from '../src/plugin';
+import { hashSecret } from '../src/service/CredentialService';
+import type { DriverJob, DriverResult } from './driver';
+
+const { values: args } = parseArgs({
+  options: {
+    db: { type: 'string', default: process.env.BENCH_DB ?? 'sqlite' },
+    pg: {
+      type: 'string',
+      default: process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432',
+    },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '64' },
+    grants: { type: 'string', default: '100000' },
+    keys: { type: 'string', default: '10000' },
+    /** Also drive cached introspection at this share of its saturated rate (0: skip). */
+    paced: { type: 'string', default: '0.5' },
+    /** Writes a CPU profile of the server process per scenario into this directory. */
+    'cpu-profile': { type: 'string' },
+  },
+});
+
+const DB = args.db === 'postgres' ? 'pg' : args.db!;
+const DURATION = Number(args.duration);
+const WARMUP = Number(args.warmup);
+const CONNECTIONS = Number(args.connections);
+const GRANTS = Number(args.grants);
+const KEY_POOL = Math.min(Number(args.keys), GRANTS);
+const PACED = Number(args.paced);
+/** Rows per INSERT; SQLite's multi-row insert is a compound SELECT of at most 500. */
+const BATCH = 500;
+const PG_DATABASE = 'api_access_bench';
+const MIGRATIONS = resolve(__dirname, '../migrations');
+const INTROSPECT_PATH = '/api/api-access/introspect';
+const ACTIVE = '"active":true';
+const TARGET_RATIO = 0.5;
+const TARGET_P99_MS = 5;
+
+if (!['sqlite', 'pg'].includes(DB)) {
+  throw new Error(`--db must be sqlite or pg, got '${args.db}'`);
+}
+for (const [name, value, min] of [
+  ['duration', DURATION, 1],
+  ['warmup', WARMUP, 0],
+  ['connections', CONNECTIONS, 1],
+  ['grants', GRANTS, 1],
+  ['keys', KEY_POOL, 1],
+  ['paced', PACED, 0],
+] as const) {
+  if (!Number.isFinite(value) || value < min) {
+    throw new Error(`--${name} must be a number >= ${min}, got ${value}`);
+  }
+}
+
+// ---------------------------------------------------------------- database
+
+interface BenchDatabase {
+  label: string;
+  /** Loads the data; afterwards only counts the last uses written. */
+  loader: Knex;
+  /** backend.database for Backstage's own database service. */
+  backendConfig: JsonObject;
+  cleanup(): Promise<void>;
+}
+
+async function openSqlite(): Promise<BenchDatabase> {
+  const directory = mkdtempSync(join(os.tmpdir(), 'api-access-bench-'));
+  // The database service names a plugin's SQLite file <directory>/<pluginId>.sqlite.
+  const filename = join(directory, 'api-access.sqlite');
+  const loader = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+  });
+  const { version } = require('better-sqlite3/package.json');
+  const [{ v }] = await loader.raw('select sqlite_version() as v');
+  return {
+    label: `SQLite ${v} (better-sqlite3 ${version}), file ${filename}`,
+    loader,
+    backendConfig: { client: 'better-sqlite3', connection: { directory } },
+    async cleanup() {
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+async function openPostgres(): Promise<BenchDatabase> {
+  const base = new URL(args.pg!);
+  const connection = {
+    host: base.hostname,
+    port: Number(base.port || 5432),
+    user: decodeURIComponent(base.username || 'postgres'),
+    ...(base.password ? { password: decodeURIComponent(base.password) } : {}),
+  };
+  const admin = knexFactory({
+    client: 'pg',
+    connection: { ...connection, database: 'postgres' },
+  });
+  await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [PG_DATABASE]);
+  await admin.raw('CREATE DATABASE ??', [PG_DATABASE]);
+  const {
+    rows: [{ server_version: version }],
+  } = await admin.raw('SHOW server_version');
+  const loader = knexFactory({
+    client: 'pg',
+    connection: { ...connection, database: PG_DATABASE },
+  });
+  return {
+    label: `PostgreSQL ${version} at ${connection.host}:${connection.port}, database ${PG_DATABASE}`,
+    loader,
+    backendConfig: {
+      client: 'pg',
+      connection,
+      plugin: { 'api-access': { connection: { database: PG_DATABASE } } },
+    },
+    async cleanup() {
+      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [PG_DATABASE]);
+      await admin.destroy();
+    },
+  };
+}
+
+const APIS = 50;
+const CONSUMERS = 2000;
+const ENVIRONMENTS = ['sandbox', 'development', 'staging', 'production'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `aak_<8>_<43>`, as CredentialService issues them. */
+function newKey() {
+  const random = randomBytes(38);
+  const prefix = `aak_${random.subarray(0, 6).toString('base64url')}`;
+  return {
+    prefix,
+    secret: `${prefix}_${random.subarray(6).toString('base64url')}`,
+  };
+}
+
+interface SampleKey {
+  secret: string;
+  grantId: string;
+}
+
+/**
+ * One approved request, one active grant and one active key per grant, in
+ * batches inside one transaction. Only every (GRANTS / KEY_POOL)th plain key
+ * is kept, in memory, to drive the load.
+ */
+async function load(db: Knex): Promise<SampleKey[]> {
+  await db.migrate.latest({
+    directory: MIGRATIONS,
+    tableName: 'api_access_knex_migrations',
+  });
+  const now = new Date();
+  const every = Math.max(1, Math.floor(GRANTS / Math.max(1, KEY_POOL)));
+  const sample: SampleKey[] = [];
+  await db.transaction(async tx => {
+    for (let start = 0; start < GRANTS; start += BATCH) {
+      const requests = [];
+      const grants = [];
+      const credentials = [];
+      for (let i = start; i < Math.min(GRANTS, start + BATCH); i++) {
+        const requestId = randomUUID();
+        const grantId = randomUUID();
+        const apiRef = `api:default/api-${i % APIS}`;
+        const consumerRef = `component:default/consumer-${i % CONSUMERS}`;
+        const requesterRef = `user:default/user-${i % 500}`;
+        const environment = ENVIRONMENTS[i % ENVIRONMENTS.length];
+        const scopes = JSON.stringify(
+          ['read', 'write', 'admin']
+            .slice(0, 1 + (i % 3))
+            .map(s => `api-${i % APIS}:${s}`),
+        );
+        const durationDays = 30 + (i % 335);
+        const createdAt = new Date(now.getTime() - (i % 30) * DAY_MS);
+        requests.push({
+          id: requestId,
+          api_ref: apiRef,
+          consumer_ref: consumerRef,
+          consumer_kind: i % 10 === 0 ? 'external' : 'internal',
+          requester_ref: requesterRef,
+          owner_ref: `group:default/team-${i % APIS}`,
+          environment,
+          scopes,
+          credential_type: 'api-key',
+          use_case: 'Benchmark data',
+          justification: 'Benchmark data',
+          credential_storage: 'Vault',
+          duration_days: durationDays,
+          approved_scopes: scopes,
+          approved_duration_days: durationDays,
+          classification_level: 'internal',
+          classification_source: `api:default/api-${i % APIS}`,
+          plan: JSON.stringify({ stages: [], autoApproved: true }),
+          review_round: 1,
+          auto_approve_rule: 'benchmark',
+          status: 'approved',
+          version: 2,
+          created_at: createdAt,
+          updated_at: createdAt,
+        });
+        grants.push({
+          id: grantId,
+          request_id: requestId,
+          api_ref: apiRef,
+          consumer_ref: consumerRef,
+          requester_ref: requesterRef,
+          environment,
+          scopes,
+          credential_type: 'api-key',
+          status: 'active',
+          created_at: createdAt,
+          expires_at: new Date(now.getTime() + durationDays * DAY_MS),
+        });
+        const { prefix, secret } = newKey();
+        credentials.push({
+          id: randomUUID(),
+          grant_id: grantId,
+          credential_type: 'api-key',
+          prefix,
+          secret_hash: hashSecret(secret),
+          status: 'active',
+          terms_version: '1',
+          issued_to: requesterRef,
+          created_at: createdAt,
+          valid_until: null,
+        });
+        if (i % every === 0 && sample.length < KEY_POOL) {
+          sample.push({ secret, grantId });
+        }
+      }
+      await tx('api_access_requests').insert(requests);
+      await tx('api_access_grants').insert(grants);
+      await tx('api_access_credentials').insert(credentials);
+    }
+  });
+  await db.raw('ANALYZE');
+  return sample;
+}
+
+// ----------------------------------------------------------------- servers
+
+/**
+ * The real plugin in a Backstage backend (startTestBackend): the plugin's own
+ * init, router, services and stores, the production plugin HTTP router (auth
+ * policies, credentials barrier) and the production database service on the
+ * loaded database. Test stand-ins: the root HTTP router (an express app with
+ * the health, not-found and error handlers, but without production's helmet,
+ * cors, compression and request-log middleware), auth and httpAuth (a mock
+ * service token stands for the gateway), the logger (warnings only) and the
+ * scheduler (the once-a-minute last-use flush is triggered by hand).
+ */
+async function startPlugin(
+  database: JsonObject,
+  introspectionCacheSeconds?: number,
+) {
+  const scheduler = mockServices.scheduler();
+  const backend = await startTestBackend({
+    features: [
+      apiAccessPlugin,
+      mockServices.rootLogger.factory({ level: 'warn' }),
+      createServiceFactory({
+        service: coreServices.scheduler,
+        deps: {},
+        factory: () => scheduler,
+      }),
+      mockServices.rootConfig.factory({
+        data: {
+          backend: { database },
+          apiAccess:
+            introspectionCacheSeconds === undefined
+              ? {}
+              : { credentials: { introspectionCacheSeconds } },
+        },
+      }),
+    ],
+  });
+  return {
+    backend,
+    scheduler,
+    url: `http://127.0.0.1:${backend.server.port()}`,
+  };
+}
+
+/** A fixed answer of the same shape and size as an introspection answer. */
+const BARE_ANSWER = JSON.stringify({
+  active: true,
+  scope: 'api-0:read api-0:write',
+  client_id: 'component:default/consumer-0',
+  sub: 'component:default/consumer-0',
+  aud: 'api:default/api-0',
+  exp: 1_900_000_000,
+  environment: 'production',
+  grant_id: '00000000-0000-4000-8000-000000000000',
+  rate_limit: { requests: 600, per_seconds: 60 },
+});
+
+async function startBare() {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+      });
+      res.end(BARE_ANSWER);
+    });
+  });
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise(r => server.close(r)),
+  };
+}
+
+async function introspect(url: string, token: string, authorization?: string) {
+  const response = await fetch(`${url}${INTROSPECT_PATH}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(authorization ? { authorization } : {}),
+    },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** A few answers checked field by field before any load is applied. */
+async function verify(url: string, sample: SampleKey[], auth: string) {
+  for (const key of sample.slice(0, 5)) {
+    const { status, body } = await introspect(url, key.secret, auth);
+    if (
+      status !== 200 ||
+      body.active !== true ||
+      body.grant_id !== key.grantId
+    ) {
+      throw new Error(
+        `Valid key not accepted: ${status} ${JSON.stringify(body)}`,
+      );
+    }
+  }
+  const unknown = await introspect(url, newKey().secret, auth);
+  if (unknown.status !== 200 || unknown.body.active !== false) {
+    throw new Error(`Unknown key accepted: ${JSON.stringify(unknown)}`);
+  }
+  // Only service principals may introspect.
+  const none = await introspect(
+    url,
+    sample[0].secret,
+    mockCredentials.none.header(),
+  );
+  const user = await introspect(
+    url,
+    sample[0].secret,
+    mockCredentials.user.header(),
+  );
+  if (none.status !== 401 || user.status !== 403) {
+    throw new Error(
+      `Introspection without a service token got ${none.status} (no token) and ${user.status} (user token)`,
+    );
+  }
+}
+
+// ------------------------------------------------------------------ driver
+
+class Driver {
+  private readonly child: ChildProcess;
+
+  constructor() {
+    // Inherits execArgv, so the child runs TypeScript the same way.
+    this.child = fork(join(__dirname, 'driver.ts'), [], { stdio: 'inherit' });
+  }
+
+  /** Runs a job; `onMeasure` is called when the warm-up ends. */
+  run(
+    job: Omit<DriverJob, 'type'>,
+    onMeasure: () => void,
+  ): Promise<DriverResult> {
+    return new Promise((resolvePromise, reject) => {
+      const child = this.child;
+      function stopListening() {
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      }
+      function onMessage(message: any) {
+        if (message?.type === 'measuring') {
+          onMeasure();
+        } else if (message?.type === 'result') {
+          stopListening();
+          resolvePromise(message);
+        } else if (message?.type === 'error') {
+          stopListening();
+          reject(new Error(`Load generator failed: ${message.message}`));
+        }
+      }
+      function onExit(code: number) {
+        stopListening();
+        reject(new Error(`Load generator exited with ${code}`));
+      }
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+      child.send({ type: 'run', ...job });
+    });
+  }
+
+  stop() {
+    this.child.kill();
+  }
+}
+
+/** What the servers' process spent while the load generator measured. */
+interface ServerStats {
+  /** CPU time of the server process (all threads) per answer. */
+  cpuMicrosPerRequest: number;
+  /** Share of the time the event loop was busy. */
+  eventLoopBusy: number;
+  eventLoopDelayMaxMs: number;
+  /** Share of the time spent in garbage-collection pauses. */
+  gcShare: number;
+}
+
+async function measure(
+  driver: Driver,
+  name: string,
+  job: Omit<DriverJob, 'type'>,
+): Promise<{ result: DriverResult; server: ServerStats }> {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const profiler = args['cpu-profile'] ? new Session() : undefined;
+  let cpuBefore: NodeJS.CpuUsage | undefined;
+  let loopBefore: ReturnType<typeof performance.eventLoopUtilization>;
+  let profiling: Promise<unknown> = Promise.resolve();
+  let gcMs = 0;
+  let measuredFrom = 0;
+  const gc = new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) {
+      if (measuredFrom && entry.startTime >= measuredFrom)
+        gcMs += entry.duration;
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  const result = await driver.run(job, () => {
+    measuredFrom = performance.now();
+    delay.enable();
+    cpuBefore = process.cpuUsage();
+    loopBefore = performance.eventLoopUtilization();
+    if (profiler) {
+      profiler.connect();
+      profiling = profiler
+        .post('Profiler.enable')
+        .then(() => profiler.post('Profiler.start'));
+    }
+  });
+  delay.disable();
+  const measuredMs = performance.now() - measuredFrom;
+  gc.disconnect();
+  const cpu = process.cpuUsage(cpuBefore);
+  const loop = performance.eventLoopUtilization(loopBefore!);
+  if (profiler) {
+    await profiling;
+    const { profile } = await profiler.post('Profiler.stop');
+    profiler.disconnect();
+    const dir = resolve(args['cpu-profile']!);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+  }
+  return {
+    result,
+    server: {
+      cpuMicrosPerRequest:
+        (cpu.user + cpu.system) / Math.max(1, result.completed),
+      eventLoopBusy: loop.utilization,
+      eventLoopDelayMaxMs: delay.max / 1e6,
+      gcShare: gcMs / measuredMs,
+    },
+  };
+}
+
+// ------------------------------------------------------------------ report
+
+interface Row {
+  name: string;
+  /** Driven at a fixed rate, not as fast as answered. */
+  paced?: boolean;
+  result: DriverResult;
+  server: ServerStats;
+}
+
+function check(name: string, result: DriverResult) {
+  const problems = [];
+  if (result.non2xx) problems.push(`${result.non2xx} non-2xx answers`);
+  if (result.errors) {
+    problems.push(
+      `${result.errors} connection errors${
+        result.firstError ? ` (${result.firstError})` : ''
+      }`,
+    );
+  }
+  if (result.timeouts) problems.push(`${result.timeouts} timeouts`);
+  if (result.unexpected) {
+    problems.push(`${result.unexpected} answers without ${ACTIVE}`);
+  }
+  if (result.completed === 0) problems.push('no answers at all');
+  if (problems.length > 0) {
+    throw new Error(`${name}: ${problems.join(', ')}`);
+  }
+}
+
+const fmt = (n: number, digits = 2) =>
+  n.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+
+function table(rows: Row[], bare: DriverResult) {
+  const columns: Array<[string, number, (row: Row) => string]> = [
+    ['scenario', -32, row => row.name],
+    ['req/s', 8, row => fmt(row.result.requestsPerSecond, 0)],
+    ['p50 ms', 7, row => fmt(row.result.p50)],
+    ['p99 ms', 7, row => fmt(row.result.p99)],
+    ['max ms', 8, row => fmt(row.result.max, 1)],
+    [
+      'vs bare',
+      7,
+      row =>
+        row.paced
+          ? '-'
+          : `${fmt(
+              (100 * row.result.requestsPerSecond) / bare.requestsPerSecond,
+              1,
+            )}%`,
+    ],
+    ['srv CPU us/req', 14, row => fmt(row.server.cpuMicrosPerRequest, 0)],
+    ['loop busy', 9, row => `${fmt(100 * row.server.eventLoopBusy, 0)}%`],
+    ['loop stall ms', 13, row => fmt(row.server.eventLoopDelayMaxMs, 1)],
+    ['GC', 4, row => `${fmt(100 * row.server.gcShare, 0)}%`],
+  ];
+  const cell = (text: string, width: number) =>
+    width < 0 ? text.padEnd(-width) : text.padStart(width);
+  return [
+    columns.map(([title, width]) => cell(title, width)).join('  '),
+    ...rows.map(row =>
+      columns.map(([, width, value]) => cell(value(row), width)).join('  '),
+    ),
+  ].join('\n');
+}
+
+function targets(name: string, result: DriverResult, bare: DriverResult) {
+  const ratio = result.requestsPerSecond / bare.requestsPerSecond;
+  const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  return [
+    `${name}: throughput ${fmt(100 * ratio, 1)}% of bare (target >= ${
+      100 * TARGET_RATIO
+    }%): ${met(ratio >= TARGET_RATIO)}`,
+    `${name}: p99 ${fmt(result.p99)} ms (target < ${TARGET_P99_MS} ms): ${met(
+      result.p99 < TARGET_P99_MS,
+    )}`,
+  ].join('\n');
+}
+
+/**
+ * With K keys drawn at random at R req/s, each key comes back every K/R s on
+ * average; an answer cached for T s then serves about (R/K)T requests before
+ * it expires, so the share served from the cache is (R/K)T / (1 + (R/K)T).
+ */
+function expectedHitRatio(requestsPerSecond: number, ttlSeconds: number) {
+  const perKey = (requestsPerSecond / KEY_POOL) * ttlSeconds;
+  return perKey / (1 + perKey);
+}
+
+/** The commit measured, and whether the code under test differs from it. */
+function codeVersion(): string {
+  const git = (...gitArgs: string[]) =>
+    execFileSync('git', gitArgs, { cwd: __dirname, encoding: 'utf8' }).trim();
+  try {
+    const head = git('log', '-1', '--format=%h %s');
+    const changed = git(
+      'status',
+      '--porcelain',
+      '--',
+      resolve(__dirname, '../src'),
+      resolve(__dirname, '../migrations'),
+      resolve(__dirname, '../../api-access-common/src'),
+    );
+    return changed ? `${head} (plus uncommitted changes under test)` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+// -------------------------------------------------------------------- main
+
+async function main() {
+  const log = (line = '') => process.stdout.write(`${line}\n`);
+  const cpus = os.cpus();
+  const loadBefore = os.loadavg()[0];
+  const code = codeVersion();
+  const database = DB === 'pg' ? await openPostgres() : await openSqlite();
+  const driver = new Driver();
+  const cleanups: Array<() => Promise<unknown>> = [];
+  try {
+    log(`Loading ${GRANTS.toLocaleString('en-US')} grants into ${DB}...`);
+    const loadStart = Date.now();
+    const sample = await load(database.loader);
+    const loadSeconds = (Date.now() - loadStart) / 1000;
+    const keys = sample.map(k => k.secret);
+    const auth = mockCredentials.service.header();
+    const job = {
+      method: 'POST' as const,
+      path: INTROSPECT_PATH,
+      authorization: auth,
+      keys,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      warmupSeconds: WARMUP,
+      expectInBody: ACTIVE,
+    };
+
+    log('Bare node:http server...');
+    const bare = await startBare();
+    cleanups.push(bare.close);
+    const bareRun = await measure(driver, 'bare', { ...job, url: bare.url });
+    check('bare', bareRun.result);
+
+    log('Introspection, default config (5 s answer cache)...');
+    const cached = await startPlugin(database.backendConfig);
+    cleanups.push(() => cached.backend.stop());
+    await verify(cached.url, sample, auth);
+    const cachedRun = await measure(driver, 'introspect-cached', {
+      ...job,
+      url: cached.url,
+    });
+    check('introspection (cache 5 s)', cachedRun.result);
+    await verify(cached.url, sample, auth);
+    const flushStart = Date.now();
+    await cached.scheduler.triggerTask('api-access-record-last-use');
+    const flushMs = Date.now() - flushStart;
+    const [{ used }] = await database
+      .loader('api_access_grants')
+      .whereNotNull('last_used_at')
+      .count({ used: '*' });
+    // Latency below saturation: the same scenario at a fixed offered rate.
+    const pacedRate = Math.round(PACED * cachedRun.result.requestsPerSecond);
+    const pacedRun =
+      pacedRate > 0
+        ? await measure(driver, 'introspect-cached-paced', {
+            ...job,
+            url: cached.url,
+            rate: pacedRate,
+          })
+        : undefined;
+    if (pacedRun) check('introspection (paced)', pacedRun.result);
+    // The bare server at the same rate: what the machine allows.
+    const pacedBareRun =
+      pacedRate > 0
+        ? await measure(driver, 'bare-paced', {
+            ...job,
+            url: bare.url,
+            rate: pacedRate,
+          })
+        : undefined;
+    if (pacedBareRun) check('bare (paced)', pacedBareRun.result);
+    await bare.close();
+    cleanups.splice(cleanups.indexOf(bare.close), 1);
+    // The framework's floor: the same backend, root router, plugin router
+    // and auth barrier, for a route that does no work.
+    const healthRun = await measure(driver, 'plugin-health', {
+      ...job,
+      url: cached.url,
+      method: 'GET',
+      path: '/api/api-access/health',
+      keys: undefined,
+      expectInBody: '"status":"ok"',
+    });
+    check('plugin health', healthRun.result);
+    await cached.backend.stop();
+    cleanups.pop();
+
+    log('Introspection, introspectionCacheSeconds: 0...');
+    const uncached = await startPlugin(database.backendConfig, 0);
+    cleanups.push(() => uncached.backend.stop());
+    await verify(uncached.url, sample, auth);
+    const uncachedRun = await measure(driver, 'introspect-uncached', {
+      ...job,
+      url: uncached.url,
+    });
+    check('introspection (no cache)', uncachedRun.result);
+    await uncached.backend.stop();
+    cleanups.pop();
+
+    const rows: Row[] = [
+      { name: 'bare node:http, fixed JSON', ...bareRun },
+      { name: 'introspect, cache 5 s (default)', ...cachedRun },
+      { name: 'introspect, cache off', ...uncachedRun },
+      ...(pacedRun && pacedBareRun
+        ? [
+            {
+              name: `introspect, cache 5 s, ${pacedRate}/s`,
+              paced: true,
+              ...pacedRun,
+            },
+            {
+              name: `bare node:http, ${pacedRate}/s`,
+              paced: true,
+              ...pacedBareRun,
+            },
+          ]
+        : []),
+      { name: '(plugin GET /health, no work)', ...healthRun },
+    ];
+    const bareResult = bareRun.result;
+    const cachedResult = cachedRun.result;
+    const uncachedResult = uncachedRun.result;
+    log();
+    log('api-access introspection benchmark');
+    log(`date:        ${new Date().toISOString()}`);
+    log(`code:        ${code}`);
+    log(
+      `node:        ${process.version} on ${os.platform()} ${os.arch()}, ${
+        cpus.length
+      } CPUs (${cpus[0]?.model.trim()})`,
+    );
+    log(
+      `machine:     1-min load average ${fmt(
+        loadBefore,
+      )} before the run (other work; the run itself adds about 2, 3 with PostgreSQL)`,
+    );
+    log(`db:          ${database.label}`);
+    log(
+      `data:        ${GRANTS.toLocaleString(
+        'en-US',
+      )} active grants, one active API key each; loaded in ${fmt(
+        loadSeconds,
+        1,
+      )} s`,
+    );
+    const header = [
+      'server:      the real api-access plugin in a Backstage test backend (startTestBackend): production',
+      '             plugin HTTP router (auth barrier) and database service; test root router (no helmet,',
+      '             cors, compression, request log); mock auth (mock service token), quiet logger',
+      `load:        a separate process on the same machine, sharing the ${cpus.length} CPUs with the servers (which`,
+      `             depresses both); POST form token=<one of ${KEY_POOL.toLocaleString(
+        'en-US',
+      )} keys at random>; ${DURATION} s per scenario`,
+      `             after ${WARMUP} s warm-up on the same connections. Closed loop (autocannon, ${CONNECTIONS} connections,`,
+      '             next request when answered), except the row with a rate: open loop at that fixed',
+      '             rate, latency counted from when each request was due',
+      'columns:     srv CPU = CPU time of the server process per answer (a PostgreSQL server burns more, not',
+      '             counted); loop busy = event-loop utilisation; loop stall = longest event-loop delay;',
+      '             GC = share of the time in garbage-collection pauses',
+    ];
+    if (args['cpu-profile']) {
+      header.push(
+        `profiles:    ${resolve(
+          args['cpu-profile'],
+        )}/*.cpuprofile (profiling slows the server: do not quote these figures)`,
+      );
+    }
+    header.forEach(line => log(line));
+    log();
+    log(table(rows, bareResult));
+    log();
+    log(targets('cache 5 s (default)', cachedResult, bareResult));
+    log(targets('cache off', uncachedResult, bareResult));
+    if (pacedRun && pacedBareRun) {
+      log(
+        `paced:       cached introspection at ${pacedRate} req/s (${fmt(
+          100 * PACED,
+          0,
+        )}% of its saturated rate): p99 ${fmt(
+          pacedRun.result.p99,
+        )} ms (target < ${TARGET_P99_MS} ms): ${
+          pacedRun.result.p99 < TARGET_P99_MS ? 'met' : 'NOT met'
+        }; the bare server at that rate: p99 ${fmt(
+          pacedBareRun.result.p99,
+        )} ms`,
+      );
+    }
+    log(
+      `floor:       GET /health through the same stack does ${fmt(
+        healthRun.result.requestsPerSecond,
+        0,
+      )} req/s (${fmt(
+        (100 * healthRun.result.requestsPerSecond) /
+          bareResult.requestsPerSecond,
+        1,
+      )}% of bare); cached introspection reaches ${fmt(
+        (100 * cachedResult.requestsPerSecond) /
+          healthRun.result.requestsPerSecond,
+        1,
+      )}% of that`,
+    );
+    log();
+    log(
+      `cache:       at ${fmt(
+        cachedResult.requestsPerSecond,
+        0,
+      )} req/s over ${keys.length.toLocaleString('en-US')} keys, about ${fmt(
+        100 * expectedHitRatio(cachedResult.requestsPerSecond, 5),
+        0,
+      )}% of answers come from the 5 s cache (estimate)`,
+    );
+    log(
+      `last use:    the last-use flush after the cached run wrote ${Number(
+        used,
+      ).toLocaleString(
+        'en-US',
+      )} grants in ${flushMs} ms (in production it runs once a minute)`,
+    );
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch(() => undefined);
+    }
+    driver.stop();
+    await database.loader.destroy().catch(() => undefined);
+    await database.cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  error => {
+    // Failed bulk inserts quote every row: keep the message readable.
+    const text = String(error?.stack ?? error);
+    process.stderr.write(
+      `bench:introspect failed: ${
+        text.length > 3000 ? `${text.slice(0, 3000)}...` : text
+      }\n`,
+    );
+    process.exit(1);
+  },
+);
