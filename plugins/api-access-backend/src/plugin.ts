@@ -169,6 +169,7 @@ export const apiAccessPlugin = createBackendPlugin({
           config,
           clock: now,
         });
+        requests.offerCertificates(certificates.configured);
         const grants = new GrantService(
           store,
           credentialStore,

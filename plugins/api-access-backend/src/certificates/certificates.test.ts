@@ -356,4 +356,16 @@ describe('mTLS certificates when no CA is configured', () => {
       expect([path, response.status]).toEqual([path, 404]);
     }
   });
+
+  it('refuses a request for a certificate grant up front, naming the missing CA', async () => {
+    const created = await request(server)
+      .post('/api/api-access/requests')
+      .set('Authorization', as('requester'))
+      .send({ ...draft, credentialType: 'mtls-certificate' });
+    expect(created.status).toBe(400);
+    expect(created.body.error.message).toContain(
+      "credentialType 'mtls-certificate' is not offered here",
+    );
+    expect(created.body.error.message).toContain('apiAccess.certificates.ca');
+  });
 });

@@ -158,6 +158,13 @@ export class AccessRequestService {
     this.assessments = assessments;
   }
 
+  private certificatesOffered = true;
+
+  /** Whether a CA is configured; without one, requests for certificates are refused up front. */
+  offerCertificates(available: boolean): void {
+    this.certificatesOffered = available;
+  }
+
   /** The plan a draft would get, without writing anything. */
   async previewPlan(
     draft: {
@@ -187,6 +194,14 @@ export class AccessRequestService {
       input.apiRef,
       caller.credentials,
     );
+    if (
+      input.credentialType === 'mtls-certificate' &&
+      !this.certificatesOffered
+    ) {
+      throw new InputError(
+        "credentialType 'mtls-certificate' is not offered here: this Backstage has no certificate authority configured (apiAccess.certificates.ca); ask for an 'api-key'",
+      );
+    }
     this.checkTerms(input, profile);
     const consumerKind = await this.checkConsumer(input.consumerRef, caller);
     const plan = this.planFor(input, consumerKind, profile);
