@@ -21,7 +21,10 @@ import { AuditLog } from './database/AuditLog';
 import { CredentialStore } from './database/CredentialStore';
 import { CredentialService } from './service/CredentialService';
 import { BackstageNotifier } from './service/Notifier';
-import { AccessRequestService } from './service/AccessRequestService';
+import {
+  AccessRequestService,
+  GrantHooks,
+} from './service/AccessRequestService';
 import { ApiProfileService } from './service/ApiProfileService';
 import { createRouter } from './service/router';
 import { ProvisioningStore } from './database/ProvisioningStore';
@@ -118,6 +121,19 @@ export const apiAccessPlugin = createBackendPlugin({
           notifier,
           deps.clock,
         );
+        // Provisioners hear of each new grant, and again (provision is an
+        // upsert) when a renewal moves its expiry.
+        const grantHooks: GrantHooks = {
+          grantCreated: (tx, grant, at) =>
+            provisioning.enqueue(tx, grant, 'provision', { now: at }),
+          grantRenewed: (tx, grant, renewalId, at) =>
+            provisioning.enqueue(tx, grant, 'provision', {
+              now: at,
+              reason: 'renewed',
+              dedupeKey: `renewal:${renewalId}`,
+            }),
+          afterCommit: () => provisioning.kick(),
+        };
         const profiles = new ApiProfileService(deps.catalog, config);
         const requests = new AccessRequestService(
           store,
@@ -128,11 +144,7 @@ export const apiAccessPlugin = createBackendPlugin({
           credentialStore,
           notifier,
           now,
-          {
-            grantCreated: (tx, grant, at) =>
-              provisioning.enqueue(tx, grant, 'provision', { now: at }),
-            afterCommit: () => provisioning.kick(),
-          },
+          grantHooks,
         );
         // The request assistant: built-in checks plus module assessors, on
         // every submission and for the form's live checks.
@@ -278,6 +290,7 @@ export const apiAccessPlugin = createBackendPlugin({
               config,
               notifier,
               deps.clock,
+              grantHooks,
             ),
             lifecycle,
             provisioning,

@@ -59,6 +59,10 @@ export interface ApiAccessProvisioner {
   readonly id: string;
   /** Credential types this provisioner handles; omit for every grant. */
   readonly credentialTypes?: string[];
+  /**
+   * Create or update the grant in the remote system. An upsert: it is called
+   * again, with the new `expiresAt`, when a renewal extends the grant.
+   */
   provision(task: ProvisioningTask): Promise<ProvisioningResult | void>;
   /** Optional: called when the grant's credential is rotated. */
   rotate?(task: ProvisioningTask): Promise<ProvisioningResult | void>;

@@ -263,6 +263,10 @@ describe.each(databases.eachSupportedId())(
         expired: 0,
       });
       expect(flaky.calls).toContain(`revoke ${grantId}`);
+      // Provisioned on approval, and again (an upsert) on renewal.
+      expect(
+        flaky.calls.filter(c => c === `provision ${grantId}`),
+      ).toHaveLength(2);
 
       expect(await historyOf(server, grantId)).toEqual([
         'grant.created',
@@ -271,6 +275,7 @@ describe.each(databases.eachSupportedId())(
         'grant.expiry_reminder:14',
         'grant.expiry_reminder:1',
         'grant.renewed',
+        'provisioning.succeeded',
         'grant.expiry_reminder:3',
         'grant.expired',
         'provisioning.succeeded',

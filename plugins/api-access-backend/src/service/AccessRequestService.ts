@@ -79,11 +79,19 @@ export interface GrantHooks {
     grant: { id: string; credentialType: string },
     now: Date,
   ): Promise<unknown>;
+  /** A renewal extended the grant: provisioners hear of the new expiry. */
+  grantRenewed(
+    tx: Knex.Transaction,
+    grant: { id: string; credentialType: string },
+    renewalRequestId: string,
+    now: Date,
+  ): Promise<unknown>;
   afterCommit(): void;
 }
 
-const noGrantHooks: GrantHooks = {
+export const noGrantHooks: GrantHooks = {
   grantCreated: async () => undefined,
+  grantRenewed: async () => undefined,
   afterCommit: () => {},
 };
 
@@ -850,7 +858,7 @@ export class AccessRequestService {
   ): Promise<NewAuditEvent> {
     // A renewal's approval extends the grant it is for; no new grant.
     if (request.renewalOfGrantId) {
-      return extendRenewedGrant(this.store, tx, request, now);
+      return extendRenewedGrant(this.store, tx, request, now, this.grantHooks);
     }
     const id = randomUUID();
     const expiresAt = new Date(

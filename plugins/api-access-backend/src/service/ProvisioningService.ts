@@ -106,7 +106,13 @@ export class ProvisioningService {
     tx: Knex.Transaction,
     grant: { id: string; credentialType: string },
     action: ProvisioningAction,
-    options: { credentialId?: string; reason?: string; now: Date },
+    options: {
+      credentialId?: string;
+      reason?: string;
+      now: Date;
+      /** Makes a repeat of an action a task of its own, e.g. `renewal:<request id>`. */
+      dedupeKey?: string;
+    },
   ): Promise<number> {
     if (action === 'revoke') {
       await this.tasks.cancelPending(tx, grant.id, options.now);
@@ -118,7 +124,7 @@ export class ProvisioningService {
           grant.id,
           provisioner.id,
           action,
-          options.credentialId ?? '',
+          options.dedupeKey ?? options.credentialId ?? '',
         ].join(':'),
         grant_id: grant.id,
         provisioner_id: provisioner.id,

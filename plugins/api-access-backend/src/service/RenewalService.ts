@@ -19,7 +19,7 @@ import { ApiAccessConfig } from '../config';
 import { ApiAccessClock, systemClock } from '../clock';
 import { AccessStore, StoredAccessRequest } from '../database/AccessStore';
 import { AuditLog, NewAuditEvent } from '../database/AuditLog';
-import { Caller } from './AccessRequestService';
+import { Caller, GrantHooks, noGrantHooks } from './AccessRequestService';
 import { Notifier, noNotifier } from './Notifier';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -31,6 +31,7 @@ export async function extendRenewedGrant(
   tx: Knex.Transaction,
   request: StoredAccessRequest,
   now: Date,
+  hooks: Pick<GrantHooks, 'grantRenewed'>,
 ): Promise<NewAuditEvent> {
   const grantId = request.renewalOfGrantId!;
   const expiresAt = new Date(
@@ -42,6 +43,7 @@ export async function extendRenewedGrant(
       'The grant this renewal is for is no longer active; request access anew',
     );
   }
+  await hooks.grantRenewed(tx, grant, request.id, now);
   return {
     subjectType: 'grant',
     subjectId: grantId,
@@ -65,6 +67,7 @@ export class RenewalService {
     private readonly policy: ApiAccessConfig,
     private readonly notifier: Notifier = noNotifier,
     private readonly clock: ApiAccessClock = systemClock,
+    private readonly hooks: GrantHooks = noGrantHooks,
   ) {}
 
   async renew(
@@ -199,10 +202,13 @@ export class RenewalService {
           details: { rule: AUTO_RENEW_RULE },
         });
         const stored = (await this.store.getRequest(tx, id))!;
-        events.push(await extendRenewedGrant(this.store, tx, stored, now));
+        events.push(
+          await extendRenewedGrant(this.store, tx, stored, now, this.hooks),
+        );
       }
       await this.audit.append(tx, events);
     });
+    if (autoApproved) this.hooks.afterCommit();
     if (!autoApproved) {
       await this.notifier.notify([original.ownerRef], {
         title: `Renewal of ${grant.consumerRef}'s access to ${grant.apiRef} (${grant.environment}) awaits your review`,
