@@ -13,39 +13,20 @@
  * The grants are set up through the HTTP API (the request and approval
  * screens have their own specs); the review itself is done in the browser.
  */
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { APIRequestContext, expect, Page, test } from '@playwright/test';
 import { BACKEND, shot, signInAs, waitForCatalog } from './personas';
+import {
+  GATEWAY_TOKEN,
+  freePort,
+  gatewayModule,
+  requireNginx,
+  startUpstream,
+} from './gateway';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const gatewayModule = require(path.resolve(
-  __dirname,
-  '../examples/nginx/gateway.js',
-));
-
-/** The demo's static gateway token (app-config.yaml, backend.auth.externalAccess). */
-const GATEWAY_TOKEN = 'demo-gateway-token-for-localhost-only';
 const API = `${BACKEND}/api/api-access`;
 const TEAM_C = 'group:default/team-c';
 const ACCESS =
   "component:default/artist-lookup's access to api:default/petstore in sandbox";
-
-function listen(server: http.Server): Promise<number> {
-  return new Promise(resolve =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve((server.address() as AddressInfo).port),
-    ),
-  );
-}
-
-async function freePort() {
-  const server = http.createServer();
-  const port = await listen(server);
-  await new Promise(r => server.close(r));
-  return port;
-}
 
 /** A Backstage token for a demo persona, as the demo sign-in issues it. */
 async function tokenFor(request: APIRequestContext, user: string) {
@@ -100,24 +81,12 @@ test('an owner keeps one grant and revokes another in an access review; the gate
   page: setupPage,
   browser,
 }) => {
-  test.skip(
-    !gatewayModule.nginxAvailable() && !process.env.CI,
-    'nginx is not installed (scripts/setup.sh installs it)',
-  );
+  requireNginx();
   await waitForCatalog(setupPage);
 
-  const upstream = http.createServer((req, res) => {
-    res.setHeader('Content-Type', 'application/json');
-    res.end(
-      JSON.stringify({
-        pets: ['Rex'],
-        consumer: req.headers['x-api-access-consumer'],
-      }),
-    );
-  });
-  const upstreamPort = await listen(upstream);
+  const upstream = await startUpstream();
   const petstore = await gatewayModule.startGateway({
-    upstream: `127.0.0.1:${upstreamPort}`,
+    upstream: upstream.address,
     backend: '127.0.0.1:7007',
     token: GATEWAY_TOKEN,
     name: 'petstore-review',

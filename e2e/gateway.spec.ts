@@ -7,58 +7,26 @@
  * (plugins/api-access-backend/src/service/gateway.test.ts): a browser cannot
  * wait out a day.
  */
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { BACKEND, shot, signInAs, waitForCatalog } from './personas';
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const gatewayModule = require(path.resolve(
-  __dirname,
-  '../examples/nginx/gateway.js',
-));
-
-/** The demo's static gateway token (app-config.yaml, backend.auth.externalAccess). */
-const GATEWAY_TOKEN = 'demo-gateway-token-for-localhost-only';
-
-function listen(server: http.Server): Promise<number> {
-  return new Promise(resolve =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve((server.address() as AddressInfo).port),
-    ),
-  );
-}
-
-async function freePort() {
-  const server = http.createServer();
-  const port = await listen(server);
-  await new Promise(r => server.close(r));
-  return port;
-}
+import {
+  GATEWAY_TOKEN,
+  freePort,
+  gatewayModule,
+  requireNginx,
+  startUpstream,
+} from './gateway';
 
 test('the gateway lets the approved key through and stops it within a second of revocation', async ({
   page: firstPage,
   browser,
 }) => {
-  test.skip(
-    !gatewayModule.nginxAvailable() && !process.env.CI,
-    'nginx is not installed (scripts/setup.sh installs it)',
-  );
+  requireNginx();
   await waitForCatalog(firstPage);
 
-  const upstream = http.createServer((req, res) => {
-    res.setHeader('Content-Type', 'application/json');
-    res.end(
-      JSON.stringify({
-        pets: ['Rex'],
-        consumer: req.headers['x-api-access-consumer'],
-      }),
-    );
-  });
-  const upstreamPort = await listen(upstream);
+  const upstream = await startUpstream();
   const common = {
-    upstream: `127.0.0.1:${upstreamPort}`,
+    upstream: upstream.address,
     backend: '127.0.0.1:7007',
     token: GATEWAY_TOKEN,
   };
