@@ -19,24 +19,17 @@ import {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
 import {
   accessReviewItemDecisionSchema,
   apiAccessGrantReadPermission,
   apiAccessGrantRevokePermission,
-  describeZodError,
   listAccessReviewsQuerySchema,
   startAccessReviewSchema,
 } from '@internal/plugin-api-access-common';
-import express, { Request } from 'express';
+import express from 'express';
 import Router from 'express-promise-router';
-import { z } from 'zod';
-import { Caller } from '../service/AccessRequestService';
 import { AccessReviewService } from './AccessReviewService';
+import { createCallerKit, parse } from '../service/routeKit';
 
 export interface AccessReviewRoutesOptions {
   reviews: AccessReviewService;
@@ -46,18 +39,6 @@ export interface AccessReviewRoutesOptions {
   auditor: AuditorService;
 }
 
-function parse<T extends z.ZodTypeAny>(
-  schema: T,
-  value: unknown,
-  what: string,
-): z.output<T> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw new InputError(`Invalid ${what}: ${describeZodError(result.error)}`);
-  }
-  return result.data;
-}
-
 export function createAccessReviewRoutes(
   options: AccessReviewRoutesOptions,
 ): express.Router {
@@ -65,24 +46,11 @@ export function createAccessReviewRoutes(
   const router = Router();
   const json = express.json({ limit: '100kb' });
 
-  async function callerOf(req: Request): Promise<Caller> {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const info = await userInfo.getUserInfo(credentials);
-    return {
-      credentials,
-      userEntityRef: info.userEntityRef,
-      ownershipEntityRefs: info.ownershipEntityRefs,
-    };
-  }
-
-  async function authorize(caller: Caller, permission: BasicPermission) {
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials: caller.credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Permission ${permission.name} denied`);
-    }
-  }
+  const { callerOf, authorize } = createCallerKit({
+    httpAuth,
+    userInfo,
+    permissions,
+  });
 
   router.get('/access-reviews', async (req, res) => {
     const caller = await callerOf(req);

@@ -18,10 +18,10 @@ import {
   describeZodError,
   issueCertificateSchema,
 } from '@internal/plugin-api-access-common';
-import express, { Request } from 'express';
+import express from 'express';
 import Router from 'express-promise-router';
-import { Caller } from '../service/AccessRequestService';
 import { CertificateService, NOT_CONFIGURED } from './CertificateService';
+import { createCallerKit } from '../service/routeKit';
 
 export interface CertificateRoutesOptions {
   certificates: CertificateService;
@@ -38,15 +38,7 @@ export function createCertificateRoutes(
   const { certificates, httpAuth, userInfo, auditor } = options;
   const router = Router();
 
-  async function callerOf(req: Request): Promise<Caller> {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const info = await userInfo.getUserInfo(credentials);
-    return {
-      credentials,
-      userEntityRef: info.userEntityRef,
-      ownershipEntityRefs: info.ownershipEntityRefs,
-    };
-  }
+  const { callerOf } = createCallerKit({ httpAuth, userInfo });
 
   router.post(
     '/grants/:id/certificates',

@@ -19,23 +19,22 @@ import {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import {
   apiAccessRequestDecidePermission,
   apiAccessRequestReadPermission,
   delegateStepSchema,
-  describeZodError,
   timeToDecisionQuerySchema,
 } from '@internal/plugin-api-access-common';
-import express, { Request } from 'express';
+import express from 'express';
 import Router from 'express-promise-router';
-import { z } from 'zod';
 import { RequestFilter } from '../permissions/rules';
-import { AccessRequestService, Caller } from '../service/AccessRequestService';
+import { AccessRequestService } from '../service/AccessRequestService';
 import { StepDelegationService } from './StepDelegationService';
 import { TimeToDecisionService } from './timeToDecision';
+import { createCallerKit, parse } from '../service/routeKit';
 
 export interface ReviewRoutesOptions {
   requests: AccessRequestService;
@@ -48,18 +47,6 @@ export interface ReviewRoutesOptions {
   auditor: AuditorService;
 }
 
-function parse<T extends z.ZodTypeAny>(
-  schema: T,
-  value: unknown,
-  what: string,
-): z.output<T> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw new InputError(`Invalid ${what}: ${describeZodError(result.error)}`);
-  }
-  return result.data;
-}
-
 export function createReviewRoutes(
   options: ReviewRoutesOptions,
 ): express.Router {
@@ -67,15 +54,11 @@ export function createReviewRoutes(
   const { permissions, auditor, toRequestFilter } = options;
   const router = Router();
 
-  async function callerOf(req: Request): Promise<Caller> {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const info = await userInfo.getUserInfo(credentials);
-    return {
-      credentials,
-      userEntityRef: info.userEntityRef,
-      ownershipEntityRefs: info.ownershipEntityRefs,
-    };
-  }
+  const { callerOf, authorize } = createCallerKit({
+    httpAuth,
+    userInfo,
+    permissions,
+  });
 
   router.post(
     '/requests/:id/steps/:stepId/delegate',
@@ -90,20 +73,11 @@ export function createReviewRoutes(
       try {
         const caller = await callerOf(req);
         const input = parse(delegateStepSchema, req.body, 'delegation');
-        const [decision] = await permissions.authorize(
-          [
-            {
-              permission: apiAccessRequestDecidePermission,
-              resourceRef: req.params.id,
-            },
-          ],
-          { credentials: caller.credentials },
+        await authorize(
+          caller,
+          apiAccessRequestDecidePermission,
+          req.params.id,
         );
-        if (decision.result !== AuthorizeResult.ALLOW) {
-          throw new NotAllowedError(
-            `Permission ${apiAccessRequestDecidePermission.name} denied`,
-          );
-        }
         await delegation.delegate(
           req.params.id,
           req.params.stepId,

@@ -10,11 +10,7 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   apiAccessAuditVerifyPermission,
   apiAccessGrantReadPermission,
@@ -24,7 +20,6 @@ import {
   apiAccessRequestReadPermission,
   createAccessRequestSchema,
   decisionSchema,
-  describeZodError,
   listGrantsQuerySchema,
   listRequestsQuerySchema,
   auditQuerySchema,
@@ -38,14 +33,14 @@ import {
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
-import { z } from 'zod';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import { RequestFilter } from '../permissions/rules';
 import { AssessmentBlockedError } from '../assessment/AssessmentService';
-import { AccessRequestService, Caller } from './AccessRequestService';
+import { AccessRequestService } from './AccessRequestService';
 import { ApiProfileService } from './ApiProfileService';
 import { CredentialService } from './CredentialService';
 import { GrantService } from './GrantService';
+import { createCallerKit, parse } from './routeKit';
 import { RenewalService } from './RenewalService';
 import type { LifecycleService } from '../lifecycle/LifecycleService';
 import type { ProvisioningService } from './ProvisioningService';
@@ -66,18 +61,6 @@ export interface RouterOptions {
   auditor: AuditorService;
   requests: AccessRequestService;
   profiles: ApiProfileService;
-}
-
-function parse<T extends z.ZodTypeAny>(
-  schema: T,
-  value: unknown,
-  what: string,
-): z.output<T> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw new InputError(`Invalid ${what}: ${describeZodError(result.error)}`);
-  }
-  return result.data;
 }
 
 /** Reads a request body of at most `limit` bytes; a larger one is a 400 naming the limit. */
@@ -170,33 +153,11 @@ export async function createRouter(
 
   router.use(express.json({ limit: '100kb' }));
 
-  async function callerOf(req: Request): Promise<Caller> {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const info = await userInfo.getUserInfo(credentials);
-    return {
-      credentials,
-      userEntityRef: info.userEntityRef,
-      ownershipEntityRefs: info.ownershipEntityRefs,
-    };
-  }
-
-  async function authorize(
-    caller: Caller,
-    permission: BasicPermission | ResourcePermission,
-    resourceRef?: string,
-  ) {
-    const [decision] = await permissions.authorize(
-      [
-        resourceRef
-          ? { permission: permission as ResourcePermission, resourceRef }
-          : { permission: permission as BasicPermission },
-      ],
-      { credentials: caller.credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Permission ${permission.name} denied`);
-    }
-  }
+  const { callerOf, authorize } = createCallerKit({
+    httpAuth,
+    userInfo,
+    permissions,
+  });
 
   /**
    * Runs a state-changing action inside a Backstage auditor event, which
