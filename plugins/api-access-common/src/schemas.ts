@@ -3,6 +3,7 @@
  * validates with these, and the types the frontend sends are inferred from
  * them, so the two can never disagree.
  */
+import { excerpt } from './excerpt';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { z } from 'zod';
 
@@ -185,12 +186,18 @@ export type PlanDraft = z.input<typeof planDraftSchema>;
  * "durationDays must be at least 1 day; scopes.0 must not be empty".
  */
 export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map(issue => {
-      const field = issue.path.join('.');
-      return field ? `${field} ${issue.message}` : issue.message;
-    })
-    .join('; ');
+  // Paths (record keys, unrecognized keys) and messages (an enum's "received
+  // ...") can quote the input: each is a bounded, escaped excerpt, and at most
+  // ten issues are named, so a huge or multi-line body gives a short line.
+  const shown = error.issues.slice(0, 10).map(issue => {
+    const field = excerpt(issue.path.join('.'), 100);
+    const message = excerpt(issue.message);
+    return field ? `${field} ${message}` : message;
+  });
+  const more = error.issues.length - shown.length;
+  return more > 0
+    ? `${shown.join('; ')}; and ${more} more problems`
+    : shown.join('; ');
 }
 
 export const issueCredentialSchema = z.object({
