@@ -59,8 +59,22 @@ export interface Config {
       rotationOverlapHours?: number;
       /** Seconds introspection answers are cached on a replica (0-60). Default: 5. */
       introspectionCacheSeconds?: number;
+      /** Introspection answers for active keys kept per replica, least recently used evicted first. Default: 10000. */
+      introspectionCacheEntries?: number;
+      /** Answers for unknown or inactive keys kept per replica, apart from the active ones. Default: 1000. */
+      introspectionNegativeCacheEntries?: number;
       /** Rate limit reported to gateways for every grant. Default: 600 requests per 60 seconds. */
       rateLimit?: { requests: number; perSeconds: number };
+    };
+    /** Who may ask POST /introspect and /authorize. */
+    gateway?: {
+      /**
+       * Subjects of the service principals (gateways) allowed to ask: a static
+       * externalAccess token's subject as written, `external:<sub>` for a JWKS
+       * token, `plugin:<pluginId>` for another plugin. Default: [] (every
+       * service caller is refused, with a warning at start-up).
+       */
+      allowedSubjects?: string[];
     };
     /** Time-driven rules over grants, run by one scheduled tick. */
     lifecycle?: {
@@ -73,7 +87,13 @@ export interface Config {
       /** Revoke orphaned grants automatically. Default: false (flag and notify only). */
       revokeOrphaned?: boolean;
       renewal?: {
-        /** Renew without review when terms are unchanged and the grant was used within this many days; 0 = never. Default: 30. */
+        /**
+         * A renewal gets the plan a new request with its terms would get. Where
+         * that plan has reviewers, unchanged terms renew without review only
+         * when people reviewed them within this many days; 0 = never. Default: 0.
+         */
+        autoRenewIfReviewedWithinDays?: number;
+        /** With autoRenewIfReviewedWithinDays, also require a credential use within this many days; 0 = no such requirement. Default: 30. */
         autoRenewIfUsedWithinDays?: number;
       };
     };
@@ -108,8 +128,24 @@ export interface Config {
         };
       };
     };
-    /** Groups or users who may read every request and its history. Default: none. */
-    admins?: string[];
+    /**
+     * Groups or users told when something needs an operator (a revocation the
+     * gateway refused, orphaned grants). Not an authorization list:
+     * administrators are whoever the permission policy grants
+     * `api-access.admin`. Default: none.
+     */
+    alertRecipients?: string[];
+    /** The hash-chained history. Read apart from the review policy: it holds a secret. */
+    audit?: {
+      /**
+       * Key of the HMAC that signs the checkpoints GET /audit/verify starts
+       * from. Default: derived from backend.auth.keys[0].secret; with
+       * neither, no checkpoints are written and every verification rehashes
+       * the whole chain.
+       * @visibility secret
+       */
+      checkpointSecret?: string;
+    };
     /** The request assistant (docs/request-assistant.md). */
     assessment?: {
       /** Seconds each module assessor (e.g. the LLM one) may take before it is ignored, 0.1-60. Default: 10. */

@@ -6,16 +6,26 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import {
+  apiAccessGrantReadPermission,
   apiAccessPermissions,
   apiAccessRequestDecidePermission,
   apiAccessRequestReadPermission,
 } from '@internal/plugin-api-access-common';
-import { createConditionTransformer } from '@backstage/plugin-permission-node';
+import {
+  createConditionAuthorizer,
+  createConditionTransformer,
+} from '@backstage/plugin-permission-node';
+import { AdminCheck } from './permissions/AdminCheck';
+import { GrantAccess } from './permissions/GrantAccess';
+import {
+  grantPermissionRules,
+  grantResourceRef,
+} from './permissions/grantPermissionRules';
 import {
   requestPermissionRules,
   requestResourceRef,
 } from './permissions/rules';
-import { readApiAccessConfig } from './config';
+import { readApiAccessConfig, readCheckpointSecret } from './config';
 import { AccessStore } from './database/AccessStore';
 import { AuditLog } from './database/AuditLog';
 import { CredentialStore } from './database/CredentialStore';
@@ -30,7 +40,6 @@ import { createRouter } from './service/router';
 import { ProvisioningStore } from './database/ProvisioningStore';
 import { ProvisioningService } from './service/ProvisioningService';
 import { GrantService } from './service/GrantService';
-import { RenewalService } from './service/RenewalService';
 import { apiAccessClockServiceRef } from './clock';
 import { LifecycleMarks, LifecycleService } from './lifecycle/LifecycleService';
 import { grantLifecycleRules } from './lifecycle/grantRules';
@@ -95,6 +104,11 @@ export const apiAccessPlugin = createBackendPlugin({
       },
       async init(deps) {
         const config = readApiAccessConfig(deps.config);
+        if (config.gateway.allowedSubjects.length === 0) {
+          deps.logger.warn(
+            'apiAccess.gateway.allowedSubjects is empty: POST /introspect and /authorize refuse every caller (403). List the subject of each gateway token, e.g. the subject of its backend.auth.externalAccess static token.',
+          );
+        }
         const knex = await deps.database.getClient();
         if (!deps.database.migrations?.skip) {
           await knex.migrate.latest({
@@ -107,7 +121,15 @@ export const apiAccessPlugin = createBackendPlugin({
         }
 
         const store = new AccessStore(knex);
-        const auditLog = new AuditLog(knex);
+        const checkpointSecret = readCheckpointSecret(deps.config);
+        if (!checkpointSecret) {
+          deps.logger.warn(
+            'api-access: neither apiAccess.audit.checkpointSecret nor backend.auth.keys is set, so audit checkpoints are not signed and GET /audit/verify rehashes the whole chain every time',
+          );
+        }
+        const auditLog = new AuditLog(knex, { checkpointSecret });
+        // Administrators are whoever the permission policy grants api-access.admin.
+        const admins = new AdminCheck(deps.permissions);
         const credentialStore = new CredentialStore(knex);
         const notifier = new BackstageNotifier(deps.notifications, deps.logger);
         const now = () => deps.clock.now();
@@ -158,6 +180,7 @@ export const apiAccessPlugin = createBackendPlugin({
           clock: now,
         });
         requests.useAssessments(assessments);
+        requests.useAdmins(admins);
         if (assessments.moduleIds.length > 0) {
           deps.logger.info(
             `api-access assessors: ${assessments.moduleIds.join(', ')}`,
@@ -261,6 +284,29 @@ export const apiAccessPlugin = createBackendPlugin({
         }
 
         deps.permissionsRegistry.addPermissions(apiAccessPermissions);
+        // Grants: a resource whose reads a policy can condition; lists apply
+        // the conditions in SQL, single reads to the loaded grant.
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: grantResourceRef,
+          permissions: [apiAccessGrantReadPermission],
+          rules: grantPermissionRules,
+          getResources: ids => store.getGrantResources(store.db, ids),
+        });
+        const grantRuleset =
+          deps.permissionsRegistry.getPermissionRuleset(grantResourceRef);
+        const applyGrantConditions = createConditionAuthorizer(grantRuleset);
+        grants.useAccess(
+          new GrantAccess({
+            access: store,
+            permissions: deps.permissions,
+            catalog: deps.catalog,
+            auth: deps.auth,
+            admins,
+            toGrantFilter: createConditionTransformer(grantRuleset),
+            conditionApplies: (decision, grant) =>
+              applyGrantConditions(decision, grant),
+          }),
+        );
         deps.permissionsRegistry.addResourceType({
           resourceRef: requestResourceRef,
           permissions: [
@@ -274,6 +320,18 @@ export const apiAccessPlugin = createBackendPlugin({
           deps.permissionsRegistry.getPermissionRuleset(requestResourceRef),
         );
 
+        // Before the main router: its router-wide 100 KB JSON parser would
+        // otherwise read the body first and the certificate route's own 64 KB
+        // limit would never apply.
+        deps.httpRouter.use(
+          createCertificateRoutes({
+            certificates,
+            readableGrant: (id, caller) => grants.readable(id, caller),
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+            auditor: deps.auditor,
+          }),
+        );
         deps.httpRouter.use(
           await createRouter({
             httpAuth: deps.httpAuth,
@@ -284,26 +342,10 @@ export const apiAccessPlugin = createBackendPlugin({
             profiles,
             keys: credentials,
             grants,
-            renewals: new RenewalService(
-              store,
-              auditLog,
-              config,
-              notifier,
-              deps.clock,
-              grantHooks,
-            ),
             lifecycle,
             provisioning,
-            admins: config.admins,
+            admins,
             toRequestFilter,
-          }),
-        );
-        deps.httpRouter.use(
-          createCertificateRoutes({
-            certificates,
-            httpAuth: deps.httpAuth,
-            userInfo: deps.userInfo,
-            auditor: deps.auditor,
           }),
         );
         deps.httpRouter.use(
@@ -347,6 +389,8 @@ export const apiAccessPlugin = createBackendPlugin({
           notifier,
           policy: config,
           clock: deps.clock,
+          admins,
+          stake: requests.stake,
         });
         lifecycle.addRule(...accessReviewRules(accessReviews));
         deps.httpRouter.use(

@@ -7,6 +7,7 @@
 export * from './assessment';
 export * from './catalogKeys';
 export * from './classification';
+export * from './conflictOfInterest';
 export * from './excerpt';
 export * from './permissions';
 export * from './policy';

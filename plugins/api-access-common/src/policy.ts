@@ -92,11 +92,31 @@ export const reviewPolicySchema = z
         rotationOverlapHours: z.number().min(0).default(24),
         /** How long introspection answers are cached on a replica. */
         introspectionCacheSeconds: z.number().min(0).max(60).default(5),
+        /** Answers for active keys kept per replica (least recently used evicted first). */
+        introspectionCacheEntries: z.number().int().min(1).max(10_000_000).default(10_000),
+        /**
+         * Answers for unknown or inactive keys kept per replica, apart from the
+         * active ones, so that spraying unknown keys never evicts a hot key.
+         */
+        introspectionNegativeCacheEntries: z.number().int().min(1).max(10_000_000).default(1_000),
         /** Rate limit reported to gateways for every grant. */
         rateLimit: z
           .object({ requests: z.number().int().min(1), perSeconds: z.number().int().min(1) })
           .strict()
           .default({ requests: 600, perSeconds: 60 }),
+      })
+      .strict()
+      .default({}),
+    /** Who may ask POST /introspect and /authorize. */
+    gateway: z
+      .object({
+        /**
+         * Subjects of the service principals allowed to ask: a static
+         * externalAccess token's `subject` as written, `external:<sub>` for a
+         * JWKS token, `plugin:<pluginId>` for another plugin. Empty: every
+         * service caller is refused (a warning at start-up names this key).
+         */
+        allowedSubjects: z.array(z.string().min(1)).default([]),
       })
       .strict()
       .default({}),
@@ -116,8 +136,16 @@ export const reviewPolicySchema = z
         renewal: z
           .object({
             /**
-             * Renew without review when the terms are unchanged and a
-             * credential was used within this many days; 0 turns it off.
+             * A renewal is planned by the same policy as a new request with
+             * the same terms; where that plan has reviewers, unchanged terms
+             * may still renew without review when people reviewed them within
+             * this many days. 0 (the default): never, every such renewal is
+             * reviewed.
+             */
+            autoRenewIfReviewedWithinDays: z.number().min(0).default(0),
+            /**
+             * With autoRenewIfReviewedWithinDays, also require a credential
+             * use within this many days (0: no such requirement).
              */
             autoRenewIfUsedWithinDays: z.number().min(0).default(30),
           })
@@ -216,8 +244,13 @@ export const reviewPolicySchema = z
         }
       })
       .default({}),
-    /** Groups or users who may read every request and its history. */
-    admins: z
+    /**
+     * Groups or users told when something needs an operator (a revocation
+     * the gateway refused, orphaned grants). Not an authorization list:
+     * administrators are whoever the permission policy grants
+     * `api-access.admin`.
+     */
+    alertRecipients: z
       .array(
         z
           .string()

@@ -2,6 +2,7 @@
  * Shapes returned by the api-access HTTP API. Inputs are declared as zod
  * schemas in schemas.ts; outputs are plain interfaces here.
  */
+import type { Conflict } from './conflictOfInterest';
 import type { RequestAssessment } from './assessment/types';
 import { ResolvedClassification } from './classification';
 
@@ -63,6 +64,32 @@ export interface ReviewPlan {
   autoApproved: boolean;
   /** The auto-approve rule that matched, when autoApproved. */
   autoApproveRule?: string;
+  /** On a renewal: which rule planned it, and why. */
+  renewal?: RenewalPlanning;
+}
+
+/**
+ * How a renewal was planned. A renewal is planned by the same policy as a new
+ * request with the same terms; it skips review only where such a request
+ * would be auto-approved, or where policy allows renewing unchanged terms
+ * whose last review is recent.
+ */
+export interface RenewalPlanning {
+  /** The grant a renewal extends. */
+  grantId: string;
+  /**
+   * `policy-plan`: reviewed as a new request with these terms would be;
+   * `policy-auto-approve`: a new request with these terms is auto-approved;
+   * `unchanged-recently-reviewed`: apiAccess.lifecycle.renewal allows
+   * renewing unchanged terms whose last review is recent.
+   */
+  rule: 'policy-plan' | 'policy-auto-approve' | 'unchanged-recently-reviewed';
+  /** The decision in words, for the history and the request page. */
+  reason: string;
+  /** What goes beyond the terms last reviewed (e.g. a longer duration, a higher classification). */
+  beyondLastReview: string[];
+  /** When people last reviewed the grant's terms (its request or a reviewed renewal). */
+  lastReviewedAt?: string;
 }
 
 export interface ReviewDecision {
@@ -132,6 +159,13 @@ export interface AccessRequest {
   renewalOfGrantId?: string;
   /** Present on single-request reads: the request assistant's findings and risk score for the current round. */
   assessment?: RequestAssessment;
+  /** On a renewal: which rule planned its review, and why. */
+  renewal?: RenewalPlanning;
+  /**
+   * Present on single-request reads when the caller is among the open step's
+   * reviewers and yet may not decide it: why the decision buttons are missing.
+   */
+  viewerConflict?: Conflict;
 }
 
 export interface Grant {

@@ -5,6 +5,7 @@
  * window; the unanswered outcome (revoke, or escalate); every step in the
  * history.
  */
+import { StakeCheck } from '../reviews/stake';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConflictError, NotAllowedError } from '@backstage/errors';
@@ -31,9 +32,17 @@ function caller(user: string, ...groups: string[]): Caller {
   return {
     userEntityRef: `user:default/${user}`,
     ownershipEntityRefs: [`user:default/${user}`, ...groups],
-    credentials: {} as any,
+    credentials: {
+      principal: { type: 'user', userEntityRef: `user:default/${user}` },
+    } as any,
   };
 }
+
+/** The permission policy's answer to api-access.admin: only user:default/admin. */
+const testAdmins = {
+  isAdmin: async (credentials: any) =>
+    credentials?.principal?.userEntityRef === 'user:default/admin',
+} as any;
 
 describe.each(databases.eachSupportedId())(
   'AccessReviewService on %p',
@@ -52,7 +61,6 @@ describe.each(databases.eachSupportedId())(
 
     function services(overrides: Record<string, unknown> = {}) {
       const policy = parseReviewPolicy({
-        admins: ['group:default/platform'],
         accessReviews: {
           startsOn: '2026-01-01',
           everyDays: 90,
@@ -103,6 +111,9 @@ describe.each(databases.eachSupportedId())(
         notifier,
         policy,
         clock,
+        admins: testAdmins,
+        // The catalog is not here: the requester and the recorded owners apply.
+        stake: new StakeCheck({ getEntityByRef: async () => undefined } as any),
       });
       return { reviews, grants, keys, audit, access };
     }

@@ -34,7 +34,9 @@ import { CredentialStore } from '../database/CredentialStore';
 import { LifecycleMarks } from '../lifecycle/LifecycleService';
 import { Caller } from '../service/AccessRequestService';
 import { GrantService } from '../service/GrantService';
+import type { AdminCheck } from '../permissions/AdminCheck';
 import { Notifier } from '../service/Notifier';
+import type { StakeCheck } from '../reviews/stake';
 import {
   AccessReviewStore,
   ItemRow,
@@ -58,6 +60,10 @@ export interface AccessReviewServiceOptions {
   notifier: Notifier;
   policy: ApiAccessConfig;
   clock: ApiAccessClock;
+  /** Who is an admin (api-access.admin); without it, nobody is. */
+  admins?: AdminCheck;
+  /** Conflict of interest: nobody confirms access they have a stake in. */
+  stake: Pick<StakeCheck, 'conflict'>;
 }
 
 /** Thrown inside a revocation's transaction to roll it back quietly. */
@@ -87,8 +93,11 @@ export class AccessReviewService {
   private readonly notifier: Notifier;
   private readonly policy: ApiAccessConfig;
   private readonly clock: ApiAccessClock;
+  private readonly admins?: AdminCheck;
+  private readonly stake: Pick<StakeCheck, 'conflict'>;
 
   constructor(options: AccessReviewServiceOptions) {
+    this.stake = options.stake;
     this.store = options.store;
     this.access = options.access;
     this.credentials = options.credentials;
@@ -98,6 +107,7 @@ export class AccessReviewService {
     this.notifier = options.notifier;
     this.policy = options.policy;
     this.clock = options.clock;
+    this.admins = options.admins;
   }
 
   private get settings() {
@@ -114,19 +124,18 @@ export class AccessReviewService {
     return { key: day(start), start };
   }
 
-  private isAdmin(caller: Caller) {
-    return this.policy.admins.some(ref =>
-      caller.ownershipEntityRefs.includes(ref),
-    );
+  /** Whoever the permission policy grants api-access.admin. */
+  private async isAdmin(caller: Caller): Promise<boolean> {
+    return (await this.admins?.isAdmin(caller.credentials)) ?? false;
   }
 
-  /** Members of the owner, of the group it was escalated to, and admins. */
-  private mayAnswer(review: ReviewRow, caller: Caller) {
+  /** Members of the owner, of the group it was escalated to, and admins (`admin`). */
+  private mayAnswer(review: ReviewRow, caller: Caller, admin: boolean) {
     const refs = caller.ownershipEntityRefs;
     return (
       refs.includes(review.owner_ref) ||
       (!!review.escalated_to && refs.includes(review.escalated_to)) ||
-      this.isAdmin(caller)
+      admin
     );
   }
 
@@ -171,7 +180,7 @@ export class AccessReviewService {
     ownerRef: string | undefined,
     caller: Caller,
   ): Promise<AccessReview[]> {
-    const admin = this.isAdmin(caller);
+    const admin = await this.isAdmin(caller);
     if (!ownerRef && !admin) {
       throw new NotAllowedError(
         'Only api-access admins can start access reviews for every owner; name the ownerRef',
@@ -573,7 +582,7 @@ export class AccessReviewService {
   ): Promise<AccessReview> {
     const review = await this.store.getReview(this.store.db, reviewId);
     if (!review) throw new NotFoundError(`No access review '${reviewId}'`);
-    if (!this.mayAnswer(review, caller)) {
+    if (!this.mayAnswer(review, caller, await this.isAdmin(caller))) {
       throw new NotAllowedError(
         `Only members of ${review.owner_ref}${
           review.escalated_to ? ` or ${review.escalated_to}` : ''
@@ -593,6 +602,31 @@ export class AccessReviewService {
       throw new ConflictError(
         `Already answered: ${item.decision} by ${item.decided_by}`,
       );
+    }
+    // No self-certification: the grant's requester and its consumer's team
+    // may give up their access, never confirm it.
+    if (input.decision === 'keep') {
+      const grant = await this.access.getGrant(this.access.db, grantId);
+      if (grant) {
+        const origin = await this.access.getRequest(
+          this.access.db,
+          grant.requestId,
+        );
+        const conflict = await this.stake.conflict(
+          caller,
+          {
+            requesterRef: grant.requesterRef,
+            consumerRef: grant.consumerRef,
+            consumerOwnerRefs: origin?.consumerOwnerRefs ?? [],
+          },
+          caller.credentials,
+        );
+        if (conflict) {
+          throw new NotAllowedError(
+            `You cannot confirm this grant: ${conflict.message}. Another member of ${review.owner_ref} answers it; you may revoke it`,
+          );
+        }
+      }
     }
     const now = this.clock.now();
     const answer = {
@@ -632,7 +666,7 @@ export class AccessReviewService {
   async get(reviewId: string, caller: Caller): Promise<AccessReview> {
     const review = await this.store.getReview(this.store.db, reviewId);
     if (!review) throw new NotFoundError(`No access review '${reviewId}'`);
-    if (!this.mayAnswer(review, caller)) {
+    if (!this.mayAnswer(review, caller, await this.isAdmin(caller))) {
       throw new NotAllowedError(
         `Only members of ${review.owner_ref} and api-access admins see its access review`,
       );
@@ -654,18 +688,15 @@ export class AccessReviewService {
     const closedLimit = query.status === 'all' ? RECENTLY_CLOSED : 0;
     let rows: ReviewRow[];
     if (query.ownerRef) {
+      const admin = await this.isAdmin(caller);
       rows = (
         await this.store.listReviews(
           this.store.db,
           { ownerRefs: [query.ownerRef] },
           closedLimit,
         )
-      ).filter(review => this.mayAnswer(review, caller));
-      if (
-        rows.length === 0 &&
-        !refs.includes(query.ownerRef) &&
-        !this.isAdmin(caller)
-      ) {
+      ).filter(review => this.mayAnswer(review, caller, admin));
+      if (rows.length === 0 && !refs.includes(query.ownerRef) && !admin) {
         throw new NotAllowedError(
           `Only members of ${query.ownerRef} and api-access admins see its access reviews`,
         );

@@ -10,6 +10,10 @@ import {
   isOrCriteria,
 } from '@backstage/plugin-permission-node';
 import type { RequestFilter } from '../permissions/rules';
+import type {
+  GrantFilter,
+  GrantResource,
+} from '../permissions/grantPermissionRules';
 import {
   AccessRequest,
   AccessRequestStatus,
@@ -55,6 +59,7 @@ interface RequestRow {
   created_at: Date | string | number;
   updated_at: Date | string | number;
   renewal_of_grant_id?: string | null;
+  consumer_owner_refs?: string | null;
 }
 
 interface StepRow {
@@ -138,6 +143,8 @@ export type NewAccessRequest = RequestTerms &
     now: Date;
     /** Set on a renewal: the grant an approval extends. */
     renewalOfGrantId?: string;
+    /** Who owned the consumer at submission: nobody there decides this request. */
+    consumerOwnerRefs: string[];
   };
 
 export interface NewReviewStep {
@@ -170,6 +177,8 @@ export interface NewGrant {
 
 export interface StoredAccessRequest extends AccessRequest {
   plan: ReviewPlan;
+  /** The consumer's owners at submission (empty for requests from before they were kept). */
+  consumerOwnerRefs: string[];
 }
 
 /** Keyset pagination position: newest first, ties broken by id. */
@@ -178,7 +187,10 @@ interface Cursor {
   id: string;
 }
 
-function encodeCursor(row: RequestRow): string {
+function encodeCursor(row: {
+  created_at: Date | string | number;
+  id: string;
+}): string {
   const cursor: Cursor = { createdAt: toIso(row.created_at), id: row.id };
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
@@ -234,6 +246,44 @@ export function applyRequestFilter(
             .whereIn(`${STEPS}.reviewer_ref`, criteria.reviewerIn)
             .orWhereIn(`${STEPS}.escalated_to`, criteria.reviewerIn),
         ),
+    );
+  }
+}
+
+/** Translates permission criteria on grants into a WHERE clause. */
+export function applyGrantFilter(
+  db: Db,
+  query: Knex.QueryBuilder,
+  criteria: PermissionCriteria<GrantFilter>,
+): void {
+  if (isAndCriteria(criteria)) {
+    for (const part of criteria.allOf) {
+      query.andWhere(inner => applyGrantFilter(db, inner, part));
+    }
+  } else if (isOrCriteria(criteria)) {
+    query.where(outer => {
+      for (const part of criteria.anyOf) {
+        outer.orWhere(inner => applyGrantFilter(db, inner, part));
+      }
+    });
+  } else if (isNotCriteria(criteria)) {
+    query.whereNot(inner => applyGrantFilter(db, inner, criteria.not));
+  } else if ('requesterIn' in criteria) {
+    query.whereIn(`${GRANTS}.requester_ref`, criteria.requesterIn);
+  } else if ('consumerIn' in criteria) {
+    query.whereIn(`${GRANTS}.consumer_ref`, criteria.consumerIn);
+  } else if ('apiIn' in criteria) {
+    query.whereIn(`${GRANTS}.api_ref`, criteria.apiIn);
+  } else if ('environmentIn' in criteria) {
+    query.whereIn(`${GRANTS}.environment`, criteria.environmentIn);
+  } else {
+    const owners = criteria.approvedOwnerIn;
+    query.whereExists(sub =>
+      sub
+        .select(db.raw('1'))
+        .from(REQUESTS)
+        .whereRaw(`${REQUESTS}.id = ${GRANTS}.request_id`)
+        .whereIn(`${REQUESTS}.owner_ref`, owners),
     );
   }
 }
@@ -300,6 +350,7 @@ export class AccessStore {
       created_at: request.now,
       updated_at: request.now,
       renewal_of_grant_id: request.renewalOfGrantId ?? null,
+      consumer_owner_refs: JSON.stringify(request.consumerOwnerRefs),
     });
     await this.insertSteps(tx, steps, request.now);
   }
@@ -336,6 +387,7 @@ export class AccessStore {
       plan: ReviewPlan;
       approvedScopes: string[];
       approvedDurationDays: number;
+      consumerOwnerRefs: string[];
     },
   ) {
     await tx<RequestRow>(REQUESTS)
@@ -353,6 +405,7 @@ export class AccessStore {
         approved_duration_days: terms.approvedDurationDays,
         review_round: terms.reviewRound,
         plan: JSON.stringify(terms.plan),
+        consumer_owner_refs: JSON.stringify(terms.consumerOwnerRefs),
       });
   }
 
@@ -425,6 +478,19 @@ export class AccessStore {
             : [row.reviewer_ref],
         ),
       ),
+    );
+  }
+
+  /** Each step id of a request, in every round, with its stage and name: a step's identity across rounds. */
+  async getStepIdentities(
+    db: Db,
+    requestId: string,
+  ): Promise<Map<string, { stageName: string; name: string }>> {
+    const rows = await db<StepRow>(STEPS)
+      .where({ request_id: requestId })
+      .select('id', 'stage_name', 'step_name');
+    return new Map(
+      rows.map(row => [row.id, { stageName: row.stage_name, name: row.step_name }]),
     );
   }
 
@@ -520,6 +586,8 @@ export class AccessStore {
       /** Requests with a pending step assigned to one of these refs, not decided by `excludeDeciderRef` this round. */
       pendingForReviewerRefs?: string[];
       excludeRequesterRef?: string;
+      /** Leave out requests whose consumer one of these refs owned at submission. */
+      excludeConsumerOwnerRefs?: string[];
       excludeDeciderRef?: string;
       status?: AccessRequestStatus;
       /** Conditions from a CONDITIONAL permission decision, applied in SQL. */
@@ -554,6 +622,19 @@ export class AccessStore {
     }
     if (options.excludeRequesterRef) {
       query.whereNot(`${REQUESTS}.requester_ref`, options.excludeRequesterRef);
+    }
+    // Nobody reviews their own team's access: requests whose consumer one of
+    // these refs owned at submission stay out of their inbox. The refs are a
+    // JSON array of entity refs, which cannot contain a quote.
+    for (const ref of options.excludeConsumerOwnerRefs ?? []) {
+      query.where(inner =>
+        inner
+          .whereNull(`${REQUESTS}.consumer_owner_refs`)
+          .orWhereRaw(`??  not like ? escape '!'`, [
+            `${REQUESTS}.consumer_owner_refs`,
+            `%${JSON.stringify(ref).replace(/[!%_]/g, c => `!${c}`)}%`,
+          ]),
+      );
     }
     if (options.excludeDeciderRef) {
       const decider = options.excludeDeciderRef;
@@ -696,6 +777,43 @@ export class AccessStore {
     return true;
   }
 
+  /**
+   * Locks a grant's row until the transaction ends (PostgreSQL; SQLite runs
+   * one writer at a time anyway), so checks made after it, such as "no open
+   * renewal", hold until the transaction commits.
+   */
+  async lockGrant(tx: Knex.Transaction, id: string): Promise<Grant | undefined> {
+    const row = await tx<GrantRow>(GRANTS).where({ id }).forUpdate().first();
+    return row ? toGrant(row) : undefined;
+  }
+
+  /**
+   * The last time people reviewed a grant's terms: its own request's or an
+   * approved renewal's, whichever is newest, that a reviewer (not policy)
+   * approved. Auto-approved renewals do not count as a review.
+   */
+  async lastHumanReview(
+    db: Db,
+    grantId: string,
+    requestId: string,
+  ): Promise<{ requestId: string; reviewedAt: string } | undefined> {
+    const row = await db(REQUESTS)
+      .where(q =>
+        q.where(`${REQUESTS}.id`, requestId).orWhere(
+          `${REQUESTS}.renewal_of_grant_id`,
+          grantId,
+        ),
+      )
+      .where(`${REQUESTS}.status`, 'approved')
+      .whereNull(`${REQUESTS}.auto_approve_rule`)
+      .orderBy(`${REQUESTS}.updated_at`, 'desc')
+      .select(`${REQUESTS}.id`, `${REQUESTS}.updated_at`)
+      .first();
+    return row
+      ? { requestId: row.id, reviewedAt: toIso(row.updated_at) }
+      : undefined;
+  }
+
   /** Open renewal requests by the grant they would extend. */
   async openRenewals(db: Db, grantIds: string[]): Promise<Map<string, string>> {
     if (grantIds.length === 0) return new Map();
@@ -741,6 +859,93 @@ export class AccessStore {
   async getGrant(db: Db, id: string): Promise<Grant | undefined> {
     const row = await db<GrantRow>(GRANTS).where({ id }).first();
     return row ? toGrant(row) : undefined;
+  }
+
+  /**
+   * One page of grants, newest first. Every criterion in `filters` must hold
+   * (the policy's conditions and the caller's party filter), in SQL, so a
+   * page is full and nothing the caller may not read is loaded.
+   */
+  async listGrantsPage(
+    db: Db,
+    options: {
+      consumerRef?: string;
+      apiRef?: string;
+      ownerRef?: string;
+      filters: PermissionCriteria<GrantFilter>[];
+      limit: number;
+      cursor?: Cursor;
+    },
+  ): Promise<{ items: Grant[]; nextCursor?: string }> {
+    const query = db<GrantRow>(GRANTS).select(`${GRANTS}.*`);
+    for (const filter of options.filters) {
+      query.where(inner => applyGrantFilter(db, inner, filter));
+    }
+    if (options.consumerRef) {
+      query.where(`${GRANTS}.consumer_ref`, options.consumerRef);
+    }
+    if (options.apiRef) {
+      query.where(`${GRANTS}.api_ref`, options.apiRef);
+    }
+    if (options.ownerRef) {
+      const ownerRef = options.ownerRef;
+      query.whereExists(sub =>
+        sub
+          .select(db.raw('1'))
+          .from(REQUESTS)
+          .whereRaw(`${REQUESTS}.id = ${GRANTS}.request_id`)
+          .where(`${REQUESTS}.owner_ref`, ownerRef),
+      );
+    }
+    if (options.cursor) {
+      const { createdAt, id } = options.cursor;
+      const at = new Date(createdAt);
+      query.where(inner =>
+        inner
+          .where(`${GRANTS}.created_at`, '<', at)
+          .orWhere(same =>
+            same
+              .where(`${GRANTS}.created_at`, at)
+              .andWhere(`${GRANTS}.id`, '<', id),
+          ),
+      );
+    }
+    const rows: GrantRow[] = await query
+      .orderBy([
+        { column: `${GRANTS}.created_at`, order: 'desc' },
+        { column: `${GRANTS}.id`, order: 'desc' },
+      ])
+      .limit(options.limit + 1);
+    const page = rows.slice(0, options.limit);
+    return {
+      items: page.map(toGrant),
+      nextCursor:
+        rows.length > options.limit
+          ? encodeCursor(page[page.length - 1])
+          : undefined,
+    };
+  }
+
+  /** Grants as the grant permission rules see them, with the owner recorded at approval. */
+  async getGrantResources(
+    db: Db,
+    ids: string[],
+  ): Promise<Array<GrantResource | undefined>> {
+    if (ids.length === 0) return [];
+    const rows: Array<GrantRow & { approved_owner_ref: string | null }> =
+      await db(GRANTS)
+        .leftJoin(REQUESTS, `${REQUESTS}.id`, `${GRANTS}.request_id`)
+        .whereIn(`${GRANTS}.id`, ids)
+        .select(`${GRANTS}.*`, `${REQUESTS}.owner_ref as approved_owner_ref`);
+    return ids.map(id => {
+      const row = rows.find(r => r.id === id);
+      return row
+        ? {
+            ...toGrant(row),
+            approvedOwnerRef: row.approved_owner_ref ?? undefined,
+          }
+        : undefined;
+    });
   }
 
   async listGrants(
@@ -795,6 +1000,9 @@ export class AccessStore {
       createdAt: toIso(row.created_at),
       updatedAt: toIso(row.updated_at),
       renewalOfGrantId: row.renewal_of_grant_id ?? undefined,
+      consumerOwnerRefs: row.consumer_owner_refs
+        ? JSON.parse(row.consumer_owner_refs)
+        : [],
     };
   }
 }

@@ -7,10 +7,7 @@
  * all the workflow's rules stay (nobody decides their own request, one step
  * per person per round).
  */
-import {
-  RELATION_MEMBER_OF,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ConflictError,
   InputError,
@@ -23,6 +20,11 @@ import { AuditLog } from '../database/AuditLog';
 import { ReviewStepStore } from '../database/ReviewStepStore';
 import type { Caller } from '../service/AccessRequestService';
 import { Notifier, noNotifier } from '../service/Notifier';
+import {
+  otherStepDecided,
+  stepKey,
+} from '@internal/plugin-api-access-common';
+import { StakeCheck, ownershipOfUser } from './stake';
 
 export class StepDelegationService {
   constructor(
@@ -58,10 +60,17 @@ export class StepDelegationService {
         `Only members of ${step.reviewerRef} can delegate this step`,
       );
     }
+    const request = (await access.getRequest(access.db, requestId))!;
+    const stake = new StakeCheck(catalog);
     if (step.requesterRef === caller.userEntityRef) {
       throw new NotAllowedError(
         'You cannot delegate a step of an access request you made',
       );
+    }
+    // Handing a step on is a say in who decides it: the same rule as deciding.
+    const own = await stake.conflict(caller, request, caller.credentials);
+    if (own) {
+      throw new NotAllowedError(`You cannot delegate this step: ${own.message}`);
     }
     if (step.requestStatus !== 'in_review') {
       throw new ConflictError(
@@ -99,14 +108,27 @@ export class StepDelegationService {
     if (!target) {
       throw new InputError(`to: ${input.to} is not a user in the catalog`);
     }
-    const groups = (target.relations ?? [])
-      .filter(relation => relation.type === RELATION_MEMBER_OF)
-      .map(relation => relation.targetRef);
-    if (!groups.includes(step.reviewerRef)) {
+    const targetOwnership = ownershipOfUser(target);
+    if (!targetOwnership.includes(step.reviewerRef)) {
       throw new InputError(
         `to: ${stringifyEntityRef(target)} is not a member of ${
           step.reviewerRef
         }; a step can only be delegated within its reviewer group`,
+      );
+    }
+    // Delegation never lands on someone who could not decide the step.
+    const theirs = await stake.conflict(
+      { userEntityRef: input.to, ownershipEntityRefs: targetOwnership },
+      request,
+      caller.credentials,
+    );
+    if (theirs) {
+      throw new InputError(
+        `to: ${input.to} has a stake in this access (${
+          theirs.reason === 'requester'
+            ? 'they requested it'
+            : "they belong to the consumer's owners"
+        }), so they cannot decide it`,
       );
     }
     const decided = await access.getDecisions(access.db, requestId);
@@ -115,6 +137,22 @@ export class StepDelegationService {
     ) {
       throw new InputError(
         `to: ${input.to} has already decided a step of this request in this round, so they cannot decide this one`,
+      );
+    }
+    const identities = await access.getStepIdentities(access.db, requestId);
+    const other = otherStepDecided(
+      input.to,
+      { stageName: step.stageName, name: step.name },
+      decided.flatMap(d => {
+        const identity = identities.get(d.stepId);
+        return identity
+          ? [{ deciderRef: d.deciderRef, stepKey: stepKey(identity) }]
+          : [];
+      }),
+    );
+    if (other) {
+      throw new InputError(
+        `to: ${input.to} already decided another step of this request, so they cannot decide this one`,
       );
     }
 

@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import {
   Entity,
-  RELATION_OWNED_BY,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
@@ -24,6 +23,7 @@ import {
   AccessRequestStatus,
   ApiAccessProfile,
   AuditEvent,
+  Conflict,
   ConsumerKind,
   CreateAccessRequestParsed,
   EXTERNAL_GROUP_TYPES,
@@ -34,6 +34,8 @@ import {
   computeReviewPlan,
   computeRiskScore,
   maxDurationFor,
+  otherStepDecided,
+  stepKey,
 } from '@internal/plugin-api-access-common';
 import { Knex } from 'knex';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
@@ -50,8 +52,10 @@ import { AuditLog, NewAuditEvent } from '../database/AuditLog';
 import { CredentialStore } from '../database/CredentialStore';
 import { ApiProfileService } from './ApiProfileService';
 import { Notifier, noNotifier } from './Notifier';
-import { extendRenewedGrant } from './RenewalService';
+import { extendRenewedGrant } from './renewedGrant';
 import type { AssessmentService } from '../assessment/AssessmentService';
+import type { AdminCheck } from '../permissions/AdminCheck';
+import { StakeCheck, ownersOfConsumer } from '../reviews/stake';
 
 /** The signed-in user acting, with the refs they own or belong to. */
 export interface Caller {
@@ -94,6 +98,29 @@ export const noGrantHooks: GrantHooks = {
   grantRenewed: async () => undefined,
   afterCommit: () => {},
 };
+
+/** The auto-approve rule of a renewal of unchanged, recently reviewed terms. */
+export const RENEWAL_UNCHANGED_RULE = 'renewal-unchanged-recently-reviewed';
+
+/**
+ * Only an active grant before its expiry can be renewed: one past its expiry
+ * that the lifecycle tick has not marked yet is expired all the same.
+ */
+function checkRenewable(
+  grant: { status: string; expiresAt: string },
+  now: Date,
+) {
+  if (grant.status !== 'active') {
+    throw new ConflictError(
+      `The grant is ${grant.status}; only an active grant can be renewed`,
+    );
+  }
+  if (Date.parse(grant.expiresAt) <= now.getTime()) {
+    throw new ConflictError(
+      `The grant expired at ${grant.expiresAt}; request access anew`,
+    );
+  }
+}
 
 /** Steps for one review round: the first stage open, the rest waiting. */
 function stepsForPlan(
@@ -157,7 +184,12 @@ export class AccessRequestService {
     private readonly notifier: Notifier = noNotifier,
     private readonly clock: () => Date = () => new Date(),
     private readonly grantHooks: GrantHooks = noGrantHooks,
-  ) {}
+  ) {
+    this.stake = new StakeCheck(catalog);
+  }
+
+  /** Conflict of interest: the requester and the consumer's owners never decide. */
+  readonly stake: StakeCheck;
 
   private assessments?: AssessmentService;
 
@@ -188,8 +220,8 @@ export class AccessRequestService {
       draft.apiRef,
       caller.credentials,
     );
-    const consumerKind = await this.checkConsumer(draft.consumerRef, caller);
-    return this.planFor(draft, consumerKind, profile);
+    const { kind } = await this.checkConsumer(draft.consumerRef, caller);
+    return this.planFor(draft, kind, profile);
   }
 
   async create(
@@ -211,7 +243,8 @@ export class AccessRequestService {
       );
     }
     this.checkTerms(input, profile);
-    const consumerKind = await this.checkConsumer(input.consumerRef, caller);
+    const { kind: consumerKind, ownerRefs: consumerOwnerRefs } =
+      await this.checkConsumer(input.consumerRef, caller);
     const plan = this.planFor(input, consumerKind, profile);
     const assessment = await this.assessments?.assessSubmission({
       draft: input,
@@ -248,6 +281,7 @@ export class AccessRequestService {
           plan,
           status,
           now,
+          consumerOwnerRefs,
         },
         steps,
       );
@@ -314,6 +348,272 @@ export class AccessRequestService {
     return this.get(id, caller);
   }
 
+  /**
+   * A renewal is a request like any other: planned by the same policy from
+   * the API's classification, the consumer and the environment as they are
+   * now. It skips review only where a new request with the same terms would
+   * be auto-approved, or where policy allows renewing unchanged terms whose
+   * last review is recent; `renewal` on the request says which rule decided.
+   */
+  async renew(
+    grantId: string,
+    input: { durationDays: number; justification?: string },
+    caller: Caller,
+  ): Promise<{ requestId: string; autoApproved: boolean }> {
+    const db = this.store.db;
+    const grant = await this.store.getGrant(db, grantId);
+    if (!grant) throw new NotFoundError(`No grant '${grantId}'`);
+    if (grant.requesterRef !== caller.userEntityRef) {
+      throw new NotAllowedError('Only the requester of a grant can renew it');
+    }
+    checkRenewable(grant, this.clock());
+    const original = (await this.store.getRequest(db, grant.requestId))!;
+    const profile = await this.profiles.getProfile(
+      grant.apiRef,
+      caller.credentials,
+    );
+    const terms = {
+      apiRef: grant.apiRef,
+      environment: grant.environment,
+      scopes: grant.scopes,
+      durationDays: input.durationDays,
+    };
+    this.checkTerms(terms, profile);
+    const { kind: consumerKind, ownerRefs: consumerOwnerRefs } =
+      await this.checkConsumer(grant.consumerRef, caller);
+    const policyPlan = this.planFor(terms, consumerKind, profile);
+    const lastReview = await this.store.lastHumanReview(
+      db,
+      grantId,
+      grant.requestId,
+    );
+    const reviewed = lastReview
+      ? await this.store.getRequest(db, lastReview.requestId)
+      : undefined;
+    const beyond = this.beyondLastReview(
+      reviewed,
+      terms,
+      consumerKind,
+      profile,
+      policyPlan,
+    );
+    const now = this.clock();
+    const { autoRenewIfReviewedWithinDays, autoRenewIfUsedWithinDays } =
+      this.policy.lifecycle.renewal;
+    const within = (at: string | undefined, days: number) =>
+      !!at && now.getTime() - Date.parse(at) <= days * DAY_MS;
+    let plan: ReviewPlan;
+    if (policyPlan.autoApproved) {
+      plan = {
+        ...policyPlan,
+        renewal: {
+          grantId,
+          rule: 'policy-auto-approve',
+          reason: `A new request with these terms is approved by policy (${policyPlan.autoApproveRule}), so the renewal is too`,
+          beyondLastReview: beyond,
+          lastReviewedAt: lastReview?.reviewedAt,
+        },
+      };
+    } else if (
+      beyond.length === 0 &&
+      autoRenewIfReviewedWithinDays > 0 &&
+      within(lastReview?.reviewedAt, autoRenewIfReviewedWithinDays) &&
+      (autoRenewIfUsedWithinDays === 0 ||
+        within(grant.lastUsedAt, autoRenewIfUsedWithinDays))
+    ) {
+      plan = {
+        stages: [],
+        autoApproved: true,
+        autoApproveRule: RENEWAL_UNCHANGED_RULE,
+        renewal: {
+          grantId,
+          rule: 'unchanged-recently-reviewed',
+          reason: `The terms are those people reviewed on ${lastReview!.reviewedAt.slice(
+            0,
+            10,
+          )}, within ${autoRenewIfReviewedWithinDays} days (apiAccess.lifecycle.renewal.autoRenewIfReviewedWithinDays)${
+            autoRenewIfUsedWithinDays > 0
+              ? `, and a credential was used within ${autoRenewIfUsedWithinDays} days`
+              : ''
+          }`,
+          beyondLastReview: [],
+          lastReviewedAt: lastReview!.reviewedAt,
+        },
+      };
+    } else {
+      plan = {
+        ...policyPlan,
+        renewal: {
+          grantId,
+          rule: 'policy-plan',
+          reason:
+            beyond.length > 0
+              ? `Reviewed as a new request with these terms would be: beyond the terms last reviewed (${beyond.join(
+                  '; ',
+                )})`
+              : 'Reviewed as a new request with these terms would be',
+          beyondLastReview: beyond,
+          lastReviewedAt: lastReview?.reviewedAt,
+        },
+      };
+    }
+    const id = randomUUID();
+    const steps = stepsForPlan(id, 1, plan);
+    await this.store.transaction(async tx => {
+      // The grant's row lock makes "one open renewal" hold under races.
+      const locked = await this.store.lockGrant(tx, grantId);
+      checkRenewable(locked!, now);
+      const open = (await this.store.openRenewals(tx, [grantId])).get(grantId);
+      if (open) {
+        throw new ConflictError(
+          `A renewal of this grant is already in review: request ${open}`,
+        );
+      }
+      await this.store.insertRequest(
+        tx,
+        {
+          id,
+          apiRef: grant.apiRef,
+          consumerRef: grant.consumerRef,
+          consumerKind,
+          requesterRef: caller.userEntityRef,
+          ownerRef: profile.ownerRef ?? original.ownerRef,
+          environment: grant.environment,
+          scopes: grant.scopes,
+          credentialType: grant.credentialType,
+          useCase: original.useCase,
+          justification: input.justification ?? original.justification,
+          credentialStorage: original.credentialStorage,
+          durationDays: input.durationDays,
+          classificationLevel: profile.classification.level,
+          classificationSource: profile.classification.source,
+          plan,
+          status: plan.autoApproved ? 'approved' : 'in_review',
+          now,
+          renewalOfGrantId: grantId,
+          consumerOwnerRefs,
+        },
+        steps,
+      );
+      const events: NewAuditEvent[] = [
+        {
+          subjectType: 'request',
+          subjectId: id,
+          requestId: id,
+          action: 'request.submitted',
+          actorRef: caller.userEntityRef,
+          occurredAt: now,
+          toStatus: 'in_review',
+          details: {
+            renewalOf: grantId,
+            durationDays: input.durationDays,
+            lastUsedAt: grant.lastUsedAt ?? null,
+            classification: profile.classification,
+            renewal: plan.renewal,
+            plan: plan.stages.map(stage => ({
+              stage: stage.name,
+              steps: stage.steps.map(step => ({
+                reviewerRef: step.reviewerRef,
+                quorum: step.quorum,
+                rules: step.rules,
+              })),
+            })),
+          },
+        },
+      ];
+      if (plan.autoApproved) {
+        events.push({
+          subjectType: 'request',
+          subjectId: id,
+          requestId: id,
+          action: 'request.auto_approved',
+          actorRef: 'policy',
+          occurredAt: now,
+          fromStatus: 'in_review',
+          toStatus: 'approved',
+          details: {
+            rule: plan.autoApproveRule,
+            renewalRule: plan.renewal!.rule,
+          },
+        });
+        const stored = (await this.store.getRequest(tx, id))!;
+        events.push(await this.createGrant(tx, stored, now));
+      }
+      await this.audit.append(tx, events);
+    });
+    if (plan.autoApproved) {
+      this.grantHooks.afterCommit();
+    } else {
+      await this.notifyOpenSteps(
+        id,
+        steps.filter(step => step.status === 'pending'),
+        grant.apiRef,
+        `Renewal of ${grant.consumerRef}'s access to ${grant.apiRef} (${grant.environment}) awaits your review`,
+      );
+    }
+    return { requestId: id, autoApproved: plan.autoApproved };
+  }
+
+  /** What a renewal asks beyond the terms people last reviewed; empty when nothing. */
+  private beyondLastReview(
+    reviewed: StoredAccessRequest | undefined,
+    terms: { environment: string; scopes: string[]; durationDays: number },
+    consumerKind: ConsumerKind,
+    profile: ApiAccessProfile,
+    plan: ReviewPlan,
+  ): string[] {
+    if (!reviewed) {
+      return ['no review by people on record: the grant was approved by policy'];
+    }
+    const beyond: string[] = [];
+    if (terms.durationDays > reviewed.approvedDurationDays) {
+      beyond.push(
+        `${terms.durationDays} days, longer than the ${reviewed.approvedDurationDays} reviewed`,
+      );
+    }
+    const newScopes = terms.scopes.filter(
+      scope => !reviewed.approvedScopes.includes(scope),
+    );
+    if (newScopes.length > 0) {
+      beyond.push(`scopes never reviewed: ${newScopes.join(', ')}`);
+    }
+    if (terms.environment !== reviewed.environment) {
+      beyond.push(
+        `environment ${terms.environment}, reviewed for ${reviewed.environment}`,
+      );
+    }
+    const levels = this.policy.classification.levels;
+    if (
+      levels.indexOf(profile.classification.level) >
+      levels.indexOf(reviewed.classification.level)
+    ) {
+      beyond.push(
+        `classification now ${profile.classification.level}, reviewed as ${reviewed.classification.level}`,
+      );
+    }
+    if (consumerKind !== reviewed.consumerKind) {
+      beyond.push(
+        `the consumer is now ${consumerKind}, reviewed as ${reviewed.consumerKind}`,
+      );
+    }
+    const reviewedBy = new Set(
+      reviewed.plan.stages.flatMap(stage =>
+        stage.steps.map(step => step.reviewerRef),
+      ),
+    );
+    const missing = Array.from(
+      new Set(
+        plan.stages.flatMap(stage => stage.steps.map(step => step.reviewerRef)),
+      ),
+    ).filter(ref => !reviewedBy.has(ref));
+    if (missing.length > 0) {
+      beyond.push(
+        `policy now asks ${missing.join(', ')}, who did not review it last time`,
+      );
+    }
+    return beyond;
+  }
+
   /** One request with its current steps and all decisions, if the caller may see it. */
   async get(id: string, caller: Caller): Promise<AccessRequest> {
     const request = await this.readable(id, caller);
@@ -324,12 +624,19 @@ export class AccessRequestService {
       (await this.store.getGrantIdForRequest(db, id)) ??
       (request.status === 'approved' ? request.renewalOfGrantId : undefined);
     const assessment = await this.assessments?.get(id, request.reviewRound);
+    const conflict = await this.viewerConflict(
+      request,
+      steps,
+      decisions,
+      caller,
+    );
     return {
       ...this.publicRequest(request),
       steps,
       decisions,
       grantId,
       ...(assessment ? { assessment } : {}),
+      ...(conflict ? { viewerConflict: conflict } : {}),
     };
   }
 
@@ -376,6 +683,7 @@ export class AccessRequestService {
           : await this.store.listRequests(this.store.db, {
               pendingForReviewerRefs: reviewerRefs,
               excludeRequesterRef: caller.userEntityRef,
+              excludeConsumerOwnerRefs: caller.ownershipEntityRefs,
               excludeDeciderRef: caller.userEntityRef,
               status: query.status ?? 'in_review',
               permissionFilter,
@@ -400,14 +708,26 @@ export class AccessRequestService {
     caller: Caller,
   ): Promise<TransitionResult> {
     let opened: ReviewStep[] = [];
+    // Asked before the transaction: the catalog is a network call. The
+    // consumer cannot change while the request is in review (only a
+    // resubmission changes it), and the transaction checks it did not.
+    const before = await this.store.getRequest(this.store.db, id);
+    if (!before) {
+      throw new NotFoundError(`No access request '${id}'`);
+    }
+    const stake = await this.stake.conflict(caller, before, caller.credentials);
+    if (stake) throw new NotAllowedError(stake.message);
     const result = await this.store.transaction(async tx => {
       const request = await this.store.getRequest(tx, id);
       if (!request) {
         throw new NotFoundError(`No access request '${id}'`);
       }
-      if (request.requesterRef === caller.userEntityRef) {
-        throw new NotAllowedError(
-          'You cannot decide an access request you made',
+      if (
+        request.requesterRef !== before.requesterRef ||
+        request.consumerRef !== before.consumerRef
+      ) {
+        throw new ConflictError(
+          'The request changed while you were deciding; reload it and try again',
         );
       }
       const steps = await this.store.getSteps(tx, id, request.reviewRound);
@@ -423,7 +743,8 @@ export class AccessRequestService {
           `The request is ${request.status}; it is no longer awaiting a decision`,
         );
       }
-      const decisions = (await this.store.getDecisions(tx, id)).filter(
+      const allDecisions = await this.store.getDecisions(tx, id);
+      const decisions = allDecisions.filter(
         d => d.round === request.reviewRound,
       );
       if (decisions.some(d => d.deciderRef === caller.userEntityRef)) {
@@ -453,6 +774,14 @@ export class AccessRequestService {
           )}, not for a group you belong to`,
         );
       }
+      // One step per person per request in every round: an approval kept
+      // from an earlier round still counts as that person's decision.
+      const other = otherStepDecided(
+        caller.userEntityRef,
+        step,
+        await this.decidedSteps(tx, id, allDecisions),
+      );
+      if (other) throw new NotAllowedError(other.message);
       const narrowed = this.checkNarrowing(request, input);
 
       const now = this.clock();
@@ -644,7 +973,8 @@ export class AccessRequestService {
       caller.credentials,
     );
     this.checkTerms(input, profile);
-    const consumerKind = await this.checkConsumer(input.consumerRef, caller);
+    const { kind: consumerKind, ownerRefs: consumerOwnerRefs } =
+      await this.checkConsumer(input.consumerRef, caller);
     const assessment = await this.assessments?.assessSubmission({
       draft: { ...input, apiRef: existing.apiRef },
       profile,
@@ -705,6 +1035,7 @@ export class AccessRequestService {
       await this.store.updateTermsForResubmission(tx, id, {
         ...input,
         consumerKind,
+        consumerOwnerRefs,
         reviewRound: round,
         plan,
         approvedScopes: termsChanged ? input.scopes : request.approvedScopes,
@@ -847,8 +1178,51 @@ export class AccessRequestService {
     );
   }
 
-  verifyAudit() {
-    return this.audit.verify();
+  /** Every decision on a request with the identity (stage and name) of the step it decided. */
+  private async decidedSteps(
+    db: Knex | Knex.Transaction,
+    id: string,
+    decisions: Array<{ stepId: string; deciderRef: string }>,
+  ): Promise<Array<{ deciderRef: string; stepKey: string }>> {
+    const identities = await this.store.getStepIdentities(db, id);
+    return decisions.flatMap(d => {
+      const identity = identities.get(d.stepId);
+      return identity
+        ? [{ deciderRef: d.deciderRef, stepKey: stepKey(identity) }]
+        : [];
+    });
+  }
+
+  /**
+   * Why the caller may not decide the request's open step, if they are one of
+   * its reviewers and yet may not: shown where the decision buttons would be.
+   */
+  private async viewerConflict(
+    request: StoredAccessRequest,
+    steps: ReviewStep[],
+    decisions: AccessRequest['decisions'] & object,
+    caller: Caller,
+  ): Promise<Conflict | undefined> {
+    const mine = steps.filter(
+      s => s.status === 'pending' && mayDecideStep(s, caller),
+    );
+    if (request.status !== 'in_review' || mine.length === 0) return undefined;
+    const stake = await this.stake.conflict(
+      caller,
+      request,
+      caller.credentials,
+    );
+    if (stake) return stake;
+    const decided = await this.decidedSteps(this.store.db, request.id, decisions);
+    const blocked = mine
+      .map(step => otherStepDecided(caller.userEntityRef, step, decided))
+      .filter((c): c is Conflict => !!c);
+    return blocked.length === mine.length ? blocked[0] : undefined;
+  }
+
+  /** Incremental from the last signed checkpoint; `full` rehashes the whole chain. */
+  verifyAudit(options: { full?: boolean } = {}) {
+    return this.audit.verify(options);
   }
 
   private async createGrant(
@@ -899,7 +1273,14 @@ export class AccessRequestService {
     };
   }
 
-  /** The request, if the caller made it, reviews it (in any round) or may not see it. */
+  private adminCheck?: AdminCheck;
+
+  /** Who is an admin: whoever the permission policy grants api-access.admin. */
+  useAdmins(admins: AdminCheck): void {
+    this.adminCheck = admins;
+  }
+
+  /** The request, if the caller made it, reviews it (in any round), is an admin, or may not see it. */
   private async readable(
     id: string,
     caller: Caller,
@@ -908,12 +1289,12 @@ export class AccessRequestService {
     if (!request) {
       throw new NotFoundError(`No access request '${id}'`);
     }
-    const isAdmin = this.policy.admins.some(ref =>
-      caller.ownershipEntityRefs.includes(ref),
-    );
-    if (request.requesterRef !== caller.userEntityRef && !isAdmin) {
+    if (request.requesterRef !== caller.userEntityRef) {
       const reviewers = await this.store.getReviewerRefs(this.store.db, id);
-      if (!reviewers.some(ref => caller.ownershipEntityRefs.includes(ref))) {
+      if (
+        !reviewers.some(ref => caller.ownershipEntityRefs.includes(ref)) &&
+        !(await this.adminCheck?.isAdmin(caller.credentials))
+      ) {
         throw new NotAllowedError(
           'Only the requester and the reviewers of an access request can see it',
         );
@@ -1046,11 +1427,12 @@ export class AccessRequestService {
     requestId: string,
     steps: Array<{ reviewerRef: string }>,
     apiRef: string,
+    title = `Access request for ${apiRef} awaits your review`,
   ) {
     if (steps.length === 0) return;
     await this.notifier.notify(
       steps.map(step => step.reviewerRef),
-      { title: `Access request for ${apiRef} awaits your review`, requestId },
+      { title, requestId },
     );
   }
 
@@ -1061,7 +1443,7 @@ export class AccessRequestService {
   private async checkConsumer(
     consumerRef: string,
     caller: Caller,
-  ): Promise<ConsumerKind> {
+  ): Promise<{ kind: ConsumerKind; ownerRefs: string[] }> {
     const consumer: Entity | undefined = await this.catalog.getEntityByRef(
       consumerRef,
       {
@@ -1090,11 +1472,9 @@ export class AccessRequestService {
           `You are not a member of '${ref}', so you cannot request access for it`,
         );
       }
-      return 'external';
+      return { kind: 'external', ownerRefs: [ref] };
     }
-    const owners = (consumer.relations ?? [])
-      .filter(relation => relation.type === RELATION_OWNED_BY)
-      .map(relation => relation.targetRef);
+    const owners = ownersOfConsumer(consumer);
     if (!owners.some(owner => caller.ownershipEntityRefs.includes(owner))) {
       throw new NotAllowedError(
         `'${ref}' is owned by ${
@@ -1102,11 +1482,11 @@ export class AccessRequestService {
         }; you can only request access for components your groups own`,
       );
     }
-    return 'internal';
+    return { kind: 'internal', ownerRefs: owners };
   }
 
   private publicRequest(request: StoredAccessRequest): AccessRequest {
-    const { plan: _plan, ...rest } = request;
-    return rest;
+    const { plan, consumerOwnerRefs: _owners, ...rest } = request;
+    return plan.renewal ? { ...rest, renewal: plan.renewal } : rest;
   }
 }

@@ -355,7 +355,7 @@ describe.each(databases.eachSupportedId())(
           .send({ decision: 'approve' });
         expect(response.status).toBe(403);
         expect(response.body.error.message).toBe(
-          'You cannot decide an access request you made',
+          'You requested this access, so you cannot decide it',
         );
         const inbox = await request(server)
           .get('/api/api-access/requests?view=reviewable')

@@ -9,11 +9,10 @@ import {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   apiAccessAuditVerifyPermission,
-  apiAccessGrantReadPermission,
   apiAccessGrantRevokePermission,
   apiAccessRequestCreatePermission,
   apiAccessRequestDecidePermission,
@@ -25,6 +24,8 @@ import {
   auditQuerySchema,
   introspectSchema,
   issueCredentialSchema,
+  excerpt,
+  sanitizeError,
   planDraftSchema,
   resubmitSchema,
   revokeGrantSchema,
@@ -35,24 +36,24 @@ import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import { RequestFilter } from '../permissions/rules';
+import type { AdminCheck } from '../permissions/AdminCheck';
 import { AssessmentBlockedError } from '../assessment/AssessmentService';
 import { AccessRequestService } from './AccessRequestService';
 import { ApiProfileService } from './ApiProfileService';
 import { CredentialService } from './CredentialService';
 import { GrantService } from './GrantService';
 import { createCallerKit, parse } from './routeKit';
-import { RenewalService } from './RenewalService';
 import type { LifecycleService } from '../lifecycle/LifecycleService';
 import type { ProvisioningService } from './ProvisioningService';
 
 export interface RouterOptions {
   keys: CredentialService;
   grants: GrantService;
-  renewals: RenewalService;
   /** For the admins' "run due work now" route. */
   lifecycle?: LifecycleService;
   provisioning?: ProvisioningService;
-  admins?: string[];
+  /** Who is an admin: whoever the permission policy grants api-access.admin. */
+  admins: AdminCheck;
   /** Turns CONDITIONAL decisions on requests into store filters. */
   toRequestFilter: ConditionTransformer<RequestFilter>;
   httpAuth: HttpAuthService;
@@ -124,16 +125,21 @@ export async function createRouter(
     toRequestFilter,
     keys,
     grants,
-    renewals,
   } = options;
   const router = Router();
+
+  /** Only the gateways named in apiAccess.gateway.allowedSubjects may ask about keys. */
+  async function gatewayOf(req: Request) {
+    const credentials = await httpAuth.credentials(req, { allow: ['service'] });
+    keys.assertGateway(credentials.principal.subject);
+  }
 
   // RFC 7662: gateways post `token=...` (form-encoded, or JSON) with a service
   // token. The hot path of every call behind a gateway, so it is mounted
   // before the router-wide JSON parser and reads its few bytes itself; the
   // benchmark (docs/benchmarks.md) measures it.
   router.post('/introspect', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['service'] });
+    await gatewayOf(req);
     const { token } = parse(
       introspectSchema,
       parseIntrospectionBody(
@@ -162,6 +168,8 @@ export async function createRouter(
   /**
    * Runs a state-changing action inside a Backstage auditor event, which
    * records who tried what and whether it succeeded (never request bodies).
+   * The auditor writes `error.message` and the meta to the log, so both carry
+   * request input only as bounded, escaped excerpts.
    */
   async function audited<T>(
     req: Request,
@@ -173,14 +181,16 @@ export async function createRouter(
       eventId,
       severityLevel,
       request: req,
-      meta: req.params.id ? { requestId: req.params.id } : undefined,
+      meta: req.params.id ? { requestId: excerpt(req.params.id) } : undefined,
     });
     try {
       const { result, meta } = await action();
-      await event.success({ meta: { requestId: req.params.id, ...meta } });
+      await event.success({
+        meta: { requestId: req.params.id && excerpt(req.params.id), ...meta },
+      });
       return result;
     } catch (error) {
-      await event.fail({ error: error as Error });
+      await event.fail({ error: sanitizeError(error) });
       throw error;
     }
   }
@@ -306,16 +316,29 @@ export async function createRouter(
     res.json(resubmitted);
   });
 
+  // A history is read like its subject: the policy decides on the request
+  // (api-access.request.read) or the grant (api-access.grant.read, where a
+  // non-party gets the 404 of an unknown grant), then the built-in party
+  // check of the request.
   router.get('/audit', async (req, res) => {
     const caller = await callerOf(req);
     const { subjectId } = parse(auditQuerySchema, req.query, 'query');
+    if (await grants.isGrant(subjectId)) {
+      await grants.readable(subjectId, caller);
+    } else {
+      await authorize(caller, apiAccessRequestReadPermission, subjectId);
+    }
     res.json({ items: await requests.history(subjectId, caller) });
   });
 
+  // Admins only; incremental from the last signed checkpoint (full=true
+  // rehashes the whole chain).
   router.get('/audit/verify', async (req, res) => {
     const caller = await callerOf(req);
+    await options.admins.requireAdmin(caller, 'verify the audit chain');
     await authorize(caller, apiAccessAuditVerifyPermission);
-    res.json(await requests.verifyAudit());
+    const full = req.query.full === 'true' || req.query.full === '1';
+    res.json(await requests.verifyAudit({ full }));
   });
 
   router.get('/credentials/terms', async (req, res) => {
@@ -331,6 +354,8 @@ export async function createRouter(
         req.body,
         'credential request',
       );
+      // A grant the caller may not read is a 404, as an unknown one.
+      await grants.readable(req.params.id, caller);
       const credential = await keys.issue(req.params.id, acceptTerms, caller);
       return {
         result: credential,
@@ -353,7 +378,7 @@ export async function createRouter(
    * scope the call needs and the environment. Answers 200, 401 or 403.
    */
   router.all('/authorize', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['service'] });
+    await gatewayOf(req);
     const api = req.header('x-api-access-api');
     if (!api) {
       throw new InputError(
@@ -368,11 +393,10 @@ export async function createRouter(
           defaultNamespace: 'default',
         }),
       );
-    } catch (error) {
+    } catch {
+      // The parser's message quotes the header: name it only as an excerpt.
       throw new InputError(
-        `The X-Api-Access-Api header is not an entity ref: ${
-          (error as Error).message
-        }`,
+        `The X-Api-Access-Api header is not an entity ref: '${excerpt(api)}'`,
       );
     }
     const answer = await keys.authorize(req.header('x-api-access-key'), {
@@ -404,11 +428,13 @@ export async function createRouter(
       .json({ allowed: false, reason: answer.reason ?? '' });
   });
 
+  // Paged like /requests. Only the grants' parties and admins see rows; the
+  // policy on api-access.grant.read can deny (empty list) or narrow with the
+  // grant rules, and both become SQL.
   router.get('/grants', async (req, res) => {
     const caller = await callerOf(req);
     const query = parse(listGrantsQuerySchema, req.query, 'query');
-    await authorize(caller, apiAccessGrantReadPermission);
-    res.json({ items: await grants.list(query) });
+    res.json(await grants.list(query, caller));
   });
 
   router.post('/grants/:id/revoke', async (req, res) => {
@@ -429,15 +455,7 @@ export async function createRouter(
   router.post('/admin/lifecycle/run', async (req, res) => {
     const result = await audited(req, 'lifecycle-run', 'medium', async () => {
       const caller = await callerOf(req);
-      if (
-        !(options.admins ?? []).some(ref =>
-          caller.ownershipEntityRefs.includes(ref),
-        )
-      ) {
-        throw new NotAllowedError(
-          'Only api-access admins (apiAccess.admins) can run the lifecycle',
-        );
-      }
+      await options.admins.requireAdmin(caller, 'run the lifecycle');
       const rules = (await options.lifecycle?.tick()) ?? {};
       const provisioned = (await options.provisioning?.runDue()) ?? 0;
       return { result: { rules, provisioned }, meta: {} };
@@ -449,8 +467,9 @@ export async function createRouter(
     const renewal = await audited(req, 'grant-renew', 'medium', async () => {
       const caller = await callerOf(req);
       const input = parse(renewGrantSchema, req.body, 'renewal');
+      await grants.readable(req.params.id, caller);
       await authorize(caller, apiAccessRequestCreatePermission);
-      const { requestId } = await renewals.renew(req.params.id, input, caller);
+      const { requestId } = await requests.renew(req.params.id, input, caller);
       return {
         result: await requests.get(requestId, caller),
         meta: { grantId: req.params.id, renewalRequestId: requestId },
