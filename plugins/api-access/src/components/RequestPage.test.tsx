@@ -139,6 +139,40 @@ describe('RequestPage', () => {
     ).toBeNull();
   });
 
+  it('tells a reviewer with a stake why there are no decision buttons', async () => {
+    await renderPage({
+      ...assessed,
+      viewerConflict: {
+        reason: 'consumer_owner',
+        message:
+          'You belong to group:default/team-a, which owns the consumer component:default/artist-lookup, so you cannot decide access for your own team',
+      },
+    });
+    expect(await screen.findByTestId('viewer-conflict')).toHaveTextContent(
+      'which owns the consumer component:default/artist-lookup',
+    );
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Reject' })).toBeNull();
+  });
+
+  it('says which rule planned a renewal', async () => {
+    await renderPage({
+      ...assessed,
+      renewalOfGrantId: 'grant-1',
+      renewal: {
+        grantId: 'grant-1',
+        rule: 'policy-plan',
+        reason:
+          'Reviewed as a new request with these terms would be: beyond the terms last reviewed (90 days, longer than the 30 reviewed)',
+        beyondLastReview: ['90 days, longer than the 30 reviewed'],
+        lastReviewedAt: '2026-11-01T10:00:00.000Z',
+      },
+    });
+    expect(await screen.findByTestId('renewal-rule')).toHaveTextContent(
+      'planned by the rule “policy-plan”: Reviewed as a new request with these terms would be: beyond the terms last reviewed (90 days, longer than the 30 reviewed). Last reviewed by people on 2026-11-01.',
+    );
+  });
+
   it('has no assistant card for a request made before the assistant existed', async () => {
     await renderPage({ ...assessed, assessment: undefined });
     expect(await screen.findByText('Terms')).toBeInTheDocument();

@@ -217,10 +217,13 @@ export function RequestPage() {
   const decidedThisRound = (request.decisions ?? []).some(
     d => d.round === request.reviewRound && d.deciderRef === me.userEntityRef,
   );
+  // The backend says when the caller reviews the open step yet may not
+  // decide it (their own team's access, or another step they decided).
   const canDecide =
     request.status === 'in_review' &&
     !isRequester &&
     !decidedThisRound &&
+    !request.viewerConflict &&
     steps.some(
       s =>
         s.status === 'pending' &&
@@ -230,6 +233,7 @@ export function RequestPage() {
   const canDelegate = (step: ReviewStep) =>
     request.status === 'in_review' &&
     !isRequester &&
+    request.viewerConflict?.reason !== 'consumer_owner' &&
     step.status === 'pending' &&
     step.reviewerRef.startsWith('group:') &&
     me.ownershipEntityRefs.includes(step.reviewerRef);
@@ -255,6 +259,17 @@ export function RequestPage() {
         {actionError && (
           <Alert severity="error" role="alert" style={{ marginBottom: 16 }}>
             {actionError}
+          </Alert>
+        )}
+        {request.viewerConflict && (
+          <Alert
+            severity="info"
+            style={{ marginBottom: 16 }}
+            data-testid="viewer-conflict"
+          >
+            You review this stage, but you cannot decide this request:{' '}
+            {request.viewerConflict.message}. Another member of the reviewing
+            group decides it.
           </Alert>
         )}
         {request.status === 'changes_requested' && isRequester && (
@@ -365,6 +380,21 @@ export function RequestPage() {
             request.reviewRound > 1 ? ` (round ${request.reviewRound})` : ''
           }`}
         >
+          {request.renewal && (
+            <Alert
+              severity="info"
+              style={{ marginBottom: 8 }}
+              data-testid="renewal-rule"
+            >
+              Renewal of an existing grant, planned by the rule “
+              {request.renewal.rule}”: {request.renewal.reason}.
+              {request.renewal.lastReviewedAt &&
+                ` Last reviewed by people on ${request.renewal.lastReviewedAt.slice(
+                  0,
+                  10,
+                )}.`}
+            </Alert>
+          )}
           {request.autoApproveRule && (
             <Alert severity="info">
               Approved automatically by the policy rule “
