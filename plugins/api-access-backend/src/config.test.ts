@@ -53,3 +53,26 @@ describe('readApiAccessConfig', () => {
     );
   });
 });
+
+describe('apiAccess.admins', () => {
+  it('stops the backend: administrators come from the permission policy', () => {
+    expect(() =>
+      readApiAccessConfig(
+        new ConfigReader({
+          apiAccess: { admins: ['group:default/platform'] },
+        }),
+      ),
+    ).toThrow(
+      /apiAccess\.admins is no longer read.*grant api-access\.admin in your policy/,
+    );
+  });
+
+  it('keeps notification recipients under their own name', () => {
+    const config = readApiAccessConfig(
+      new ConfigReader({
+        apiAccess: { alertRecipients: ['group:default/platform'] },
+      }),
+    );
+    expect(config.alertRecipients).toEqual(['group:default/platform']);
+  });
+});

@@ -2,6 +2,7 @@
  * Reads and checks the apiAccess section of app-config. A bad value stops the
  * backend at start-up with a message naming the key, not at the first request.
  */
+import { createHash } from 'node:crypto';
 import { Config } from '@backstage/config';
 import {
   ReviewPolicy,
@@ -16,13 +17,23 @@ export type ApiAccessConfig = ReviewPolicy;
  * (webhooks, llmAssessor) or by the certificate authority, which holds a
  * private key and so is read apart from the policy.
  */
-export const MODULE_CONFIG_KEYS = ['webhooks', 'llmAssessor', 'certificates'];
+export const MODULE_CONFIG_KEYS = [
+  'webhooks',
+  'llmAssessor',
+  'certificates',
+  'audit',
+];
 
 export function readApiAccessConfig(root: Config): ApiAccessConfig {
   const raw: Record<string, unknown> = {
     ...(root.getOptional<Record<string, unknown>>('apiAccess') ?? {}),
   };
   for (const key of MODULE_CONFIG_KEYS) delete raw[key];
+  if ('admins' in raw) {
+    throw new Error(
+      "apiAccess.admins is no longer read: administrators are whoever your permission policy grants the 'api-access.admin' permission (docs/install.md). Remove apiAccess.admins and grant api-access.admin in your policy; to keep notifying these refs of failures, list them in apiAccess.alertRecipients.",
+    );
+  }
   try {
     return parseReviewPolicy(raw);
   } catch (error) {
@@ -34,4 +45,21 @@ export function readApiAccessConfig(root: Config): ApiAccessConfig {
     }
     throw error;
   }
+}
+
+/**
+ * The key that signs audit checkpoints: apiAccess.audit.checkpointSecret, or
+ * one derived from the backend's own secret; undefined when neither is set
+ * (verification then rehashes the whole chain every time).
+ */
+export function readCheckpointSecret(root: Config): string | undefined {
+  const explicit = root.getOptionalString('apiAccess.audit.checkpointSecret');
+  if (explicit) return explicit;
+  const keys = root.getOptionalConfigArray('backend.auth.keys') ?? [];
+  const backendSecret = keys[0]?.getOptionalString('secret');
+  return backendSecret
+    ? createHash('sha256')
+        .update(`api-access audit checkpoints\n${backendSecret}`)
+        .digest('hex')
+    : undefined;
 }

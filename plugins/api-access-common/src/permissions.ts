@@ -5,6 +5,19 @@
 import { createPermission } from '@backstage/plugin-permission-common';
 
 export const API_ACCESS_REQUEST_RESOURCE_TYPE = 'api-access-request';
+export const API_ACCESS_GRANT_RESOURCE_TYPE = 'api-access-grant';
+
+/**
+ * An api-access administrator: reads every request, grant and history, may
+ * revoke any grant, runs the lifecycle and access reviews by hand and
+ * verifies the audit chain. Administrators are whoever the app's permission
+ * policy grants this permission; there is no config list. An allow-all
+ * policy makes every signed-in user an administrator.
+ */
+export const apiAccessAdminPermission = createPermission({
+  name: 'api-access.admin',
+  attributes: {},
+});
 
 /** Submit a new access request. */
 export const apiAccessRequestCreatePermission = createPermission({
@@ -26,10 +39,17 @@ export const apiAccessRequestDecidePermission = createPermission({
   resourceType: API_ACCESS_REQUEST_RESOURCE_TYPE,
 });
 
-/** List grants held by consumers. */
+/**
+ * Read a grant (lists and single grants). A resource permission: a policy
+ * may condition it with the grant rules (requester, consumer, API, owner at
+ * approval, environment), which lists apply in SQL. Whatever the policy
+ * answers, only the grant's parties (requester, members of the consumer's
+ * and of the API's current owners) and admins see it.
+ */
 export const apiAccessGrantReadPermission = createPermission({
   name: 'api-access.grant.read',
   attributes: { action: 'read' },
+  resourceType: API_ACCESS_GRANT_RESOURCE_TYPE,
 });
 
 /**
@@ -41,13 +61,14 @@ export const apiAccessGrantRevokePermission = createPermission({
   attributes: { action: 'update' },
 });
 
-/** Verify the whole audit chain. */
+/** Verify the audit chain; needs api-access.admin besides. */
 export const apiAccessAuditVerifyPermission = createPermission({
   name: 'api-access.audit.verify',
   attributes: { action: 'read' },
 });
 
 export const apiAccessPermissions = [
+  apiAccessAdminPermission,
   apiAccessAuditVerifyPermission,
   apiAccessRequestCreatePermission,
   apiAccessRequestReadPermission,

@@ -165,6 +165,13 @@ export const listGrantsQuerySchema = z
     apiRef: entityRefOfKind('api').optional(),
     /** The owning group (or user) of the APIs, as recorded when access was approved. */
     ownerRef: entityRefOfKind('group', 'user').optional(),
+    limit: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(200, 'must be at most 200')
+      .default(50),
+    cursor: z.string().max(200).optional(),
   })
   .refine(value => value.consumerRef || value.apiRef || value.ownerRef, {
     message: 'consumerRef, apiRef or ownerRef is required',
@@ -203,7 +210,9 @@ export function describeZodError(error: z.ZodError): string {
 export const issueCredentialSchema = z.object({
   /** The version of the usage terms the requester accepted. */
   acceptTerms: z
-    .string({ required_error: 'is required: accept the usage terms by their version' })
+    .string({
+      required_error: 'is required: accept the usage terms by their version',
+    })
     .trim()
     .min(1, 'is required: accept the usage terms by their version'),
 });
@@ -327,7 +336,8 @@ const isoDate = z
   .string()
   .trim()
   .refine(value => !Number.isNaN(Date.parse(value)), {
-    message: 'must be an ISO 8601 date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z',
+    message:
+      'must be an ISO 8601 date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z',
   })
   .transform(value => new Date(value));
 

@@ -490,7 +490,10 @@ export class AccessStore {
       .where({ request_id: requestId })
       .select('id', 'stage_name', 'step_name');
     return new Map(
-      rows.map(row => [row.id, { stageName: row.stage_name, name: row.step_name }]),
+      rows.map(row => [
+        row.id,
+        { stageName: row.stage_name, name: row.step_name },
+      ]),
     );
   }
 
@@ -782,7 +785,10 @@ export class AccessStore {
    * one writer at a time anyway), so checks made after it, such as "no open
    * renewal", hold until the transaction commits.
    */
-  async lockGrant(tx: Knex.Transaction, id: string): Promise<Grant | undefined> {
+  async lockGrant(
+    tx: Knex.Transaction,
+    id: string,
+  ): Promise<Grant | undefined> {
     const row = await tx<GrantRow>(GRANTS).where({ id }).forUpdate().first();
     return row ? toGrant(row) : undefined;
   }
@@ -799,10 +805,9 @@ export class AccessStore {
   ): Promise<{ requestId: string; reviewedAt: string } | undefined> {
     const row = await db(REQUESTS)
       .where(q =>
-        q.where(`${REQUESTS}.id`, requestId).orWhere(
-          `${REQUESTS}.renewal_of_grant_id`,
-          grantId,
-        ),
+        q
+          .where(`${REQUESTS}.id`, requestId)
+          .orWhere(`${REQUESTS}.renewal_of_grant_id`, grantId),
       )
       .where(`${REQUESTS}.status`, 'approved')
       .whereNull(`${REQUESTS}.auto_approve_rule`)

@@ -3,13 +3,27 @@
  * event is written in the transaction of the change it describes; its hash
  * covers the previous event's hash, so an edited or deleted row breaks the
  * chain exactly there, and verify() names it.
+ *
+ * Verification is incremental: each one that holds leaves a checkpoint (the
+ * position and hash it reached, signed with an HMAC whose key the database
+ * does not hold), and the next one checks every checkpoint's signature and
+ * the event it names, then rehashes only what came after the last one. A
+ * rewritten chain no longer matches a signed checkpoint, a forged checkpoint
+ * has no valid signature, and events after the last checkpoint are rehashed.
+ * `full` rehashes everything, for the occasional deep check.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  randomUUID,
+  timingSafeEqual,
+} from 'node:crypto';
 import { Knex } from 'knex';
 import { AuditEvent } from '@internal/plugin-api-access-common';
 
 const EVENTS = 'api_access_audit_events';
 const HEAD = 'api_access_audit_head';
+const CHECKPOINTS = 'api_access_audit_checkpoints';
 const GENESIS = '0'.repeat(64);
 
 interface EventRow {
@@ -41,9 +55,22 @@ export interface NewAuditEvent {
   details?: Record<string, unknown>;
 }
 
+interface CheckpointRow {
+  seq: number | string;
+  hash: string;
+  signature: string;
+}
+
 export interface ChainVerification {
   ok: boolean;
+  /** Events rehashed by this verification. */
   checked: number;
+  /** Events in the chain. */
+  total?: number;
+  /** The signed checkpoint this verification started after (0: the beginning). */
+  fromCheckpoint?: number;
+  /** Signed checkpoints whose signature and event were checked. */
+  checkpoints?: number;
   /** The first event whose stored hash or link does not match. */
   firstBroken?: { seq: number; id: string; reason: string };
 }
@@ -99,7 +126,88 @@ function toEvent(row: EventRow): AuditEvent {
 }
 
 export class AuditLog {
-  constructor(private readonly db: Knex) {}
+  private readonly checkpointSecret?: string;
+
+  /**
+   * `checkpointSecret` signs the verification checkpoints; without it none
+   * are written or trusted, and every verification rehashes the chain.
+   */
+  constructor(
+    private readonly db: Knex,
+    options: { checkpointSecret?: string } = {},
+  ) {
+    this.checkpointSecret = options.checkpointSecret;
+  }
+
+  private sign(seq: number, hash: string): string {
+    return createHmac('sha256', this.checkpointSecret ?? '')
+      .update(`api-access audit checkpoint\n${seq}\n${hash}`)
+      .digest('hex');
+  }
+
+  private signatureHolds(row: CheckpointRow): boolean {
+    const expected = Buffer.from(this.sign(Number(row.seq), row.hash), 'hex');
+    const actual = Buffer.from(String(row.signature), 'hex');
+    return (
+      actual.length === expected.length && timingSafeEqual(actual, expected)
+    );
+  }
+
+  /**
+   * Checks every checkpoint: its signature, and that the event at its
+   * position still has the checkpointed hash and matches it. Returns the
+   * first problem, or the last checkpoint to start from.
+   */
+  private async checkCheckpoints(): Promise<
+    | { broken: NonNullable<ChainVerification['firstBroken']>; count: number }
+    | { last?: { seq: number; hash: string }; count: number }
+  > {
+    const checkpoints: CheckpointRow[] = await this.db(CHECKPOINTS).orderBy(
+      'seq',
+    );
+    for (const checkpoint of checkpoints) {
+      if (!this.signatureHolds(checkpoint)) {
+        return {
+          count: checkpoints.length,
+          broken: {
+            seq: Number(checkpoint.seq),
+            id: '',
+            reason: `the checkpoint at event ${checkpoint.seq} has an invalid signature`,
+          },
+        };
+      }
+    }
+    const events = new Map<number, EventRow>();
+    for (let i = 0; i < checkpoints.length; i += 500) {
+      const rows: EventRow[] = await this.db(EVENTS).whereIn(
+        'seq',
+        checkpoints.slice(i, i + 500).map(c => Number(c.seq)),
+      );
+      for (const row of rows) events.set(Number(row.seq), row);
+    }
+    for (const checkpoint of checkpoints) {
+      const seq = Number(checkpoint.seq);
+      const row = events.get(seq);
+      const reason = !row
+        ? `event ${seq}, where a signed checkpoint stands, is missing`
+        : row.hash !== checkpoint.hash
+        ? `its hash is not the one the signed checkpoint recorded`
+        : hashOf(row) !== row.hash
+        ? 'its content does not match its hash'
+        : undefined;
+      if (reason) {
+        return {
+          count: checkpoints.length,
+          broken: { seq, id: row?.id ?? '', reason },
+        };
+      }
+    }
+    const last = checkpoints[checkpoints.length - 1];
+    return {
+      count: checkpoints.length,
+      last: last ? { seq: Number(last.seq), hash: last.hash } : undefined,
+    };
+  }
 
   /** Appends events at the end of the chain, inside the caller's transaction. */
   async append(tx: Knex.Transaction, events: NewAuditEvent[]): Promise<void> {
@@ -162,16 +270,56 @@ export class AuditLog {
     return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toEvent);
   }
 
-  /** Recomputes the whole chain and reports the first event that does not match. */
-  async verify(): Promise<ChainVerification> {
+  /**
+   * Verifies the chain and reports the first event that does not match:
+   * from the last signed checkpoint on (after checking every checkpoint), or
+   * from the beginning with `full` or without a checkpoint secret. A
+   * verification that holds leaves a new signed checkpoint at the head.
+   */
+  async verify(options: { full?: boolean } = {}): Promise<ChainVerification> {
     const head = await this.db(HEAD).where({ id: 1 }).first();
+    const headSeq = Number(head.seq);
     let expectedPrev = GENESIS;
     let expectedSeq = 1;
+    let checkpoints = 0;
+    if (this.checkpointSecret) {
+      const result = await this.checkCheckpoints();
+      checkpoints = result.count;
+      if ('broken' in result) {
+        return {
+          ok: false,
+          checked: 0,
+          total: headSeq,
+          checkpoints,
+          firstBroken: result.broken,
+        };
+      }
+      if (result.last && result.last.seq > headSeq) {
+        return {
+          ok: false,
+          checked: 0,
+          total: headSeq,
+          checkpoints,
+          firstBroken: {
+            seq: headSeq + 1,
+            id: '',
+            reason: `the chain ends at event ${headSeq}, before the signed checkpoint at event ${result.last.seq}`,
+          },
+        };
+      }
+      if (result.last && !options.full) {
+        expectedSeq = result.last.seq + 1;
+        expectedPrev = result.last.hash;
+      }
+    }
+    const fromCheckpoint = expectedSeq - 1;
     let checked = 0;
     const pageSize = 1000;
     for (;;) {
+      // Up to the head read above: events appended meanwhile wait for the next run.
       const rows: EventRow[] = await this.db(EVENTS)
         .where('seq', '>=', expectedSeq)
+        .andWhere('seq', '<=', headSeq)
         .orderBy('seq')
         .limit(pageSize);
       for (const row of rows) {
@@ -180,6 +328,9 @@ export class AuditLog {
           return {
             ok: false,
             checked,
+            total: headSeq,
+            fromCheckpoint,
+            checkpoints,
             firstBroken: { seq: Number(row.seq), id: row.id, reason },
           };
         }
@@ -189,17 +340,34 @@ export class AuditLog {
       }
       if (rows.length < pageSize) break;
     }
-    if (Number(head.seq) !== checked || head.hash !== expectedPrev) {
+    if (expectedSeq - 1 !== headSeq || head.hash !== expectedPrev) {
       return {
         ok: false,
         checked,
+        total: headSeq,
+        fromCheckpoint,
+        checkpoints,
         firstBroken: {
-          seq: checked + 1,
+          seq: expectedSeq,
           id: '',
-          reason: `the chain should end at event ${head.seq}, but ends at ${checked}`,
+          reason: `the chain should end at event ${headSeq}, but ends at ${
+            expectedSeq - 1
+          }`,
         },
       };
     }
-    return { ok: true, checked };
+    if (this.checkpointSecret && headSeq > fromCheckpoint) {
+      await this.db(CHECKPOINTS)
+        .insert({
+          seq: headSeq,
+          hash: expectedPrev,
+          signature: this.sign(headSeq, expectedPrev),
+          created_at: new Date(),
+        })
+        .onConflict('seq')
+        .ignore();
+      checkpoints += 1;
+    }
+    return { ok: true, checked, total: headSeq, fromCheckpoint, checkpoints };
   }
 }

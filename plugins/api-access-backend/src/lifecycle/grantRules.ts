@@ -325,7 +325,7 @@ export function orphanedAccessRule(deps: GrantRuleDeps): LifecycleRule {
         } else {
           await deps.notifier.notify(
             [
-              ...deps.policy.admins,
+              ...deps.policy.alertRecipients,
               ...(approvedOwner ? [approvedOwner] : []),
               ...currentOwners,
             ],

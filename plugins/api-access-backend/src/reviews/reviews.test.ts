@@ -74,7 +74,7 @@ describe.each(databases.eachSupportedId())(
       const backend = await startApiAccessBackend({
         knex,
         config: {
-          apiAccess: { deadlines, admins: ['user:default/admin.one'] },
+          apiAccess: { deadlines },
         },
         extraFeatures: [
           recordingNotifications,

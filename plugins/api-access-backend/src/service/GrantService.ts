@@ -6,15 +6,17 @@
  */
 import {
   ConflictError,
+  InputError,
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
-import { Grant, GrantFlag } from '@internal/plugin-api-access-common';
+import { Grant, GrantFlag, Page } from '@internal/plugin-api-access-common';
+import { GrantAccess } from '../permissions/GrantAccess';
 import { staleSince } from '../lifecycle/grantRules';
 import { Knex } from 'knex';
 import { ApiAccessConfig } from '../config';
 import { ApiAccessClock, systemClock } from '../clock';
-import { AccessStore } from '../database/AccessStore';
+import { AccessStore, decodeCursor } from '../database/AccessStore';
 import { AuditLog } from '../database/AuditLog';
 import { CredentialStore } from '../database/CredentialStore';
 import { AccessRequestService, Caller } from './AccessRequestService';
@@ -29,7 +31,8 @@ export class GrantService {
     private readonly access: AccessStore,
     private readonly credentialStore: CredentialStore,
     private readonly audit: AuditLog,
-    private readonly requests: AccessRequestService,
+    // Kept for the constructor's shape; lists now come from the store directly.
+    _requests: AccessRequestService,
     private readonly keys: CredentialService,
     private readonly provisioning: ProvisioningService,
     private readonly policy: ApiAccessConfig,
@@ -38,12 +41,84 @@ export class GrantService {
     private readonly afterRevoke: (grantId: string) => void = () => {},
   ) {}
 
-  async list(filter: {
-    consumerRef?: string;
-    apiRef?: string;
-    ownerRef?: string;
-  }) {
-    return this.decorate(await this.requests.listGrants(filter));
+  private grantAccess?: GrantAccess;
+
+  /** Who may read and act on grants: the permission policy, the catalog's owners now, admins. */
+  useAccess(access: GrantAccess): void {
+    this.grantAccess = access;
+  }
+
+  private get accessCheck(): GrantAccess {
+    if (!this.grantAccess) {
+      throw new Error('GrantService: useAccess was not called');
+    }
+    return this.grantAccess;
+  }
+
+  /**
+   * One page of the grants the caller may read, newest first: the policy's
+   * conditions and the caller's parties both become SQL, so a page is full
+   * and holds nothing the caller may not see.
+   */
+  async list(
+    query: {
+      consumerRef?: string;
+      apiRef?: string;
+      ownerRef?: string;
+      limit: number;
+      cursor?: string;
+    },
+    caller: Caller,
+  ): Promise<Page<Grant>> {
+    const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (query.cursor && !cursor) {
+      throw new InputError('cursor is not a cursor this API returned');
+    }
+    const filters = await this.accessCheck.listFilters(caller);
+    if (filters === 'none') return { items: [] };
+    const page = await this.access.listGrantsPage(this.access.db, {
+      consumerRef: query.consumerRef,
+      apiRef: query.apiRef,
+      ownerRef: query.ownerRef,
+      filters,
+      limit: query.limit,
+      cursor,
+    });
+    return {
+      items: await this.decorate(await this.withCredentials(page.items)),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** The grant if the caller may read it; 404 otherwise, as for an unknown id. */
+  async readable(id: string, caller: Caller): Promise<Grant> {
+    return this.accessCheck.readable(id, caller);
+  }
+
+  /** Whether the id names a grant (not a request). */
+  async isGrant(id: string): Promise<boolean> {
+    return !!(await this.access.getRequestIdForGrant(this.access.db, id));
+  }
+
+  /** Adds each grant's active credential (id, prefix, creation; never a secret). */
+  private async withCredentials(grants: Grant[]): Promise<Grant[]> {
+    const active = await this.credentialStore.activeForGrants(
+      this.access.db,
+      grants.map(grant => grant.id),
+    );
+    return grants.map(grant => {
+      const credential = active.find(row => row.grant_id === grant.id);
+      return credential
+        ? {
+            ...grant,
+            credential: {
+              id: credential.id,
+              prefix: credential.prefix,
+              createdAt: new Date(credential.created_at).toISOString(),
+            },
+          }
+        : grant;
+    });
   }
 
   async get(id: string): Promise<Grant> {
@@ -84,17 +159,21 @@ export class GrantService {
     });
   }
 
-  /** The requester, the API's owners and admins may act on a grant. */
+  /**
+   * The requester, members of the API's owner as the catalog has it now (not
+   * the owner recorded at approval) and admins may act on a grant. Callers
+   * who may not even read it get a 404.
+   */
   private async assertManager(grant: Grant, caller: Caller, what: string) {
+    await this.accessCheck.readable(grant.id, caller);
     const request = await this.access.getRequest(
       this.access.db,
       grant.requestId,
     );
-    const refs = caller.ownershipEntityRefs;
     const allowed =
       grant.requesterRef === caller.userEntityRef ||
-      (request && refs.includes(request.ownerRef)) ||
-      this.policy.admins.some(ref => refs.includes(ref));
+      (await this.accessCheck.ownsApiNow(grant.apiRef, caller)) ||
+      (await this.accessCheck.isAdmin(caller));
     if (!allowed) {
       throw new NotAllowedError(
         `Only the requester, the API's owners and api-access admins can ${what} a grant`,

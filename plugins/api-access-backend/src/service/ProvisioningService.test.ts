@@ -49,7 +49,7 @@ describe.each(databases.eachSupportedId())(
     let now: Date;
     const clock = { now: () => now };
     const policy = parseReviewPolicy({
-      admins: ['group:default/platform'],
+      alertRecipients: ['group:default/platform'],
       provisioning: {
         maxAttempts: 3,
         initialBackoffSeconds: 10,

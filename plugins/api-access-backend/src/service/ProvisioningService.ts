@@ -397,14 +397,17 @@ export class ProvisioningService {
       );
     }
     if (exhausted && grant) {
-      await this.notifier.notify([...this.config.admins, grant.requesterRef], {
-        title:
-          task.action === 'revoke'
-            ? `Revocation of ${grant.consumerRef}'s access to ${grant.apiRef} failed at ${task.provisioner_id}`
-            : `Provisioning ${grant.consumerRef}'s access to ${grant.apiRef} failed at ${task.provisioner_id}`,
-        description: failure,
-        requestId: grant.requestId,
-      });
+      await this.notifier.notify(
+        [...this.config.alertRecipients, grant.requesterRef],
+        {
+          title:
+            task.action === 'revoke'
+              ? `Revocation of ${grant.consumerRef}'s access to ${grant.apiRef} failed at ${task.provisioner_id}`
+              : `Provisioning ${grant.consumerRef}'s access to ${grant.apiRef} failed at ${task.provisioner_id}`,
+          description: failure,
+          requestId: grant.requestId,
+        },
+      );
     }
   }
 

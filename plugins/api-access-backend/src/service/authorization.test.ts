@@ -128,7 +128,8 @@ describe.each(databases.eachSupportedId())(
         'get',
         () => '/audit/verify',
         undefined,
-        [200, 200, 200, 200, 401],
+        // For api-access.admin only (none of these personas).
+        [403, 403, 403, 403, 401],
       ],
       [
         'grants',

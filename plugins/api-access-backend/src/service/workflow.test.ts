@@ -431,7 +431,7 @@ describe.each(databases.eachSupportedId())(
       expect(eventsAfter - eventsBefore).toBe(3);
       const verify = await request(server)
         .get('/api/api-access/audit/verify')
-        .set('Authorization', as('requester'));
+        .set('Authorization', as('admin.one'));
       expect(verify.body).toMatchObject({ ok: true });
     });
 
@@ -443,7 +443,7 @@ describe.each(databases.eachSupportedId())(
       }).expect(201);
       const ok = await request(server)
         .get('/api/api-access/audit/verify')
-        .set('Authorization', as('requester'));
+        .set('Authorization', as('admin.one'));
       expect(ok.body.ok).toBe(true);
       expect(ok.body.checked).toBeGreaterThan(2);
 
@@ -455,7 +455,7 @@ describe.each(databases.eachSupportedId())(
         .update({ details: victim.details.replace('"No"', '"Yes, approved"') });
       const broken = await request(server)
         .get('/api/api-access/audit/verify')
-        .set('Authorization', as('requester'));
+        .set('Authorization', as('admin.one'));
       expect(broken.body).toMatchObject({
         ok: false,
         firstBroken: {
