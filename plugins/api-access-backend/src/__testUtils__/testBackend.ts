@@ -20,6 +20,11 @@ import { Knex } from 'knex';
 import yaml from 'js-yaml';
 import request from 'supertest';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import {
+  AuthorizeResult,
+  Permission,
+  PolicyDecision,
+} from '@backstage/plugin-permission-common';
 import { apiAccessPlugin } from '../plugin';
 
 /** PostgreSQL comes from BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING. */
@@ -37,6 +42,82 @@ export function createTestDatabases() {
     );
   }
   return databases;
+}
+
+/** The test policy grants api-access.admin to members of this group only. */
+export const TEST_ADMIN_GROUP = 'group:default/api-access-admins';
+/** A member of TEST_ADMIN_GROUP in the fixture catalog. */
+export const TEST_ADMIN = 'user:default/admin.one';
+
+/** Who asks, as a permission policy sees them: undefined for services. */
+export interface TestPolicyUser {
+  userEntityRef: string;
+  ownershipEntityRefs: string[];
+}
+
+/**
+ * A permission policy for a test: its answer for one permission, or
+ * undefined for the default (everything ALLOW except api-access.admin, which
+ * only members of TEST_ADMIN_GROUP get).
+ */
+export type TestPolicy = (
+  permission: Permission,
+  user: TestPolicyUser | undefined,
+) => PolicyDecision | undefined;
+
+export function defaultTestDecision(
+  permission: Permission,
+  user: TestPolicyUser | undefined,
+): PolicyDecision {
+  if (permission.name === 'api-access.admin') {
+    return {
+      result: user?.ownershipEntityRefs.includes(TEST_ADMIN_GROUP)
+        ? AuthorizeResult.ALLOW
+        : AuthorizeResult.DENY,
+    };
+  }
+  return { result: AuthorizeResult.ALLOW };
+}
+
+/**
+ * The permissions service of the tests: a realistic policy instead of the
+ * test backend's allow-all. `authorize` (no conditions to hand back) counts a
+ * CONDITIONAL answer as DENY; `authorizeConditional` hands it to the plugin,
+ * which applies it in SQL or to the loaded resource.
+ */
+function testPermissions(
+  ownership: Map<string, string[]>,
+  policy: TestPolicy | undefined,
+) {
+  const decide = (permission: Permission, credentials: any) => {
+    const userEntityRef =
+      credentials?.principal?.type === 'user'
+        ? (credentials.principal.userEntityRef as string)
+        : undefined;
+    const user = userEntityRef
+      ? {
+          userEntityRef,
+          ownershipEntityRefs: ownership.get(userEntityRef) ?? [userEntityRef],
+        }
+      : undefined;
+    return policy?.(permission, user) ?? defaultTestDecision(permission, user);
+  };
+  return mockServices.permissions.mock({
+    async authorize(requests: any[], options?: any) {
+      return requests.map(r => {
+        const decision = decide(r.permission, options?.credentials);
+        return {
+          result:
+            decision.result === AuthorizeResult.ALLOW
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        };
+      });
+    },
+    async authorizeConditional(requests: any[], options?: any) {
+      return requests.map(r => decide(r.permission, options?.credentials));
+    },
+  }).factory;
 }
 
 export const FIXTURE_CATALOG = resolvePackagePath(
@@ -76,11 +157,20 @@ export async function startApiAccessBackend(options: {
   catalogFiles?: string[];
   config?: JsonObject;
   extraFeatures?: BackendFeature[];
+  /**
+   * The permission policy: by default everything is allowed except
+   * api-access.admin, which only TEST_ADMIN_GROUP's members get. Ignored
+   * when extraFeatures bring their own permissions service.
+   */
+  policy?: TestPolicy;
   /** Entity refs to wait for before returning: the catalog processes asynchronously. */
   waitFor?: string[];
 }) {
   const catalogFiles = options.catalogFiles ?? [FIXTURE_CATALOG];
   const ownership = ownershipFromCatalogFiles(catalogFiles);
+  const ownPermissions = (options.extraFeatures ?? []).some(
+    (feature: any) => feature?.service?.id === 'core.permissions',
+  );
   const backend = await startTestBackend({
     features: [
       apiAccessPlugin,
@@ -119,6 +209,7 @@ export async function startApiAccessBackend(options: {
           };
         },
       }).factory,
+      ...(ownPermissions ? [] : [testPermissions(ownership, options.policy)]),
       ...(options.extraFeatures ?? []),
     ],
   });

@@ -42,8 +42,8 @@ describe.each(databases.eachSupportedId())(
         knex,
         config: {
           apiAccess: {
-            // outsider (group security) is an admin; requester (team-a) is not an owner.
-            admins: ['group:default/security'],
+            // admin.one is an admin (the test policy grants it
+            // api-access.admin); requester (team-a) is not an owner.
           },
         },
         extraFeatures: [
@@ -281,14 +281,16 @@ describe.each(databases.eachSupportedId())(
           .send(body);
       expect((await run('owner.one', { ownerRef: TEAM_C })).status).toBe(403);
       expect((await run('owner.one', {})).status).toBe(403);
-      expect((await run('outsider', { ownerRef: 'nope' })).status).toBe(400);
-      const started = await run('outsider', { ownerRef: TEAM_C });
+      // Not an admin: only the permission policy makes one.
+      expect((await run('outsider', {})).status).toBe(403);
+      expect((await run('admin.one', { ownerRef: 'nope' })).status).toBe(400);
+      const started = await run('admin.one', { ownerRef: TEAM_C });
       expect(started.status).toBe(201);
       expect(started.body.items).toHaveLength(1);
       const review = started.body.items[0];
       expect(review).toMatchObject({
         trigger: 'manual',
-        startedBy: 'user:default/outsider',
+        startedBy: 'user:default/admin.one',
       });
       // Every active grant: the one kept earlier and the new one.
       expect(review.items.map((i: any) => i.grantId).sort()).toEqual(
@@ -319,7 +321,7 @@ describe.each(databases.eachSupportedId())(
       });
       const history = await request(server)
         .get(`/api/api-access/access-reviews/${review.id}/history`)
-        .set('Authorization', as('outsider'));
+        .set('Authorization', as('admin.one'));
       expect(history.body.items.map((e: any) => e.action)).toEqual([
         'access-review.started',
         'access-review.kept',
@@ -331,7 +333,7 @@ describe.each(databases.eachSupportedId())(
       ]);
       const verify = await request(server)
         .get('/api/api-access/audit/verify')
-        .set('Authorization', as('outsider'));
+        .set('Authorization', as('admin.one'));
       expect(verify.body.ok).toBe(true);
     });
   },

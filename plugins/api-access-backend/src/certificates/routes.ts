@@ -22,9 +22,12 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { CertificateService, NOT_CONFIGURED } from './CertificateService';
 import { createCallerKit } from '../service/routeKit';
+import type { Caller } from '../service/AccessRequestService';
 
 export interface CertificateRoutesOptions {
   certificates: CertificateService;
+  /** Throws the 404 of an unknown grant unless the caller may read the grant. */
+  readableGrant?: (grantId: string, caller: Caller) => Promise<unknown>;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   auditor: AuditorService;
@@ -53,6 +56,8 @@ export function createCertificateRoutes(
       });
       try {
         const caller = await callerOf(req);
+        // A grant the caller may not read is a 404, as an unknown one.
+        await options.readableGrant?.(req.params.id, caller);
         if (!certificates.configured) {
           throw new ConflictError(NOT_CONFIGURED);
         }

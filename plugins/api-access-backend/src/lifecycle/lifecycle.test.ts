@@ -87,7 +87,6 @@ function harness() {
 
 const config = {
   apiAccess: {
-    admins: ['user:default/admin.one'],
     provisioning: { initialBackoffSeconds: 10, maxBackoffSeconds: 60 },
     lifecycle: { reminderDaysBeforeExpiry: [14, 3, 1], staleAfterDays: 90 },
     // Access reviews have their own tests; here they would revoke the grants.
