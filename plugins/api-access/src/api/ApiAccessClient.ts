@@ -26,6 +26,9 @@ import type {
 } from '@internal/plugin-api-access-common';
 import { ApiAccessApi, DraftToAssess } from './ApiAccessApi';
 
+/** Pages of 200 grants the client follows at most (2,000 grants on one card). */
+const MAX_GRANT_PAGES = 10;
+
 /** Talks to the api-access backend through Backstage's discovery and fetch APIs. */
 export class ApiAccessClient implements ApiAccessApi {
   constructor(
@@ -130,10 +133,19 @@ export class ApiAccessClient implements ApiAccessApi {
     apiRef?: string;
     ownerRef?: string;
   }): Promise<Grant[]> {
-    const page = await this.call<{ items: Grant[] }>(
-      `/grants?${this.query(query)}`,
-    );
-    return page.items;
+    // GET /grants is paged (at most 200 a page): follow the cursor, up to
+    // MAX_GRANT_PAGES pages, so the cards show every grant the caller may see.
+    const items: Grant[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_GRANT_PAGES; page += 1) {
+      const result = await this.call<{ items: Grant[]; nextCursor?: string }>(
+        `/grants?${this.query({ ...query, limit: '200', cursor })}`,
+      );
+      items.push(...result.items);
+      cursor = result.nextCursor;
+      if (!cursor) break;
+    }
+    return items;
   }
 
   async revokeGrant(grantId: string, reason: string): Promise<Grant> {
