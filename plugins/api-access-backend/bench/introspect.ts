@@ -310,10 +310,13 @@ async function startPlugin(
       mockServices.rootConfig.factory({
         data: {
           backend: { database },
-          apiAccess:
-            introspectionCacheSeconds === undefined
+          apiAccess: {
+            // The mock service token (subject external:test-service) is the gateway.
+            gateway: { allowedSubjects: ['external:test-service'] },
+            ...(introspectionCacheSeconds === undefined
               ? {}
-              : { credentials: { introspectionCacheSeconds } },
+              : { credentials: { introspectionCacheSeconds } }),
+          },
         },
       }),
     ],

@@ -44,6 +44,22 @@ export function createTestDatabases() {
   return databases;
 }
 
+/**
+ * The gateway of the tests: `mockCredentials.service` tokens have the subject
+ * `external:test-service`. Tests that call /introspect or /authorize list it
+ * under `apiAccess.gateway`, as a real install lists its gateway's subject.
+ */
+export const TEST_GATEWAY_SUBJECT = 'external:test-service';
+export const TEST_GATEWAY = { allowedSubjects: [TEST_GATEWAY_SUBJECT] };
+
+/** An Authorization header for a service token with the given subject. */
+export function serviceHeader(subject: string) {
+  return `Bearer ${mockCredentials.service.token({
+    onBehalfOf: mockCredentials.service(subject),
+    targetPluginId: 'api-access',
+  })}`;
+}
+
 /** The test policy grants api-access.admin to members of this group only. */
 export const TEST_ADMIN_GROUP = 'group:default/api-access-admins';
 /** A member of TEST_ADMIN_GROUP in the fixture catalog. */

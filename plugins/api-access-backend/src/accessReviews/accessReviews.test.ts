@@ -14,6 +14,7 @@ import request from 'supertest';
 import {
   createTestDatabases,
   startApiAccessBackend,
+  TEST_GATEWAY,
 } from '../__testUtils__/testBackend';
 import { apiAccessClockServiceRef } from '../clock';
 
@@ -42,6 +43,7 @@ describe.each(databases.eachSupportedId())(
         knex,
         config: {
           apiAccess: {
+            gateway: TEST_GATEWAY,
             // admin.one is an admin (the test policy grants it
             // api-access.admin); requester (team-a) is not an owner.
           },

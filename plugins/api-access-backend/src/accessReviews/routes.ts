@@ -25,6 +25,8 @@ import {
   apiAccessGrantRevokePermission,
   listAccessReviewsQuerySchema,
   startAccessReviewSchema,
+  excerpt,
+  sanitizeError,
 } from '@internal/plugin-api-access-common';
 import express from 'express';
 import Router from 'express-promise-router';
@@ -76,7 +78,10 @@ export function createAccessReviewRoutes(
       eventId: 'access-review-answer',
       severityLevel: 'high',
       request: req,
-      meta: { reviewId: req.params.id, grantId: req.params.grantId },
+      meta: {
+        reviewId: excerpt(req.params.id),
+        grantId: excerpt(req.params.grantId),
+      },
     });
     try {
       const caller = await callerOf(req);
@@ -93,14 +98,14 @@ export function createAccessReviewRoutes(
       await event.success({
         meta: {
           reviewId: review.id,
-          grantId: req.params.grantId,
+          grantId: excerpt(req.params.grantId),
           decision: input.decision,
           reviewStatus: review.status,
         },
       });
       res.status(201).json(review);
     } catch (error) {
-      await event.fail({ error: error as Error });
+      await event.fail({ error: sanitizeError(error) });
       throw error;
     }
   });
@@ -120,7 +125,7 @@ export function createAccessReviewRoutes(
       });
       res.status(201).json({ items: started });
     } catch (error) {
-      await event.fail({ error: error as Error });
+      await event.fail({ error: sanitizeError(error) });
       throw error;
     }
   });

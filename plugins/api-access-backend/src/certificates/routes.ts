@@ -17,6 +17,8 @@ import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   describeZodError,
   issueCertificateSchema,
+  excerpt,
+  sanitizeError,
 } from '@internal/plugin-api-access-common';
 import express from 'express';
 import Router from 'express-promise-router';
@@ -35,6 +37,35 @@ export interface CertificateRoutesOptions {
 
 const PEM = 'application/x-pem-file';
 
+/** A CSR is a few KB; the body limit of `POST /grants/:id/certificates`. */
+export const CERTIFICATE_BODY_LIMIT_BYTES = 64 * 1024;
+
+const certificateJson = express.json({ limit: CERTIFICATE_BODY_LIMIT_BYTES });
+
+/**
+ * The JSON parser with a 413 that names the limit. It only holds because the
+ * plugin mounts these routes before the main router, whose 100 KB parser
+ * would otherwise read the body first (plugin.ts).
+ */
+function certificateBody(
+  req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+) {
+  certificateJson(req, res, (error?: any) => {
+    if (error?.type === 'entity.too.large') {
+      const tooLarge = new Error(
+        `Invalid certificate request: the body must be at most ${CERTIFICATE_BODY_LIMIT_BYTES} bytes (64 KB)`,
+      );
+      tooLarge.name = 'PayloadTooLargeError';
+      (tooLarge as any).statusCode = 413;
+      next(tooLarge);
+      return;
+    }
+    next(error);
+  });
+}
+
 export function createCertificateRoutes(
   options: CertificateRoutesOptions,
 ): express.Router {
@@ -45,14 +76,14 @@ export function createCertificateRoutes(
 
   router.post(
     '/grants/:id/certificates',
-    express.json({ limit: '64kb' }),
+    certificateBody,
     async (req, res) => {
       // The auditor records who asked and the outcome, never the body.
       const event = await auditor.createEvent({
         eventId: 'certificate-issue',
         severityLevel: 'high',
         request: req,
-        meta: { grantId: req.params.id },
+        meta: { grantId: excerpt(req.params.id) },
       });
       try {
         const caller = await callerOf(req);
@@ -83,7 +114,7 @@ export function createCertificateRoutes(
         res.setHeader('Cache-Control', 'no-store');
         res.status(201).json(issued);
       } catch (error) {
-        await event.fail({ error: error as Error });
+        await event.fail({ error: sanitizeError(error) });
         throw error;
       }
     },

@@ -81,6 +81,26 @@ export class CredentialStore {
       .where('status', 'active');
   }
 
+  /**
+   * Locks the grant's row until the transaction ends (SELECT ... FOR UPDATE
+   * on PostgreSQL; SQLite serializes writers anyway) and returns its status
+   * and expiry as they are now, so that two rotations of one grant run one
+   * after the other, never interleaved.
+   */
+  async lockGrant(
+    tx: Knex.Transaction,
+    grantId: string,
+  ): Promise<{ status: string; expiresAt: Date } | undefined> {
+    let query = tx(GRANTS)
+      .where({ id: grantId })
+      .first('status', 'expires_at');
+    if (tx.client.config.client === 'pg') query = query.forUpdate();
+    const row = await query;
+    return row
+      ? { status: row.status, expiresAt: toDate(row.expires_at) }
+      : undefined;
+  }
+
   /** Marks the grant's active credential superseded, working until `validUntil`. */
   async supersedeActive(
     tx: Db,

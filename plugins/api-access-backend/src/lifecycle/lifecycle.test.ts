@@ -20,6 +20,7 @@ import request from 'supertest';
 import {
   createTestDatabases,
   startApiAccessBackend,
+  TEST_GATEWAY,
 } from '../__testUtils__/testBackend';
 import { apiAccessClockServiceRef } from '../clock';
 
@@ -87,6 +88,7 @@ function harness() {
 
 const config = {
   apiAccess: {
+    gateway: TEST_GATEWAY,
     provisioning: { initialBackoffSeconds: 10, maxBackoffSeconds: 60 },
     lifecycle: { reminderDaysBeforeExpiry: [14, 3, 1], staleAfterDays: 90 },
     // Access reviews have their own tests; here they would revoke the grants.

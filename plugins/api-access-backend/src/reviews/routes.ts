@@ -27,6 +27,8 @@ import {
   apiAccessRequestReadPermission,
   delegateStepSchema,
   timeToDecisionQuerySchema,
+  excerpt,
+  sanitizeError,
 } from '@internal/plugin-api-access-common';
 import express from 'express';
 import Router from 'express-promise-router';
@@ -68,7 +70,10 @@ export function createReviewRoutes(
         eventId: 'request-step-delegate',
         severityLevel: 'medium',
         request: req,
-        meta: { requestId: req.params.id, stepId: req.params.stepId },
+        meta: {
+          requestId: excerpt(req.params.id),
+          stepId: excerpt(req.params.stepId),
+        },
       });
       try {
         const caller = await callerOf(req);
@@ -86,14 +91,14 @@ export function createReviewRoutes(
         );
         await event.success({
           meta: {
-            requestId: req.params.id,
-            stepId: req.params.stepId,
+            requestId: excerpt(req.params.id),
+            stepId: excerpt(req.params.stepId),
             to: input.to,
           },
         });
         res.json(await requests.get(req.params.id, caller));
       } catch (error) {
-        await event.fail({ error: error as Error });
+        await event.fail({ error: sanitizeError(error) });
         throw error;
       }
     },

@@ -134,5 +134,102 @@ describe.each(databases.eachSupportedId())(
       expect(byId[ids[1]]).toBe('2026-11-04T10:00:50.000Z');
       expect(byId[ids[2]]).toBe('2026-11-04T12:00:00.000Z');
     });
+
+    it('lets exactly one of ten concurrent rotations win, leaving one active key', async () => {
+      now = new Date('2026-11-05T10:00:00Z');
+      const grantId = await grant(24);
+      const first = await service.issue(grantId, '1', requester);
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () =>
+          service.issue(grantId, '1', requester),
+        ),
+      );
+      const won = results.filter(r => r.status === 'fulfilled');
+      const lost = results.filter(
+        r => r.status === 'rejected',
+      ) as PromiseRejectedResult[];
+      expect(won).toHaveLength(1);
+      for (const r of lost) expect(r.reason.name).toBe('ConflictError');
+      const rows = await knex('api_access_credentials').where({
+        grant_id: grantId,
+      });
+      expect(rows.filter((r: any) => r.status === 'active')).toHaveLength(1);
+      // The overlap: the first key and the winner's, nothing more.
+      expect(rows).toHaveLength(2);
+      expect(
+        rows.find((r: any) => r.status === 'superseded').prefix,
+      ).toBe(first.prefix);
+      const rotated = await knex('api_access_audit_events').where({
+        subject_id: grantId,
+        action: 'credential.rotated',
+      });
+      expect(rotated).toHaveLength(1);
+    });
+
+    it('lets exactly one of ten concurrent first issues win', async () => {
+      now = new Date('2026-11-05T11:00:00Z');
+      const grantId = await grant(24);
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () =>
+          service.issue(grantId, '1', requester),
+        ),
+      );
+      expect(results.filter(r => r.status === 'fulfilled')).toHaveLength(1);
+      const rows = await knex('api_access_credentials').where({
+        grant_id: grantId,
+      });
+      expect(rows).toHaveLength(1);
+    });
+
+    it('keeps hot keys cached while unknown keys are sprayed, and evicts the least recently used', async () => {
+      now = new Date('2026-11-06T10:00:00Z');
+      const store = new CredentialStore(knex);
+      const small = new CredentialService(
+        store,
+        new AccessStore(knex),
+        new AuditLog(knex),
+        parseReviewPolicy({
+          credentials: {
+            introspectionCacheSeconds: 60,
+            introspectionCacheEntries: 2,
+            introspectionNegativeCacheEntries: 3,
+          },
+        }),
+        () => now,
+      );
+      const [a, b, c] = [
+        await small.issue(await grant(24), '1', requester),
+        await small.issue(await grant(24), '1', requester),
+        await small.issue(await grant(24), '1', requester),
+      ];
+      const lookups = jest.spyOn(store, 'findByHash');
+      const dbCalls = async (fn: () => Promise<unknown>) => {
+        lookups.mockClear();
+        await fn();
+        return lookups.mock.calls.length;
+      };
+      expect(await dbCalls(() => small.introspect(a.secret))).toBe(1);
+      expect(await dbCalls(() => small.introspect(b.secret))).toBe(1);
+      // A thousand unknown keys churn only the negative cache.
+      expect(
+        await dbCalls(async () => {
+          for (let i = 0; i < 1000; i++) {
+            expect((await small.introspect(`aak_spray_${i}`)).active).toBe(
+              false,
+            );
+          }
+        }),
+      ).toBe(1000);
+      expect(await dbCalls(() => small.introspect(a.secret))).toBe(0);
+      expect(await dbCalls(() => small.introspect(b.secret))).toBe(0);
+      // The latest unknown key is answered from the negative cache.
+      expect(await dbCalls(() => small.introspect('aak_spray_999'))).toBe(0);
+      // LRU: a was used after b, so a third active key evicts b, not a.
+      await small.introspect(a.secret);
+      expect(await dbCalls(() => small.introspect(c.secret))).toBe(1);
+      expect(await dbCalls(() => small.introspect(a.secret))).toBe(0);
+      expect(await dbCalls(() => small.introspect(b.secret))).toBe(1);
+      lookups.mockRestore();
+    });
   },
 );

@@ -4,9 +4,14 @@
  * introspection for gateways, which is the hot path of every API call.
  *
  * Introspection makes no catalog call and at most one indexed query; answers
- * are cached for `introspectionCacheSeconds`. Rotating on this replica clears
- * the grant's cached answers at once; other replicas see the change within
- * the cache time. Last use is kept in memory and written once a minute.
+ * are cached for `introspectionCacheSeconds` in two bounded LRU caches keyed
+ * by the key's hash: one for active keys, a separate small one for unknown
+ * or inactive keys, so that spraying unknown keys churns only the latter and
+ * never evicts a hot key. Rotating on this replica clears the grant's cached
+ * answers at once; other replicas see the change within the cache time. Last
+ * use is kept in memory and written once a minute.
+ *
+ * Only the gateways named in `apiAccess.gateway.allowedSubjects` may ask.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +24,7 @@ import {
 import {
   IntrospectionResult,
   IssuedCredential,
+  excerpt,
 } from '@internal/plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
 import { AuditLog } from '../database/AuditLog';
@@ -26,6 +32,7 @@ import { CredentialStore } from '../database/CredentialStore';
 import { AccessStore } from '../database/AccessStore';
 import { Caller } from './AccessRequestService';
 import type { ProvisioningService } from './ProvisioningService';
+import { LruCache } from './LruCache';
 
 const KEY_PREFIX = 'aak';
 const HOUR_MS = 60 * 60 * 1000;
@@ -50,7 +57,11 @@ interface CachedAnswer {
 }
 
 export class CredentialService {
-  private readonly cache = new Map<string, CachedAnswer>();
+  /** Answers for active keys. */
+  private readonly cache: LruCache<string, CachedAnswer>;
+  /** Answers for unknown or inactive keys: apart, so they never evict active ones. */
+  private readonly negativeCache: LruCache<string, CachedAnswer>;
+  private readonly gateways: ReadonlySet<string>;
   private lastUses = new Map<string, Date>();
 
   constructor(
@@ -60,7 +71,29 @@ export class CredentialService {
     private readonly config: ApiAccessConfig,
     private readonly clock: () => Date = () => new Date(),
     private readonly provisioning?: ProvisioningService,
-  ) {}
+  ) {
+    this.cache = new LruCache(config.credentials.introspectionCacheEntries);
+    this.negativeCache = new LruCache(
+      config.credentials.introspectionNegativeCacheEntries,
+    );
+    this.gateways = new Set(config.gateway.allowedSubjects);
+  }
+
+  /**
+   * Throws 403 unless the service principal is a gateway named in
+   * `apiAccess.gateway.allowedSubjects`: any other plugin or external token
+   * must not learn which keys are live.
+   */
+  assertGateway(subject: string) {
+    if (!this.gateways.has(subject)) {
+      throw new NotAllowedError(
+        `The service '${excerpt(
+          subject,
+          100,
+        )}' is not an allowed gateway: only the subjects listed in apiAccess.gateway.allowedSubjects may call /introspect and /authorize`,
+      );
+    }
+  }
 
   terms() {
     return this.config.credentials.terms;
@@ -75,7 +108,9 @@ export class CredentialService {
     const { terms, rotationOverlapHours } = this.config.credentials;
     if (acceptTerms !== terms.version) {
       throw new InputError(
-        `acceptTerms must be the current usage terms version '${terms.version}', got '${acceptTerms}'`,
+        `acceptTerms must be the current usage terms version '${
+          terms.version
+        }', got '${excerpt(acceptTerms)}'`,
       );
     }
     const grant =
@@ -107,12 +142,41 @@ export class CredentialService {
     const { prefix, secret } = newKey();
     const id = randomUUID();
     const validUntil = new Date(now.getTime() + rotationOverlapHours * HOUR_MS);
+    // The key this rotation replaces, as the caller saw it. Under the grant's
+    // row lock, a different one means another rotation won meanwhile: this
+    // one is refused, so concurrent rotations never stack keys.
+    const seen = (
+      await this.credentials.activeForGrants(this.credentials.db, [grantId])
+    )
+      .map(row => row.id)
+      .sort()
+      .join(',');
     const previous = await this.access.transaction(async tx => {
+      const locked = await this.credentials.lockGrant(tx, grantId);
+      if (
+        !locked ||
+        locked.status !== 'active' ||
+        locked.expiresAt.getTime() <= now.getTime()
+      ) {
+        throw new ConflictError(
+          'The grant is no longer active; no credential can be issued',
+        );
+      }
       const superseded = await this.credentials.supersedeActive(
         tx,
         grantId,
         validUntil,
       );
+      if (
+        superseded
+          .map(row => row.id)
+          .sort()
+          .join(',') !== seen
+      ) {
+        throw new ConflictError(
+          "The grant's key was rotated by another request at the same time; nothing was changed. Reload and rotate again if you still need a new key.",
+        );
+      }
       await this.credentials.insert(tx, {
         id,
         grant_id: grantId,
@@ -174,7 +238,7 @@ export class CredentialService {
   async introspect(token: string): Promise<IntrospectionResult> {
     const hash = hashSecret(token);
     const nowMs = this.clock().getTime();
-    const cached = this.cache.get(hash);
+    const cached = this.cache.get(hash) ?? this.negativeCache.get(hash);
     if (cached && cached.until > nowMs) {
       if (cached.result.active && cached.grantId)
         this.lastUses.set(cached.grantId, new Date(nowMs));
@@ -216,9 +280,13 @@ export class CredentialService {
       );
       this.lastUses.set(found.grantId, new Date(nowMs));
     }
-    this.cache.set(hash, { grantId: found?.grantId, result, until });
-    if (this.cache.size > 100_000) {
-      this.cache.clear();
+    const answer = { grantId: found?.grantId, result, until };
+    if (result.active) {
+      this.negativeCache.delete(hash);
+      this.cache.set(hash, answer);
+    } else {
+      this.cache.delete(hash);
+      this.negativeCache.set(hash, answer);
     }
     return result;
   }
@@ -255,17 +323,19 @@ export class CredentialService {
     if (!result.active) {
       return { status: 401, reason: 'the API key is not active', result };
     }
+    // Reasons reach the API's caller (the gateway passes them on): they never
+    // name the API or environment a key belongs to, only what was asked.
     if (result.aud !== target.apiRef) {
       return {
         status: 403,
-        reason: `the API key is for ${result.aud}, not ${target.apiRef}`,
+        reason: 'the API key is not for this API',
         result,
       };
     }
     if (target.environment && result.environment !== target.environment) {
       return {
         status: 403,
-        reason: `the API key is for the ${result.environment} environment, not ${target.environment}`,
+        reason: 'the API key is not for this environment',
         result,
       };
     }
@@ -292,8 +362,7 @@ export class CredentialService {
 
   /** Drops cached answers for a grant whose credentials changed on this replica. */
   forgetGrant(grantId: string) {
-    for (const [hash, answer] of this.cache) {
-      if (answer.grantId === grantId) this.cache.delete(hash);
-    }
+    this.cache.deleteWhere(answer => answer.grantId === grantId);
+    this.negativeCache.deleteWhere(answer => answer.grantId === grantId);
   }
 }

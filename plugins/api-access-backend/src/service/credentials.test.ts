@@ -9,6 +9,7 @@ import request from 'supertest';
 import {
   createTestDatabases,
   startApiAccessBackend,
+  TEST_GATEWAY,
 } from '../__testUtils__/testBackend';
 
 const databases = createTestDatabases();
@@ -53,6 +54,7 @@ describe.each(databases.eachSupportedId())('API keys on %p', databaseId => {
       extraFeatures: [mockServices.rootLogger.factory({ level: 'debug' })],
       config: {
         apiAccess: {
+          gateway: TEST_GATEWAY,
           credentials: {
             rotationOverlapHours: 0,
             terms: { version: '2026-11', text: 'Keep it secret.' },

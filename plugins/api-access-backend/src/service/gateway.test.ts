@@ -13,6 +13,7 @@ import request from 'supertest';
 import {
   createTestDatabases,
   startApiAccessBackend,
+  TEST_GATEWAY,
 } from '../__testUtils__/testBackend';
 import { apiAccessClockServiceRef } from '../clock';
 
@@ -80,6 +81,7 @@ describeWithNginx(databases.eachSupportedId())(
       const knex = await databases.init(databaseId);
       const backend = await startApiAccessBackend({
         knex,
+        config: { apiAccess: { gateway: TEST_GATEWAY } },
         extraFeatures: [
           createServiceFactory({
             service: apiAccessClockServiceRef,
