@@ -7,6 +7,7 @@ import { authModuleDemoProvider } from './modules/demoAuthProvider';
 import { catalogModuleDemoOverlay } from './modules/demoCatalogOverlay';
 import { catalogModuleExampleCompat } from './modules/exampleCatalogCompat';
 import { demoGatewayReceiver } from './modules/demoGatewayReceiver';
+import { permissionModuleDemoPolicy } from './modules/demoPermissionPolicy';
 
 const backend = createBackend();
 
@@ -23,9 +24,8 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(catalogModuleDemoOverlay);
 
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Everything allowed except api-access.admin: only group api-access-admins.
+backend.add(permissionModuleDemoPolicy);
 
 // The event bus the catalog, notifications and signals publish to.
 backend.add(import('@backstage/plugin-events-backend'));

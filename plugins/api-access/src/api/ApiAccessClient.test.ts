@@ -10,9 +10,9 @@ describe('ApiAccessClient.listGrants', () => {
     const client = new ApiAccessClient({
       discoveryApi: { getBaseUrl: async () => 'http://backend/api/api-access' },
       fetchApi: {
-        fetch: async (url: string) => {
+        fetch: async (url: any) => {
           urls.push(url);
-          const cursor = new URL(url).searchParams.get('cursor') ?? '';
+          const cursor = new URL(String(url)).searchParams.get('cursor') ?? '';
           return {
             ok: true,
             json: async () => pages[cursor],
