@@ -124,7 +124,10 @@ describe.each(databases.eachSupportedId())(
         clock,
         apiAccess: {
           certificates: {
-            ca: { certificate: ca.certificatePem, privateKey: ca.privateKeyPem },
+            ca: {
+              certificate: ca.certificatePem,
+              privateKey: ca.privateKeyPem,
+            },
             maxValidityDays: 30,
             crlCacheSeconds: 0,
           },
@@ -349,7 +352,13 @@ describe.each(databases.eachSupportedId())(
       {
         // The requester, the API's owners and admins; not the consumer's other members.
         route: 'POST /grants/:id/revoke',
-        expected: onGrant(200, 'requester', 'ownerMember', 'ownerAndConsumer', 'admin'),
+        expected: onGrant(
+          200,
+          'requester',
+          'ownerMember',
+          'ownerAndConsumer',
+          'admin',
+        ),
         cell: async () => ({
           path: `/grants/${await fresh.grant()}/revoke`,
           body: { reason: 'No longer needed.' },
@@ -366,8 +375,17 @@ describe.each(databases.eachSupportedId())(
       {
         // Managers get 409 (nothing failed to retry); everyone else 403.
         route: 'POST /grants/:id/provisioning/retry',
-        expected: onGrant(409, 'requester', 'ownerMember', 'ownerAndConsumer', 'admin'),
-        cell: () => ({ path: `/grants/${grantId}/provisioning/retry`, body: {} }),
+        expected: onGrant(
+          409,
+          'requester',
+          'ownerMember',
+          'ownerAndConsumer',
+          'admin',
+        ),
+        cell: () => ({
+          path: `/grants/${grantId}/provisioning/retry`,
+          body: {},
+        }),
       },
       {
         route: 'POST /admin/lifecycle/run',
@@ -401,7 +419,9 @@ describe.each(databases.eachSupportedId())(
         route: 'POST /access-reviews/:id/items/:grantId',
         expected: only(201, 'ownerMember', 'admin'),
         cell: persona => ({
-          path: `/access-reviews/${reviewId}/items/${reviewGrants.get(persona)}`,
+          path: `/access-reviews/${reviewId}/items/${reviewGrants.get(
+            persona,
+          )}`,
           body: { decision: 'keep', comment: 'The dashboard still reads it.' },
         }),
       },
@@ -409,7 +429,10 @@ describe.each(databases.eachSupportedId())(
         // ownersMayStart is off (the default): admins only.
         route: 'POST /access-reviews/run',
         expected: only(201, 'admin'),
-        cell: () => ({ path: '/access-reviews/run', body: { ownerRef: TEAM_C } }),
+        cell: () => ({
+          path: '/access-reviews/run',
+          body: { ownerRef: TEAM_C },
+        }),
       },
     ];
 
@@ -425,7 +448,9 @@ describe.each(databases.eachSupportedId())(
       return call;
     }
 
-    it.each(rows.map(row => [`${row.route}${row.what ? ` (${row.what})` : ''}`, row]))(
+    it.each(
+      rows.map(row => [`${row.route}${row.what ? ` (${row.what})` : ''}`, row]),
+    )(
       '%s',
       async (_name, row) => {
         const [verb] = (row as Row).route.split(' ');
@@ -447,7 +472,11 @@ describe.each(databases.eachSupportedId())(
 
     const userPersonas = PERSONAS.filter(p => PERSONA_USERS[p]);
     /** The groups of each user persona, as the fixture catalog says. */
-    const inTeamA: Persona[] = ['requester', 'consumerMember', 'ownerAndConsumer'];
+    const inTeamA: Persona[] = [
+      'requester',
+      'consumerMember',
+      'ownerAndConsumer',
+    ];
     const inTeamC: Persona[] = ['ownerMember', 'ownerAndConsumer'];
 
     it('GET /grants shows each user only grants they are party to', async () => {
@@ -471,19 +500,32 @@ describe.each(databases.eachSupportedId())(
             (inTeamA.includes(persona) && g.consumerRef === CONSUMER) ||
             (inTeamC.includes(persona) && g.apiRef === 'api:default/pets');
           const leaked = items.filter(g => !party(g)).map(g => g.id);
-          expect({ persona, query, leaked }).toEqual({ persona, query, leaked: [] });
+          expect({ persona, query, leaked }).toEqual({
+            persona,
+            query,
+            leaked: [],
+          });
           seen[`${persona} ${query}`] = items.length;
         }
       }
       // Not vacuous: the parties do see the world's grants.
-      for (const persona of ['requester', 'consumerMember', 'ownerMember', 'admin']) {
+      for (const persona of [
+        'requester',
+        'consumerMember',
+        'ownerMember',
+        'admin',
+      ]) {
         expect({
           persona,
-          sees: seen[`${persona} apiRef=api:default/pets`] >= allGrantIds.length,
+          sees:
+            seen[`${persona} apiRef=api:default/pets`] >= allGrantIds.length,
         }).toEqual({ persona, sees: true });
       }
       for (const persona of ['unrelated', 'security', 'compliance', 'legal']) {
-        expect({ persona, seen: seen[`${persona} apiRef=api:default/pets`] }).toEqual({
+        expect({
+          persona,
+          seen: seen[`${persona} apiRef=api:default/pets`],
+        }).toEqual({
           persona,
           seen: 0,
         });
@@ -507,11 +549,13 @@ describe.each(databases.eachSupportedId())(
         as('owner.one'),
       );
       expect(second.status).toBe(200);
-      const ids = [...first.body.items, ...second.body.items].map((g: any) => g.id);
+      const ids = [...first.body.items, ...second.body.items].map(
+        (g: any) => g.id,
+      );
       expect(new Set(ids).size).toBe(4);
     });
 
-    it('GET /requests lists only the caller\'s own, or what waits for them and they may decide', async () => {
+    it("GET /requests lists only the caller's own, or what waits for them and they may decide", async () => {
       for (const persona of userPersonas) {
         const me = PERSONA_USERS[persona];
         const mine = await http.call(
@@ -537,17 +581,37 @@ describe.each(databases.eachSupportedId())(
           )
           .map((r: any) => r.id);
         expect({ persona, conflicted }).toEqual({ persona, conflicted: [] });
-        if (['unrelated', 'requester', 'consumerMember', 'compliance', 'legal'].includes(persona)) {
-          expect({ persona, inbox: inbox.body.items }).toEqual({ persona, inbox: [] });
+        if (
+          [
+            'unrelated',
+            'requester',
+            'consumerMember',
+            'compliance',
+            'legal',
+          ].includes(persona)
+        ) {
+          expect({ persona, inbox: inbox.body.items }).toEqual({
+            persona,
+            inbox: [],
+          });
         }
       }
       // Not vacuous: the owner's inbox has the world's request.
-      const owner = await http.call('get', '/requests?view=reviewable&limit=200', as('owner.one'));
+      const owner = await http.call(
+        'get',
+        '/requests?view=reviewable&limit=200',
+        as('owner.one'),
+      );
       expect(owner.body.items.map((r: any) => r.id)).toContain(inReview.id);
     });
 
     it("GET /audit answers nobody else a grant's or request's history", async () => {
-      for (const persona of ['unrelated', 'compliance', 'legal', 'consumerMember'] as Persona[]) {
+      for (const persona of [
+        'unrelated',
+        'compliance',
+        'legal',
+        'consumerMember',
+      ] as Persona[]) {
         for (const subjectId of [inReview.id, `${grantId}`]) {
           const response = await http.call(
             'get',
@@ -565,12 +629,19 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
-    it('GET /access-reviews lists only campaigns of the caller\'s groups', async () => {
+    it("GET /access-reviews lists only campaigns of the caller's groups", async () => {
       for (const persona of userPersonas) {
-        const response = await http.call('get', '/access-reviews?status=all', personaHeader(persona));
+        const response = await http.call(
+          'get',
+          '/access-reviews?status=all',
+          personaHeader(persona),
+        );
         const owners = (response.body.items ?? []).map((r: any) => r.ownerRef);
         const mayOwn = persona === 'admin' || inTeamC.includes(persona);
-        expect({ persona, owners: owners.filter((o: string) => !(mayOwn && o === TEAM_C)) }).toEqual({
+        expect({
+          persona,
+          owners: owners.filter((o: string) => !(mayOwn && o === TEAM_C)),
+        }).toEqual({
           persona,
           owners: [],
         });
@@ -602,7 +673,9 @@ describe.each(databases.eachSupportedId())(
           if (!layer.route) continue;
           for (const method of Object.keys(layer.route.methods)) {
             declared.add(
-              `${method === '_all' ? 'ALL' : method.toUpperCase()} ${layer.route.path}`,
+              `${method === '_all' ? 'ALL' : method.toUpperCase()} ${
+                layer.route.path
+              }`,
             );
           }
         }
@@ -614,7 +687,10 @@ describe.each(databases.eachSupportedId())(
       }).toEqual({ missingFromMatrix: [], noLongerServed: [] });
 
       // And no route file outside the five above.
-      const root = resolvePackagePath('@internal/plugin-api-access-backend', 'src');
+      const root = resolvePackagePath(
+        '@internal/plugin-api-access-backend',
+        'src',
+      );
       const routeFiles: string[] = [];
       const walk = (dir: string) => {
         for (const entry of readdirSync(dir, { withFileTypes: true })) {

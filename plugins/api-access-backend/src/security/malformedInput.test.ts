@@ -70,8 +70,35 @@ const UNICODE = [
   '\u2028\u2029',
 ];
 /** Values that are never a valid string field (when the field is required and non-empty). */
-const NOT_A_STRING = [null, 0, -1, 1.5, true, false, [], {}, ['x'], { $ne: '' }, 1e308];
-const NOT_A_NUMBER = [null, '30', '', 'NaN', true, [], {}, [30], { $gt: 0 }, 1.5, -1, 0, 1e308, -0.5];
+const NOT_A_STRING = [
+  null,
+  0,
+  -1,
+  1.5,
+  true,
+  false,
+  [],
+  {},
+  ['x'],
+  { $ne: '' },
+  1e308,
+];
+const NOT_A_NUMBER = [
+  null,
+  '30',
+  '',
+  'NaN',
+  true,
+  [],
+  {},
+  [30],
+  { $gt: 0 },
+  1.5,
+  -1,
+  0,
+  1e308,
+  -0.5,
+];
 const BAD_REFS = [
   '',
   '   ',
@@ -115,8 +142,24 @@ const BAD_CURSORS = [
   long(201, 'A'),
   encodeURIComponent(Buffer.from("' OR 1=1 --").toString('base64')),
 ];
-const NON_JSON_BODIES = ['{', '{"a":', '[', '{"a":1,}', "{'a':1}", 'undefined', '\u0000', long(2000, '['), '{"a":"\\ud800"}'];
-const BAD_CONTENT_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/json; charset=utf-16'];
+const NON_JSON_BODIES = [
+  '{',
+  '{"a":',
+  '[',
+  '{"a":1,}',
+  "{'a':1}",
+  'undefined',
+  '\u0000',
+  long(2000, '['),
+  '{"a":"\\ud800"}',
+];
+const BAD_CONTENT_TYPES = [
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/xml',
+  'application/json; charset=utf-16',
+];
 
 /** Percent-encodes; a lone surrogate goes out as its (invalid) WTF-8 bytes. */
 function enc(value: unknown): string {
@@ -144,12 +187,14 @@ function noise(rng: Rng, body: Record<string, unknown>, avoid: string[]) {
   for (let i = 0; i < n; i++) {
     const kind = rng.int(3);
     if (kind === 0) Object.assign(result, rng.pick(POLLUTION));
-    else if (kind === 1) result[`junk${rng.int(100)}`] = rng.pick([...UNICODE, ...NOT_A_STRING]);
+    else if (kind === 1)
+      result[`junk${rng.int(100)}`] = rng.pick([...UNICODE, ...NOT_A_STRING]);
     else {
       const keys = Object.keys(result).filter(k => !avoid.includes(k));
       if (keys.length) {
         const key = rng.pick(keys);
-        if (typeof result[key] === 'string') result[key] = `${result[key]}${rng.pick(UNICODE)}`;
+        if (typeof result[key] === 'string')
+          result[key] = `${result[key]}${rng.pick(UNICODE)}`;
       }
     }
   }
@@ -164,7 +209,11 @@ interface FieldSpec {
 }
 
 /** A JSON body with one defective field (or missing), plus noise elsewhere. */
-function defectiveBody(rng: Rng, base: Record<string, unknown>, fields: Record<string, FieldSpec>) {
+function defectiveBody(
+  rng: Rng,
+  base: Record<string, unknown>,
+  fields: Record<string, FieldSpec>,
+) {
   const name = rng.pick(Object.keys(fields));
   const spec = fields[name];
   const body = noise(rng, base, [name]);
@@ -188,16 +237,33 @@ const refField = (wrongKind: string): FieldSpec => ({
 const requestFields: Record<string, FieldSpec> = {
   apiRef: refField('component:default/team-a-service'),
   consumerRef: refField('api:default/pets'),
-  environment: { bad: [...NOT_A_STRING, '', long(65), 'moon', 'PRODUCTION\u0000'], required: true },
+  environment: {
+    bad: [...NOT_A_STRING, '', long(65), 'moon', 'PRODUCTION\u0000'],
+    required: true,
+  },
   scopes: {
-    bad: [null, 'pets:read', {}, [1], [null], [''], [long(201)], Array.from({ length: 101 }, (_, i) => `s${i}`), [{}], [['pets:read']]],
+    bad: [
+      null,
+      'pets:read',
+      {},
+      [1],
+      [null],
+      [''],
+      [long(201)],
+      Array.from({ length: 101 }, (_, i) => `s${i}`),
+      [{}],
+      [['pets:read']],
+    ],
     required: true,
   },
   durationDays: { bad: [...NOT_A_NUMBER, 3651, 99999], required: true },
   useCase: textField(2000),
   justification: textField(2000),
   credentialStorage: textField(1000),
-  credentialType: { bad: ['password', '', 1, [], {}, 'API-KEY'], required: false },
+  credentialType: {
+    bad: ['password', '', 1, [], {}, 'API-KEY'],
+    required: false,
+  },
 };
 const { apiRef: _omit, ...resubmitBase } = productionDraft;
 const { apiRef: _omitToo, ...resubmitFields } = requestFields;
@@ -205,7 +271,10 @@ const { apiRef: _omitToo, ...resubmitFields } = requestFields;
 interface RouteSpec {
   route: string;
   method: 'get' | 'post' | 'put' | 'delete';
-  make: (rng: Rng, ids: Ids) => Omit<Input, 'route' | 'method' | 'auth'> & { auth?: string };
+  make: (
+    rng: Rng,
+    ids: Ids,
+  ) => Omit<Input, 'route' | 'method' | 'auth'> & { auth?: string };
   /** Who sends it: people who could act on a valid input among them. */
   callers: string[];
   /** Whether generic body defects (non-JSON, wrong content type, arrays) apply. */
@@ -215,19 +284,28 @@ interface RouteSpec {
 const users = (...names: string[]) => names.map(n => as(n));
 
 function routes(): RouteSpec[] {
-  const idOr = (rng: Rng, valid: string) => (rng.int(3) === 0 ? rng.pick(BAD_IDS) : valid);
+  const idOr = (rng: Rng, valid: string) =>
+    rng.int(3) === 0 ? rng.pick(BAD_IDS) : valid;
   return [
     {
       route: 'GET /health',
       method: 'get',
       callers: [personaHeader('anonymous'), as('stranger')],
-      make: rng => ({ path: `/health?${q({ [rng.pick(['a', '__proto__[x]', 'x[]'])]: rng.pick(UNICODE) })}`, what: 'query junk' }),
+      make: rng => ({
+        path: `/health?${q({
+          [rng.pick(['a', '__proto__[x]', 'x[]'])]: rng.pick(UNICODE),
+        })}`,
+        what: 'query junk',
+      }),
     },
     {
       route: 'GET /apis/:namespace/:name/profile',
       method: 'get',
       callers: users('requester', 'stranger'),
-      make: rng => ({ path: `/apis/${rng.pick(BAD_IDS)}/${rng.pick(BAD_IDS)}/profile`, what: 'bad entity name' }),
+      make: rng => ({
+        path: `/apis/${rng.pick(BAD_IDS)}/${rng.pick(BAD_IDS)}/profile`,
+        what: 'bad entity name',
+      }),
     },
     {
       route: 'POST /plans',
@@ -235,7 +313,11 @@ function routes(): RouteSpec[] {
       callers: users('requester'),
       genericBody: true,
       make: rng => {
-        const { body, what } = defectiveBody(rng, productionDraft, requestFields);
+        const { body, what } = defectiveBody(
+          rng,
+          productionDraft,
+          requestFields,
+        );
         return { path: '/plans', json: body, what };
       },
     },
@@ -245,8 +327,14 @@ function routes(): RouteSpec[] {
       callers: users('requester'),
       genericBody: true,
       make: rng => {
-        const { body, what } = defectiveBody(rng, productionDraft, { apiRef: refField('group:default/team-c') });
-        return { path: `/assessments${rng.int(2) ? '?modules=true' : ''}`, json: body, what };
+        const { body, what } = defectiveBody(rng, productionDraft, {
+          apiRef: refField('group:default/team-c'),
+        });
+        return {
+          path: `/assessments${rng.int(2) ? '?modules=true' : ''}`,
+          json: body,
+          what,
+        };
       },
     },
     {
@@ -265,13 +353,43 @@ function routes(): RouteSpec[] {
       callers: users('requester', 'owner.one', 'admin.one'),
       make: rng => {
         const defect = rng.int(5);
-        const params: Record<string, unknown> = { view: rng.pick(['mine', 'reviewable']) };
-        if (defect === 0) params.view = rng.pick(['', 'all', 'MINE', ['mine', 'reviewable'], long(300)]);
-        if (defect === 1) params.limit = rng.pick(['0', '-1', 'abc', '1e9', '201', '1.5', ['1', '2']]);
+        const params: Record<string, unknown> = {
+          view: rng.pick(['mine', 'reviewable']),
+        };
+        if (defect === 0)
+          params.view = rng.pick([
+            '',
+            'all',
+            'MINE',
+            ['mine', 'reviewable'],
+            long(300),
+          ]);
+        if (defect === 1)
+          params.limit = rng.pick([
+            '0',
+            '-1',
+            'abc',
+            '1e9',
+            '201',
+            '1.5',
+            ['1', '2'],
+          ]);
         if (defect === 2) params.cursor = rng.pick(BAD_CURSORS);
-        if (defect === 3) params.reviewerRef = rng.pick(BAD_REFS.filter(Boolean).concat(['api:default/pets']));
-        if (defect === 4) params.status = rng.pick(['open', 'APPROVED', '', ['approved', 'rejected']]);
-        return { path: `/requests?${q(params)}`, what: JSON.stringify(params).slice(0, 60) };
+        if (defect === 3)
+          params.reviewerRef = rng.pick(
+            BAD_REFS.filter(Boolean).concat(['api:default/pets']),
+          );
+        if (defect === 4)
+          params.status = rng.pick([
+            'open',
+            'APPROVED',
+            '',
+            ['approved', 'rejected'],
+          ]);
+        return {
+          path: `/requests?${q(params)}`,
+          what: JSON.stringify(params).slice(0, 60),
+        };
       },
     },
     {
@@ -287,15 +405,46 @@ function routes(): RouteSpec[] {
       genericBody: true,
       make: (rng, ids) => {
         if (rng.int(4) === 0) {
-          return { path: `/requests/${rng.pick(BAD_IDS)}/decisions`, json: { decision: 'approve' }, what: 'bad id' };
+          return {
+            path: `/requests/${rng.pick(BAD_IDS)}/decisions`,
+            json: { decision: 'approve' },
+            what: 'bad id',
+          };
         }
-        const { body, what } = defectiveBody(rng, { decision: 'approve' }, {
-          decision: { bad: [...NOT_A_STRING, '', 'APPROVE', 'approve ', 'accept', ...UNICODE], required: true },
-          comment: { bad: [long(2001), 1, [], {}], required: false },
-          scopes: { bad: ['pets:read', {}, [1], [''], Array.from({ length: 101 }, (_, i) => `s${i}`)], required: false },
-          durationDays: { bad: NOT_A_NUMBER, required: false },
-        });
-        return { path: `/requests/${ids.inReview}/decisions`, json: body, what };
+        const { body, what } = defectiveBody(
+          rng,
+          { decision: 'approve' },
+          {
+            decision: {
+              bad: [
+                ...NOT_A_STRING,
+                '',
+                'APPROVE',
+                'approve ',
+                'accept',
+                ...UNICODE,
+              ],
+              required: true,
+            },
+            comment: { bad: [long(2001), 1, [], {}], required: false },
+            scopes: {
+              bad: [
+                'pets:read',
+                {},
+                [1],
+                [''],
+                Array.from({ length: 101 }, (_, i) => `s${i}`),
+              ],
+              required: false,
+            },
+            durationDays: { bad: NOT_A_NUMBER, required: false },
+          },
+        );
+        return {
+          path: `/requests/${ids.inReview}/decisions`,
+          json: body,
+          what,
+        };
       },
     },
     {
@@ -303,7 +452,11 @@ function routes(): RouteSpec[] {
       route: 'POST /requests/:id/withdraw',
       method: 'post',
       callers: users('requester'),
-      make: rng => ({ path: `/requests/${rng.pick(BAD_IDS)}/withdraw`, json: rng.pick([{}, ...POLLUTION]), what: 'bad id' }),
+      make: rng => ({
+        path: `/requests/${rng.pick(BAD_IDS)}/withdraw`,
+        json: rng.pick([{}, ...POLLUTION]),
+        what: 'bad id',
+      }),
     },
     {
       route: 'POST /requests/:id/resubmit',
@@ -312,7 +465,11 @@ function routes(): RouteSpec[] {
       genericBody: true,
       make: (rng, ids) => {
         const { body, what } = defectiveBody(rng, resubmitBase, resubmitFields);
-        return { path: `/requests/${idOr(rng, ids.changesRequested)}/resubmit`, json: body, what };
+        return {
+          path: `/requests/${idOr(rng, ids.changesRequested)}/resubmit`,
+          json: body,
+          what,
+        };
       },
     },
     {
@@ -324,22 +481,44 @@ function routes(): RouteSpec[] {
         const defect = rng.int(3);
         if (defect === 0) {
           return {
-            path: `/requests/${ids.inReview}/steps/${rng.pick(BAD_IDS)}/delegate`,
+            path: `/requests/${ids.inReview}/steps/${rng.pick(
+              BAD_IDS,
+            )}/delegate`,
             json: { to: 'user:default/owner.two' },
             what: 'bad step id',
           };
         }
         if (defect === 1) {
           return {
-            path: `/requests/${rng.pick(BAD_IDS)}/steps/${ids.ownerStepId}/delegate`,
+            path: `/requests/${rng.pick(BAD_IDS)}/steps/${
+              ids.ownerStepId
+            }/delegate`,
             json: { to: 'user:default/owner.two' },
             what: 'bad request id',
           };
         }
-        const { body, what } = defectiveBody(rng, { to: 'user:default/owner.two' }, {
-          to: { bad: [...NOT_A_STRING, ...BAD_REFS, 'group:default/team-c', 'user:default/nobody', 'user:default/owner.one', 'user:default/requester'], required: true },
-        });
-        return { path: `/requests/${ids.inReview}/steps/${ids.ownerStepId}/delegate`, json: body, what };
+        const { body, what } = defectiveBody(
+          rng,
+          { to: 'user:default/owner.two' },
+          {
+            to: {
+              bad: [
+                ...NOT_A_STRING,
+                ...BAD_REFS,
+                'group:default/team-c',
+                'user:default/nobody',
+                'user:default/owner.one',
+                'user:default/requester',
+              ],
+              required: true,
+            },
+          },
+        );
+        return {
+          path: `/requests/${ids.inReview}/steps/${ids.ownerStepId}/delegate`,
+          json: body,
+          what,
+        };
       },
     },
     {
@@ -347,21 +526,38 @@ function routes(): RouteSpec[] {
       method: 'get',
       callers: users('requester', 'admin.one'),
       make: rng => {
-        const subjectId = rng.pick(['', long(65), ['a', 'b'], ...BAD_IDS.slice(0, 4)]);
-        return { path: `/audit?${rng.int(5) === 0 ? 'x=1' : q({ subjectId })}`, what: 'bad subjectId' };
+        const subjectId = rng.pick([
+          '',
+          long(65),
+          ['a', 'b'],
+          ...BAD_IDS.slice(0, 4),
+        ]);
+        return {
+          path: `/audit?${rng.int(5) === 0 ? 'x=1' : q({ subjectId })}`,
+          what: 'bad subjectId',
+        };
       },
     },
     {
       route: 'GET /audit/verify',
       method: 'get',
       callers: users('stranger', 'admin.one'),
-      make: rng => ({ path: `/audit/verify?${q({ from: rng.pick(BAD_CURSORS), [rng.pick(['__proto__', 'x'])]: 1 })}`, what: 'query junk' }),
+      make: rng => ({
+        path: `/audit/verify?${q({
+          from: rng.pick(BAD_CURSORS),
+          [rng.pick(['__proto__', 'x'])]: 1,
+        })}`,
+        what: 'query junk',
+      }),
     },
     {
       route: 'GET /credentials/terms',
       method: 'get',
       callers: users('requester'),
-      make: rng => ({ path: `/credentials/terms?${q({ version: rng.pick(UNICODE) })}`, what: 'query junk' }),
+      make: rng => ({
+        path: `/credentials/terms?${q({ version: rng.pick(UNICODE) })}`,
+        what: 'query junk',
+      }),
     },
     {
       route: 'POST /grants/:id/credentials',
@@ -370,11 +566,31 @@ function routes(): RouteSpec[] {
       genericBody: true,
       make: (rng, ids) => {
         if (rng.int(4) === 0) {
-          return { path: `/grants/${rng.pick(BAD_IDS)}/credentials`, json: { acceptTerms: '1' }, what: 'bad id' };
+          return {
+            path: `/grants/${rng.pick(BAD_IDS)}/credentials`,
+            json: { acceptTerms: '1' },
+            what: 'bad id',
+          };
         }
-        const { body, what } = defectiveBody(rng, { acceptTerms: '1' }, {
-          acceptTerms: { bad: [...NOT_A_STRING, '', '   ', '2', '1.0', '01', long(5000), ...UNICODE], required: true },
-        });
+        const { body, what } = defectiveBody(
+          rng,
+          { acceptTerms: '1' },
+          {
+            acceptTerms: {
+              bad: [
+                ...NOT_A_STRING,
+                '',
+                '   ',
+                '2',
+                '1.0',
+                '01',
+                long(5000),
+                ...UNICODE,
+              ],
+              required: true,
+            },
+          },
+        );
         return { path: `/grants/${ids.grantId}/credentials`, json: body, what };
       },
     },
@@ -386,30 +602,52 @@ function routes(): RouteSpec[] {
       make: (rng, ids) => {
         const garbage = rng.pick([
           '-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----',
-          `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(long(300, 'x')).toString('base64')}\n-----END CERTIFICATE REQUEST-----`,
+          `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(
+            long(300, 'x'),
+          ).toString('base64')}\n-----END CERTIFICATE REQUEST-----`,
           '-----BEGIN CERTIFICATE REQUEST-----\n!!!not base64!!!\n-----END CERTIFICATE REQUEST-----',
           '-----BEGIN NEW CERTIFICATE REQUEST-----\nMIIB\n-----END NEW CERTIFICATE REQUEST-----',
           '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----',
-          `-----BEGIN CERTIFICATE REQUEST-----\n${long(16000, 'A')}\n-----END CERTIFICATE REQUEST-----`,
+          `-----BEGIN CERTIFICATE REQUEST-----\n${long(
+            16000,
+            'A',
+          )}\n-----END CERTIFICATE REQUEST-----`,
           long(70_000, 'A'),
           ...NOT_A_STRING,
           ...UNICODE,
         ]);
-        const body = noise(rng, { acceptTerms: rng.int(5) ? '1' : rng.pick(['', 2, null]), csr: garbage }, ['csr', 'acceptTerms']);
-        return { path: `/grants/${idOr(rng, ids.mtlsGrantId)}/certificates`, json: body, what: `csr=${String(garbage).slice(0, 40)}` };
+        const body = noise(
+          rng,
+          {
+            acceptTerms: rng.int(5) ? '1' : rng.pick(['', 2, null]),
+            csr: garbage,
+          },
+          ['csr', 'acceptTerms'],
+        );
+        return {
+          path: `/grants/${idOr(rng, ids.mtlsGrantId)}/certificates`,
+          json: body,
+          what: `csr=${String(garbage).slice(0, 40)}`,
+        };
       },
     },
     {
       route: 'GET /certificates/ca.pem',
       method: 'get',
       callers: [personaHeader('anonymous')],
-      make: rng => ({ path: `/certificates/ca.pem?${q({ x: rng.pick(UNICODE) })}`, what: 'query junk' }),
+      make: rng => ({
+        path: `/certificates/ca.pem?${q({ x: rng.pick(UNICODE) })}`,
+        what: 'query junk',
+      }),
     },
     {
       route: 'GET /certificates/crl.pem',
       method: 'get',
       callers: [personaHeader('anonymous')],
-      make: rng => ({ path: `/certificates/crl.pem?${q({ x: rng.pick(UNICODE) })}`, what: 'query junk' }),
+      make: rng => ({
+        path: `/certificates/crl.pem?${q({ x: rng.pick(UNICODE) })}`,
+        what: 'query junk',
+      }),
     },
     {
       route: 'ALL /authorize',
@@ -418,16 +656,51 @@ function routes(): RouteSpec[] {
       make: rng => {
         const headers: Record<string, string> = {};
         const defect = rng.int(4);
-        headers['X-Api-Access-Api'] = defect === 0
-          ? rng.pick(['', '::', 'api:', ':x/y', 'component:default/team-a-service', long(4000), 'api:default/nope', "api:default/' OR 1=1"])
-          : 'api:default/pets';
+        headers['X-Api-Access-Api'] =
+          defect === 0
+            ? rng.pick([
+                '',
+                '::',
+                'api:',
+                ':x/y',
+                'component:default/team-a-service',
+                long(4000),
+                'api:default/nope',
+                "api:default/' OR 1=1",
+              ])
+            : 'api:default/pets';
         if (defect !== 0 || rng.int(2)) {
-          headers['X-Api-Access-Key'] = rng.pick(['', 'x', long(513), long(8000), 'aa_' + long(40, 'b'), '\tkey', '%00', 'Bearer x', "' OR 1=1 --"]);
+          headers['X-Api-Access-Key'] = rng.pick([
+            '',
+            'x',
+            long(513),
+            long(8000),
+            'aa_' + long(40, 'b'),
+            '\tkey',
+            '%00',
+            'Bearer x',
+            "' OR 1=1 --",
+          ]);
         }
-        if (rng.int(3) === 0) headers['X-Api-Access-Scope'] = rng.pick(['', long(3000), 'pets:read pets:write', '*']);
-        if (rng.int(3) === 0) headers['X-Api-Access-Environment'] = rng.pick(['', 'moon', long(3000)]);
+        if (rng.int(3) === 0)
+          headers['X-Api-Access-Scope'] = rng.pick([
+            '',
+            long(3000),
+            'pets:read pets:write',
+            '*',
+          ]);
+        if (rng.int(3) === 0)
+          headers['X-Api-Access-Environment'] = rng.pick([
+            '',
+            'moon',
+            long(3000),
+          ]);
         if (defect === 3) delete headers['X-Api-Access-Api'];
-        return { path: '/authorize', headers, what: JSON.stringify(headers).slice(0, 80) };
+        return {
+          path: '/authorize',
+          headers,
+          what: JSON.stringify(headers).slice(0, 80),
+        };
       },
     },
     {
@@ -436,12 +709,62 @@ function routes(): RouteSpec[] {
       callers: [personaHeader('gateway'), personaHeader('otherService')],
       make: rng => {
         const defect = rng.int(6);
-        if (defect === 0) return { path: '/introspect', raw: { contentType: 'application/x-www-form-urlencoded', body: rng.pick(['', 'token=', 'tok=x', `token=${long(600)}`, `token=${long(5000)}`, 'token=a&token=b', '%%%', 'token=%E0%A4%A']) }, what: 'form' };
-        if (defect === 1) return { path: '/introspect', raw: { contentType: 'application/json', body: rng.pick(NON_JSON_BODIES) }, what: 'bad json' };
-        if (defect === 2) return { path: '/introspect', json: { token: rng.pick([...NOT_A_STRING, '', long(513)]) }, what: 'bad token type' };
-        if (defect === 3) return { path: '/introspect', raw: { contentType: rng.pick(BAD_CONTENT_TYPES), body: rng.pick(['token=x', '{"token":1}', long(5000)]) }, what: 'content type' };
-        if (defect === 4) return { path: '/introspect', json: rng.pick([[], ['token'], 'token', 1, ...POLLUTION]), what: 'not an object' };
-        return { path: '/introspect', raw: { contentType: 'application/x-www-form-urlencoded', body: `token=${enc(rng.pick(UNICODE))}` }, what: 'unknown unicode token' };
+        if (defect === 0)
+          return {
+            path: '/introspect',
+            raw: {
+              contentType: 'application/x-www-form-urlencoded',
+              body: rng.pick([
+                '',
+                'token=',
+                'tok=x',
+                `token=${long(600)}`,
+                `token=${long(5000)}`,
+                'token=a&token=b',
+                '%%%',
+                'token=%E0%A4%A',
+              ]),
+            },
+            what: 'form',
+          };
+        if (defect === 1)
+          return {
+            path: '/introspect',
+            raw: {
+              contentType: 'application/json',
+              body: rng.pick(NON_JSON_BODIES),
+            },
+            what: 'bad json',
+          };
+        if (defect === 2)
+          return {
+            path: '/introspect',
+            json: { token: rng.pick([...NOT_A_STRING, '', long(513)]) },
+            what: 'bad token type',
+          };
+        if (defect === 3)
+          return {
+            path: '/introspect',
+            raw: {
+              contentType: rng.pick(BAD_CONTENT_TYPES),
+              body: rng.pick(['token=x', '{"token":1}', long(5000)]),
+            },
+            what: 'content type',
+          };
+        if (defect === 4)
+          return {
+            path: '/introspect',
+            json: rng.pick([[], ['token'], 'token', 1, ...POLLUTION]),
+            what: 'not an object',
+          };
+        return {
+          path: '/introspect',
+          raw: {
+            contentType: 'application/x-www-form-urlencoded',
+            body: `token=${enc(rng.pick(UNICODE))}`,
+          },
+          what: 'unknown unicode token',
+        };
       },
     },
     {
@@ -451,10 +774,25 @@ function routes(): RouteSpec[] {
       make: rng => {
         const params: Record<string, unknown> = {};
         const defect = rng.int(4);
-        if (defect !== 0) params[rng.pick(['apiRef', 'consumerRef', 'ownerRef'])] = defect === 1 ? rng.pick(BAD_REFS) : rng.pick(['api:default/pets', TEAM_C]);
+        if (defect !== 0)
+          params[rng.pick(['apiRef', 'consumerRef', 'ownerRef'])] =
+            defect === 1
+              ? rng.pick(BAD_REFS)
+              : rng.pick(['api:default/pets', TEAM_C]);
         if (defect === 2) params.cursor = rng.pick(BAD_CURSORS);
-        if (defect === 3) params.limit = rng.pick(['0', '-5', 'x', '100000', '2.5', ['1', '2']]);
-        return { path: `/grants?${q(params)}`, what: JSON.stringify(params).slice(0, 60) };
+        if (defect === 3)
+          params.limit = rng.pick([
+            '0',
+            '-5',
+            'x',
+            '100000',
+            '2.5',
+            ['1', '2'],
+          ]);
+        return {
+          path: `/grants?${q(params)}`,
+          what: JSON.stringify(params).slice(0, 60),
+        };
       },
     },
     {
@@ -464,11 +802,22 @@ function routes(): RouteSpec[] {
       genericBody: true,
       make: (rng, ids) => {
         if (rng.int(4) === 0) {
-          return { path: `/grants/${rng.pick(BAD_IDS)}/revoke`, json: { reason: 'No longer needed.' }, what: 'bad id' };
+          return {
+            path: `/grants/${rng.pick(BAD_IDS)}/revoke`,
+            json: { reason: 'No longer needed.' },
+            what: 'bad id',
+          };
         }
-        const { body, what } = defectiveBody(rng, { reason: 'No longer needed.' }, {
-          reason: { bad: [...NOT_A_STRING, '', 'ab', '  ab  ', long(2001)], required: true },
-        });
+        const { body, what } = defectiveBody(
+          rng,
+          { reason: 'No longer needed.' },
+          {
+            reason: {
+              bad: [...NOT_A_STRING, '', 'ab', '  ab  ', long(2001)],
+              required: true,
+            },
+          },
+        );
         return { path: `/grants/${ids.grantId}/revoke`, json: body, what };
       },
     },
@@ -479,12 +828,23 @@ function routes(): RouteSpec[] {
       genericBody: true,
       make: (rng, ids) => {
         if (rng.int(4) === 0) {
-          return { path: `/grants/${rng.pick(BAD_IDS)}/renew`, json: { durationDays: 30 }, what: 'bad id' };
+          return {
+            path: `/grants/${rng.pick(BAD_IDS)}/renew`,
+            json: { durationDays: 30 },
+            what: 'bad id',
+          };
         }
-        const { body, what } = defectiveBody(rng, { durationDays: 30 }, {
-          durationDays: { bad: [...NOT_A_NUMBER, 99999], required: true },
-          justification: { bad: ['', '   ', long(4001), 1, [], {}], required: false },
-        });
+        const { body, what } = defectiveBody(
+          rng,
+          { durationDays: 30 },
+          {
+            durationDays: { bad: [...NOT_A_NUMBER, 99999], required: true },
+            justification: {
+              bad: ['', '   ', long(4001), 1, [], {}],
+              required: false,
+            },
+          },
+        );
         return { path: `/grants/${ids.grantId}/renew`, json: body, what };
       },
     },
@@ -492,14 +852,22 @@ function routes(): RouteSpec[] {
       route: 'POST /grants/:id/provisioning/retry',
       method: 'post',
       callers: users('owner.one', 'admin.one'),
-      make: (rng, ids) => ({ path: `/grants/${idOr(rng, ids.grantId)}/provisioning/retry`, json: rng.pick([{}, ...POLLUTION, { force: true }]), what: 'retry' }),
+      make: (rng, ids) => ({
+        path: `/grants/${idOr(rng, ids.grantId)}/provisioning/retry`,
+        json: rng.pick([{}, ...POLLUTION, { force: true }]),
+        what: 'retry',
+      }),
     },
     {
       // Admins would run the tick: the junk goes to everyone else.
       route: 'POST /admin/lifecycle/run',
       method: 'post',
       callers: users('stranger', 'owner.one', 'requester'),
-      make: rng => ({ path: '/admin/lifecycle/run', json: rng.pick([{}, ...POLLUTION, { rules: ['all'] }, [1]]), what: 'non-admin' }),
+      make: rng => ({
+        path: '/admin/lifecycle/run',
+        json: rng.pick([{}, ...POLLUTION, { rules: ['all'] }, [1]]),
+        what: 'non-admin',
+      }),
     },
     {
       route: 'GET /metrics/time-to-decision',
@@ -508,10 +876,25 @@ function routes(): RouteSpec[] {
       make: rng => {
         const params: Record<string, unknown> = {};
         const defect = rng.int(3);
-        if (defect === 0) params.from = rng.pick(['x', '2031-13-45', long(300, '9'), ['2031-01-01', '2031-02-01']]);
-        if (defect === 1) { params.from = '2031-02-01'; params.to = '2031-01-01'; }
-        if (defect === 2) params.apiRef = rng.pick(BAD_REFS.filter(Boolean).concat(['group:default/team-c']));
-        return { path: `/metrics/time-to-decision?${q(params)}`, what: JSON.stringify(params).slice(0, 60) };
+        if (defect === 0)
+          params.from = rng.pick([
+            'x',
+            '2031-13-45',
+            long(300, '9'),
+            ['2031-01-01', '2031-02-01'],
+          ]);
+        if (defect === 1) {
+          params.from = '2031-02-01';
+          params.to = '2031-01-01';
+        }
+        if (defect === 2)
+          params.apiRef = rng.pick(
+            BAD_REFS.filter(Boolean).concat(['group:default/team-c']),
+          );
+        return {
+          path: `/metrics/time-to-decision?${q(params)}`,
+          what: JSON.stringify(params).slice(0, 60),
+        };
       },
     },
     {
@@ -520,22 +903,35 @@ function routes(): RouteSpec[] {
       callers: users('owner.one', 'admin.one'),
       make: rng => {
         const params = rng.int(2)
-          ? { ownerRef: rng.pick(BAD_REFS.filter(Boolean).concat(['api:default/pets'])) }
+          ? {
+              ownerRef: rng.pick(
+                BAD_REFS.filter(Boolean).concat(['api:default/pets']),
+              ),
+            }
           : { status: rng.pick(['closed', '', 'ALL', ['open', 'all']]) };
-        return { path: `/access-reviews?${q(params)}`, what: JSON.stringify(params).slice(0, 60) };
+        return {
+          path: `/access-reviews?${q(params)}`,
+          what: JSON.stringify(params).slice(0, 60),
+        };
       },
     },
     {
       route: 'GET /access-reviews/:id',
       method: 'get',
       callers: users('owner.one', 'admin.one'),
-      make: rng => ({ path: `/access-reviews/${rng.pick(BAD_IDS)}`, what: 'bad id' }),
+      make: rng => ({
+        path: `/access-reviews/${rng.pick(BAD_IDS)}`,
+        what: 'bad id',
+      }),
     },
     {
       route: 'GET /access-reviews/:id/history',
       method: 'get',
       callers: users('owner.one', 'admin.one'),
-      make: rng => ({ path: `/access-reviews/${rng.pick(BAD_IDS)}/history`, what: 'bad id' }),
+      make: rng => ({
+        path: `/access-reviews/${rng.pick(BAD_IDS)}/history`,
+        what: 'bad id',
+      }),
     },
     {
       route: 'POST /access-reviews/:id/items/:grantId',
@@ -544,14 +940,34 @@ function routes(): RouteSpec[] {
       genericBody: true,
       make: (rng, ids) => {
         const defect = rng.int(4);
-        const keep = { decision: 'keep', comment: 'Still needed by the dashboard.' };
-        if (defect === 0) return { path: `/access-reviews/${rng.pick(BAD_IDS)}/items/${ids.grantId}`, json: keep, what: 'bad review id' };
-        if (defect === 1) return { path: `/access-reviews/${ids.reviewId}/items/${rng.pick(BAD_IDS)}`, json: keep, what: 'bad grant id' };
+        const keep = {
+          decision: 'keep',
+          comment: 'Still needed by the dashboard.',
+        };
+        if (defect === 0)
+          return {
+            path: `/access-reviews/${rng.pick(BAD_IDS)}/items/${ids.grantId}`,
+            json: keep,
+            what: 'bad review id',
+          };
+        if (defect === 1)
+          return {
+            path: `/access-reviews/${ids.reviewId}/items/${rng.pick(BAD_IDS)}`,
+            json: keep,
+            what: 'bad grant id',
+          };
         const { body, what } = defectiveBody(rng, keep, {
-          decision: { bad: [...NOT_A_STRING, '', 'maybe', 'KEEP', 'approve'], required: true },
+          decision: {
+            bad: [...NOT_A_STRING, '', 'maybe', 'KEEP', 'approve'],
+            required: true,
+          },
           comment: { bad: ['', 'ab', long(2001), 1, [], {}], required: true },
         });
-        return { path: `/access-reviews/${ids.reviewId}/items/${ids.grantId}`, json: body, what };
+        return {
+          path: `/access-reviews/${ids.reviewId}/items/${ids.grantId}`,
+          json: body,
+          what,
+        };
       },
     },
     {
@@ -561,7 +977,18 @@ function routes(): RouteSpec[] {
       callers: users('admin.one', 'owner.one'),
       make: rng => ({
         path: '/access-reviews/run',
-        json: noise(rng, { ownerRef: rng.pick([...NOT_A_STRING, ...BAD_REFS, 'api:default/pets', 'component:default/team-a-service']) }, ['ownerRef']),
+        json: noise(
+          rng,
+          {
+            ownerRef: rng.pick([
+              ...NOT_A_STRING,
+              ...BAD_REFS,
+              'api:default/pets',
+              'component:default/team-a-service',
+            ]),
+          },
+          ['ownerRef'],
+        ),
         what: 'bad ownerRef',
       }),
     },
@@ -569,13 +996,39 @@ function routes(): RouteSpec[] {
 }
 
 /** Generic body defects for routes whose body must be an object with required fields. */
-function genericBodyDefect(rng: Rng, spec: RouteSpec, ids: Ids): Omit<Input, 'route' | 'method' | 'auth'> {
+function genericBodyDefect(
+  rng: Rng,
+  spec: RouteSpec,
+  ids: Ids,
+): Omit<Input, 'route' | 'method' | 'auth'> & { auth?: string } {
   const { path } = spec.make(rng, ids);
   const kind = rng.int(4);
-  if (kind === 0) return { path, raw: { contentType: 'application/json', body: rng.pick(NON_JSON_BODIES) }, what: 'non-JSON body' };
-  if (kind === 1) return { path, raw: { contentType: rng.pick(BAD_CONTENT_TYPES), body: rng.pick(['{"decision":"approve"}', 'a=1', long(1000)]) }, what: 'content type' };
-  if (kind === 2) return { path, json: rng.pick([[], [{}], ['approve'], 'approve', 1, true]), what: 'not an object' };
-  return { path, raw: { contentType: 'application/json', body: `{"x":"${long(110_000)}"}` }, what: 'over the body limit' };
+  if (kind === 0)
+    return {
+      path,
+      raw: { contentType: 'application/json', body: rng.pick(NON_JSON_BODIES) },
+      what: 'non-JSON body',
+    };
+  if (kind === 1)
+    return {
+      path,
+      raw: {
+        contentType: rng.pick(BAD_CONTENT_TYPES),
+        body: rng.pick(['{"decision":"approve"}', 'a=1', long(1000)]),
+      },
+      what: 'content type',
+    };
+  if (kind === 2)
+    return {
+      path,
+      json: rng.pick([[], [{}], ['approve'], 'approve', 1, true]),
+      what: 'not an object',
+    };
+  return {
+    path,
+    raw: { contentType: 'application/json', body: `{"x":"${long(110_000)}"}` },
+    what: 'over the body limit',
+  };
 }
 
 function generate(count: number, seed: number, ids: Ids): Input[] {
@@ -584,10 +1037,15 @@ function generate(count: number, seed: number, ids: Ids): Input[] {
   const inputs: Input[] = [];
   for (let i = 0; i < count; i++) {
     const spec = specs[i % specs.length];
-    const made = spec.genericBody && rng.int(5) === 0 ? genericBodyDefect(rng, spec, ids) : spec.make(rng, ids);
+    const made =
+      spec.genericBody && rng.int(5) === 0
+        ? genericBodyDefect(rng, spec, ids)
+        : spec.make(rng, ids);
     inputs.push({
       route: spec.route,
-      method: spec.route.startsWith('ALL') ? rng.pick(['get', 'post', 'put', 'delete']) : spec.method,
+      method: spec.route.startsWith('ALL')
+        ? rng.pick(['get', 'post', 'put', 'delete'])
+        : spec.method,
       auth: made.auth ?? rng.pick(spec.callers),
       ...made,
     });
@@ -604,13 +1062,19 @@ describe.each(databases.eachSupportedId())(
     beforeAll(async () => {
       const periodStart = nextReviewPeriodStart(new Date('2031-01-01'));
       const clock = movableClock(new Date(periodStart.getTime() - DAY));
-      const ca = await makeCa({ notBefore: new Date('2020-01-01'), notAfter: new Date('2040-01-01') });
+      const ca = await makeCa({
+        notBefore: new Date('2020-01-01'),
+        notAfter: new Date('2040-01-01'),
+      });
       backend = await startSecurityBackend({
         knex: await databases.init(databaseId),
         clock,
         apiAccess: {
           certificates: {
-            ca: { certificate: ca.certificatePem, privateKey: ca.privateKeyPem },
+            ca: {
+              certificate: ca.certificatePem,
+              privateKey: ca.privateKeyPem,
+            },
             maxValidityDays: 30,
             crlCacheSeconds: 0,
           },
@@ -621,14 +1085,26 @@ describe.each(databases.eachSupportedId())(
       ids.inReview = inReview.id;
       ids.ownerStepId = inReview.steps[0].id;
       const changes = await http.submit('requester', productionDraft);
-      await http.decide('owner.one', changes.id, { decision: 'request_changes', comment: 'Which vault path?' });
+      await http.decide('owner.one', changes.id, {
+        decision: 'request_changes',
+        comment: 'Which vault path?',
+      });
       ids.changesRequested = changes.id;
       ids.grantId = (await http.approvedGrant()).grantId;
       await http.issueKey(ids.grantId);
-      ids.mtlsGrantId = (await http.approvedGrant({ ...sandboxDraft, credentialType: 'mtls-certificate' })).grantId;
+      ids.mtlsGrantId = (
+        await http.approvedGrant({
+          ...sandboxDraft,
+          credentialType: 'mtls-certificate',
+        })
+      ).grantId;
       clock.set(new Date(periodStart.getTime() + HOUR));
       await backend.tick();
-      const reviews = await http.call('get', `/access-reviews?ownerRef=${TEAM_C}`, as('owner.one'));
+      const reviews = await http.call(
+        'get',
+        `/access-reviews?ownerRef=${TEAM_C}`,
+        as('owner.one'),
+      );
       ids.reviewId = reviews.body.items[0].id;
     }, 120_000);
 
@@ -641,7 +1117,11 @@ describe.each(databases.eachSupportedId())(
       expect(new Set(inputs.map(i => i.route)).size).toBe(routes().length);
       const before = await fingerprint(backend.knex);
       expect(before.tables).toEqual(
-        expect.arrayContaining(['api_access_requests', 'api_access_grants', 'api_access_audit_events']),
+        expect.arrayContaining([
+          'api_access_requests',
+          'api_access_grants',
+          'api_access_audit_events',
+        ]),
       );
 
       const serverErrors: string[] = [];
@@ -649,21 +1129,42 @@ describe.each(databases.eachSupportedId())(
       const statuses: Record<string, number> = {};
       let sent = 0;
       const sendOne = async (input: Input) => {
-        let call = (request(backend.server) as any)[input.method](`/api/api-access${input.path}`).set('Authorization', input.auth);
-        for (const [name, value] of Object.entries(input.headers ?? {})) call = call.set(name, value);
-        if (input.raw) call = call.set('Content-Type', input.raw.contentType).send(input.raw.body);
-        else if (input.json !== null && typeof input.json === 'object') call = call.send(input.json as any);
-        else if (input.json !== undefined) call = call.set('Content-Type', 'application/json').send(JSON.stringify(input.json));
+        let call = (request(backend.server) as any)
+          [input.method](`/api/api-access${input.path}`)
+          .set('Authorization', input.auth);
+        for (const [name, value] of Object.entries(input.headers ?? {}))
+          call = call.set(name, value);
+        if (input.raw)
+          call = call
+            .set('Content-Type', input.raw.contentType)
+            .send(input.raw.body);
+        else if (input.json !== null && typeof input.json === 'object')
+          call = call.send(input.json as any);
+        else if (input.json !== undefined)
+          call = call
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify(input.json));
         const response = await call;
         sent += 1;
         statuses[response.status] = (statuses[response.status] ?? 0) + 1;
         if (response.status >= 500) {
-          serverErrors.push(`${input.route} [${input.what}] -> ${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
+          serverErrors.push(
+            `${input.route} [${input.what}] -> ${
+              response.status
+            } ${JSON.stringify(response.body).slice(0, 200)}`,
+          );
         }
         // Bad input is never echoed at length, nor with a raw line break.
         const message: unknown = response.body?.error?.message;
-        if (typeof message === 'string' && (message.length > 2000 || /[\r\n]/.test(message))) {
-          echoes.push(`${input.route} [${input.what}] -> ${message.length} chars: ${JSON.stringify(message.slice(0, 120))}`);
+        if (
+          typeof message === 'string' &&
+          (message.length > 2000 || /[\r\n]/.test(message))
+        ) {
+          echoes.push(
+            `${input.route} [${input.what}] -> ${
+              message.length
+            } chars: ${JSON.stringify(message.slice(0, 120))}`,
+          );
         }
       };
       for (let i = 0; i < inputs.length; i += CONCURRENCY) {
@@ -672,7 +1173,11 @@ describe.each(databases.eachSupportedId())(
 
       const after = await fingerprint(backend.knex);
       // eslint-disable-next-line no-console
-      console.log(`malformed input on ${databaseId}: ${sent} inputs over ${routes().length} routes, statuses ${JSON.stringify(statuses)}`);
+      console.log(
+        `malformed input on ${databaseId}: ${sent} inputs over ${
+          routes().length
+        } routes, statuses ${JSON.stringify(statuses)}`,
+      );
       // One summary, so a run reports every broken promise at once.
       expect({
         atLeast5000: sent >= 5000,

@@ -100,7 +100,8 @@ export const sandboxDraft = {
   scopes: ['pets:read'],
   useCase: 'Show pet names on the team-a dashboard.',
   justification: 'Requested by product for the spring release.',
-  credentialStorage: 'Vault kv/team-a-service, rotated monthly by the deploy pipeline',
+  credentialStorage:
+    'Vault kv/team-a-service, rotated monthly by the deploy pipeline',
   durationDays: 60,
 };
 /** pets is internal: production adds security after the owner. */
@@ -359,7 +360,8 @@ export function seeded(seed: number) {
   return {
     next,
     int: (n: number) => Math.floor(next() * n),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)],
+    pick: <T>(items: readonly T[]): T =>
+      items[Math.floor(next() * items.length)],
   };
 }
 

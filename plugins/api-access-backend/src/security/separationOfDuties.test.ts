@@ -59,7 +59,11 @@ describe.each(databases.eachSupportedId())(
     });
 
     const read = async (id: string) => {
-      const response = await http.call('get', `/requests/${id}`, as('requester'));
+      const response = await http.call(
+        'get',
+        `/requests/${id}`,
+        as('requester'),
+      );
       if (response.status === 200) return response.body;
       // A request made by someone else: its owner-stage reviewer reads it.
       return (await http.call('get', `/requests/${id}`, as('owner.one'))).body;
@@ -82,7 +86,9 @@ describe.each(databases.eachSupportedId())(
       };
     }
     const plannedSteps = (r: any) =>
-      (r.steps ?? []).map((s: any) => `${s.stageIndex}:${s.name}:${s.reviewerRef}`);
+      (r.steps ?? []).map(
+        (s: any) => `${s.stageIndex}:${s.name}:${s.reviewerRef}`,
+      );
 
     // ---- decide --------------------------------------------------------------
 
@@ -130,7 +136,10 @@ describe.each(databases.eachSupportedId())(
         'post',
         `/requests/${created.id}/resubmit`,
         as('requester'),
-        { ...terms, comment: 'Unchanged; the vault path is in the storage plan.' },
+        {
+          ...terms,
+          comment: 'Unchanged; the vault path is in the storage plan.',
+        },
       );
       expect(resubmitted.status).toBe(200);
       expect(resubmitted.body.status).toBe('in_review');
@@ -215,14 +224,18 @@ describe.each(databases.eachSupportedId())(
 
       const created = await http.submit('requester', productionDraft);
       // To a consumer-team member in the owning group.
-      expect(await refusedDelegation('owner.one', created.id, 0, 'both.teams')).toEqual({
+      expect(
+        await refusedDelegation('owner.one', created.id, 0, 'both.teams'),
+      ).toEqual({
         by: 'owner.one',
         to: 'both.teams',
         refused: true,
         delegateRef: null,
       });
       // By a consumer-team member in the owning group.
-      expect(await refusedDelegation('both.teams', created.id, 0, 'owner.two')).toEqual({
+      expect(
+        await refusedDelegation('both.teams', created.id, 0, 'owner.two'),
+      ).toEqual({
         by: 'both.teams',
         to: 'owner.two',
         refused: true,
@@ -230,20 +243,33 @@ describe.each(databases.eachSupportedId())(
       });
       // The security step: not to the security reviewer in team-a.
       expect((await approve('owner.one', created.id)).status).toBe(201);
-      expect(await refusedDelegation('sec.one', created.id, 1, 'sec.teama')).toEqual({
+      expect(
+        await refusedDelegation('sec.one', created.id, 1, 'sec.teama'),
+      ).toEqual({
         by: 'sec.one',
         to: 'sec.teama',
         refused: true,
         delegateRef: null,
       });
       // The control: to an unconflicted member it works, and they decide.
-      const handed = await delegate('sec.one', created.id, (await read(created.id)).steps[1].id, 'sec.two');
+      const handed = await delegate(
+        'sec.one',
+        created.id,
+        (
+          await read(created.id)
+        ).steps[1].id,
+        'sec.two',
+      );
       expect(handed.status).toBe(200);
-      expect((await approve('sec.two', created.id)).body.status).toBe('approved');
+      expect((await approve('sec.two', created.id)).body.status).toBe(
+        'approved',
+      );
 
       // To the requester, who is in the owning group.
       const own = await http.submit('both.teams', sandboxDraft);
-      expect(await refusedDelegation('owner.one', own.id, 0, 'both.teams')).toEqual({
+      expect(
+        await refusedDelegation('owner.one', own.id, 0, 'both.teams'),
+      ).toEqual({
         by: 'owner.one',
         to: 'both.teams',
         refused: true,
@@ -260,11 +286,10 @@ describe.each(databases.eachSupportedId())(
       });
       // The key is used: the old code renewed unchanged terms at once then.
       const key = await http.issueKey(grantId);
-      const used = await http.call(
-        'post',
-        '/introspect',
-        serviceHeader(GATEWAY_SUBJECT),
-      ).type('form').send({ token: key });
+      const used = await http
+        .call('post', '/introspect', serviceHeader(GATEWAY_SUBJECT))
+        .type('form')
+        .send({ token: key });
       expect(used.body.active).toBe(true);
       await backend.flushLastUses();
 
@@ -274,12 +299,22 @@ describe.each(databases.eachSupportedId())(
         '0:owner:group:default/team-c',
         '1:security:group:default/security',
       ]);
-      await http.call('post', `/requests/${fresh.id}/withdraw`, as('requester'), {});
+      await http.call(
+        'post',
+        `/requests/${fresh.id}/withdraw`,
+        as('requester'),
+        {},
+      );
 
       clock.advance(2 * DAY);
-      const renewal = await http.call('post', `/grants/${grantId}/renew`, as('requester'), {
-        durationDays: productionDraft.durationDays,
-      });
+      const renewal = await http.call(
+        'post',
+        `/grants/${grantId}/renew`,
+        as('requester'),
+        {
+          durationDays: productionDraft.durationDays,
+        },
+      );
       expect(renewal.status).toBe(201);
       expect(renewal.body.status).toBe('in_review');
       expect(plannedSteps(renewal.body)).toEqual(plannedSteps(fresh));
@@ -287,36 +322,66 @@ describe.each(databases.eachSupportedId())(
       // Nobody with a stake decides it; one step each.
       const id = renewal.body.id;
       for (const who of ['requester', 'both.teams', 'consumer.member']) {
-        expect(await refused(who, id)).toEqual({ by: who, status: 403, unchanged: true });
+        expect(await refused(who, id)).toEqual({
+          by: who,
+          status: 403,
+          unchanged: true,
+        });
       }
       expect((await approve('owner.sec', id)).status).toBe(201);
       for (const who of ['owner.sec', 'sec.teama']) {
-        expect(await refused(who, id)).toEqual({ by: who, status: 403, unchanged: true });
+        expect(await refused(who, id)).toEqual({
+          by: who,
+          status: 403,
+          unchanged: true,
+        });
       }
       const approved = await approve('sec.two', id);
       expect(approved.status).toBe(201);
       expect(approved.body.status).toBe('approved');
 
       // Longer than last reviewed: the full plan of a new request for that long.
-      const longer = await http.call('post', `/grants/${grantId}/renew`, as('requester'), {
-        durationDays: 90,
-      });
+      const longer = await http.call(
+        'post',
+        `/grants/${grantId}/renew`,
+        as('requester'),
+        {
+          durationDays: 90,
+        },
+      );
       expect(longer.status).toBe(201);
       expect(longer.body.status).toBe('in_review');
-      const freshLonger = await http.submit('requester', { ...productionDraft, durationDays: 90 });
+      const freshLonger = await http.submit('requester', {
+        ...productionDraft,
+        durationDays: 90,
+      });
       expect(plannedSteps(longer.body)).toEqual(plannedSteps(freshLonger));
-      expect(plannedSteps(longer.body)).toContain('1:security:group:default/security');
+      expect(plannedSteps(longer.body)).toContain(
+        '1:security:group:default/security',
+      );
     });
 
     it('renewal: a grant past its expiry, not yet marked expired, cannot be renewed', async () => {
       clock.set('2031-02-01T09:00:00Z');
-      const { grantId } = await http.approvedGrant({ ...sandboxDraft, durationDays: 1 });
-      clock.advance(2 * DAY); // no tick: the grant row still says active
-      const renewal = await http.call('post', `/grants/${grantId}/renew`, as('requester'), {
+      const { grantId } = await http.approvedGrant({
+        ...sandboxDraft,
         durationDays: 1,
       });
+      clock.advance(2 * DAY); // no tick: the grant row still says active
+      const renewal = await http.call(
+        'post',
+        `/grants/${grantId}/renew`,
+        as('requester'),
+        {
+          durationDays: 1,
+        },
+      );
       expect(renewal.status).toBe(409);
-      const open = await http.call('get', '/requests?view=mine&limit=200', as('requester'));
+      const open = await http.call(
+        'get',
+        '/requests?view=mine&limit=200',
+        as('requester'),
+      );
       expect(
         open.body.items.filter((r: any) => r.renewalOfGrantId === grantId),
       ).toEqual([]);
@@ -334,28 +399,48 @@ describe.each(databases.eachSupportedId())(
       });
       clock.set(new Date(periodStart.getTime() + HOUR));
       await backend.tick();
-      const listed = await http.call('get', `/access-reviews?ownerRef=${TEAM_C}`, as('owner.one'));
+      const listed = await http.call(
+        'get',
+        `/access-reviews?ownerRef=${TEAM_C}`,
+        as('owner.one'),
+      );
       expect(listed.status).toBe(200);
       const review = listed.body.items.find((r: any) =>
         r.items.some((i: any) => i.grantId === byBoth),
       );
       expect(review).toBeDefined();
-      const keep = { decision: 'keep', comment: 'Still needed by the dashboard.' };
+      const keep = {
+        decision: 'keep',
+        comment: 'Still needed by the dashboard.',
+      };
       const answer = (by: string, grantId: string) =>
-        http.call('post', `/access-reviews/${review.id}/items/${grantId}`, as(by), keep);
+        http.call(
+          'post',
+          `/access-reviews/${review.id}/items/${grantId}`,
+          as(by),
+          keep,
+        );
       const itemOf = async (grantId: string) => {
-        const r = await http.call('get', `/access-reviews/${review.id}`, as('owner.one'));
+        const r = await http.call(
+          'get',
+          `/access-reviews/${review.id}`,
+          as('owner.one'),
+        );
         const item = r.body.items.find((i: any) => i.grantId === grantId);
         return item.decision ?? item.answer ?? item.status ?? null;
       };
-      const before = { byRequester: await itemOf(byRequester), byBoth: await itemOf(byBoth) };
+      const before = {
+        byRequester: await itemOf(byRequester),
+        byBoth: await itemOf(byBoth),
+      };
       expect({
         consumerTeamMember: (await answer('both.teams', byRequester)).status,
         requester: (await answer('both.teams', byBoth)).status,
       }).toEqual({ consumerTeamMember: 403, requester: 403 });
-      expect({ byRequester: await itemOf(byRequester), byBoth: await itemOf(byBoth) }).toEqual(
-        before,
-      );
+      expect({
+        byRequester: await itemOf(byRequester),
+        byBoth: await itemOf(byBoth),
+      }).toEqual(before);
       // An unconflicted owner answers.
       expect((await answer('owner.one', byRequester)).status).toBe(201);
       expect((await answer('owner.two', byBoth)).status).toBe(201);

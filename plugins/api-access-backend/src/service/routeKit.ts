@@ -9,13 +9,13 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
-import { describeZodError } from '@internal/plugin-api-access-common';
+import { describeZodError, excerpt } from '@internal/plugin-api-access-common';
 import {
   AuthorizeResult,
   BasicPermission,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
-import { Request } from 'express';
+import { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Caller } from './AccessRequestService';
 
@@ -30,6 +30,49 @@ export function parse<T extends z.ZodTypeAny>(
     throw new InputError(`Invalid ${what}: ${describeZodError(result.error)}`);
   }
   return result.data;
+}
+
+/** The longest path segment (an id, an entity name) any route accepts. */
+export const MAX_PATH_SEGMENT_CHARS = 256;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * In front of every api-access route: a path segment (a request, grant,
+ * review or step id, an entity's namespace or name) is at most 256 printable
+ * characters. Everything after it may then quote an id in a message and hand
+ * it to SQL: PostgreSQL refuses a NUL in text with an error, not a miss, and
+ * a CR/LF or a 5,000-character id would reach the log through the auditor.
+ */
+export function rejectMalformedPaths(): RequestHandler {
+  return (req, _res, next) => {
+    for (const raw of req.path.split('/')) {
+      if (!raw) continue;
+      let segment: string;
+      try {
+        segment = decodeURIComponent(raw);
+      } catch {
+        next(
+          new InputError(
+            `Invalid path: '${excerpt(raw, 80)}' is not valid percent-encoding`,
+          ),
+        );
+        return;
+      }
+      if (segment.length > MAX_PATH_SEGMENT_CHARS || CONTROL.test(segment)) {
+        next(
+          new InputError(
+            `Invalid path: each segment must be at most ${MAX_PATH_SEGMENT_CHARS} printable characters, not '${excerpt(
+              segment,
+              80,
+            )}'`,
+          ),
+        );
+        return;
+      }
+    }
+    next();
+  };
 }
 
 export function createCallerKit(options: {

@@ -96,9 +96,13 @@ describe.each(databases.eachSupportedId())('trust rules on %p', databaseId => {
       const approved = await approveAll(created.id, ['owner.one', 'outsider']);
       expect(approved.status).toBe('approved');
 
-      const renewal = await post(`/grants/${approved.grantId}/renew`, 'requester', {
-        durationDays: 90,
-      });
+      const renewal = await post(
+        `/grants/${approved.grantId}/renew`,
+        'requester',
+        {
+          durationDays: 90,
+        },
+      );
       expect(renewal.status).toBe(201);
       expect(renewal.body.status).toBe('in_review');
       expect(
@@ -116,21 +120,31 @@ describe.each(databases.eachSupportedId())('trust rules on %p', databaseId => {
       const owner = await approveAll(renewal.body.id, ['owner.one']);
       expect(owner.status).toBe('in_review');
       const grantBefore = (
-        await get('/grants?consumerRef=component:default/team-a-service', 'requester')
+        await get(
+          '/grants?consumerRef=component:default/team-a-service',
+          'requester',
+        )
       ).body.items.find((g: any) => g.id === approved.grantId);
       const done = await approveAll(renewal.body.id, ['outsider']);
       expect(done.status).toBe('approved');
       const grantAfter = (
-        await get('/grants?consumerRef=component:default/team-a-service', 'requester')
+        await get(
+          '/grants?consumerRef=component:default/team-a-service',
+          'requester',
+        )
       ).body.items.find((g: any) => g.id === approved.grantId);
       expect(Date.parse(grantAfter.expiresAt)).toBeGreaterThan(
         Date.parse(grantBefore.expiresAt),
       );
 
       // The rule is in the history.
-      const history = await get(`/audit?subjectId=${renewal.body.id}`, 'requester');
+      const history = await get(
+        `/audit?subjectId=${renewal.body.id}`,
+        'requester',
+      );
       const submitted = history.body.items.find(
-        (e: any) => e.action === 'request.submitted' && e.subjectId === renewal.body.id,
+        (e: any) =>
+          e.action === 'request.submitted' && e.subjectId === renewal.body.id,
       );
       expect(submitted.details.renewal.rule).toBe('policy-plan');
     });
@@ -138,9 +152,13 @@ describe.each(databases.eachSupportedId())('trust rules on %p', databaseId => {
     it('renews unchanged, recently reviewed terms at once only because policy allows it, and says so', async () => {
       const created = await submit();
       const approved = await approveAll(created.id, ['owner.one', 'outsider']);
-      const renewal = await post(`/grants/${approved.grantId}/renew`, 'requester', {
-        durationDays: 30,
-      });
+      const renewal = await post(
+        `/grants/${approved.grantId}/renew`,
+        'requester',
+        {
+          durationDays: 30,
+        },
+      );
       expect(renewal.status).toBe(201);
       expect(renewal.body.status).toBe('approved');
       expect(renewal.body.autoApproveRule).toBe(
@@ -159,9 +177,13 @@ describe.each(databases.eachSupportedId())('trust rules on %p', databaseId => {
       try {
         // 70 days after people reviewed it, 20 before it expires.
         clock.at = start + 70 * DAY;
-        const renewal = await post(`/grants/${approved.grantId}/renew`, 'requester', {
-          durationDays: 90,
-        });
+        const renewal = await post(
+          `/grants/${approved.grantId}/renew`,
+          'requester',
+          {
+            durationDays: 90,
+          },
+        );
         expect(renewal.status).toBe(201);
         expect(renewal.body.status).toBe('in_review');
         expect(renewal.body.renewal.rule).toBe('policy-plan');
@@ -177,9 +199,13 @@ describe.each(databases.eachSupportedId())('trust rules on %p', databaseId => {
       const start = clock.at;
       try {
         clock.at = start + 2 * DAY;
-        const renewal = await post(`/grants/${approved.grantId}/renew`, 'requester', {
-          durationDays: 30,
-        });
+        const renewal = await post(
+          `/grants/${approved.grantId}/renew`,
+          'requester',
+          {
+            durationDays: 30,
+          },
+        );
         expect(renewal.status).toBe(409);
         expect(renewal.body.error.message).toMatch(/expired/);
       } finally {
@@ -205,13 +231,21 @@ describe.each(databases.eachSupportedId())('trust rules on %p', databaseId => {
     it('lets nobody in the consumer team decide a renewal', async () => {
       const created = await submit({ environment: 'sandbox' });
       const approved = await approveAll(created.id, ['owner.one']);
-      const renewal = await post(`/grants/${approved.grantId}/renew`, 'requester', {
-        durationDays: 60,
-      });
+      const renewal = await post(
+        `/grants/${approved.grantId}/renew`,
+        'requester',
+        {
+          durationDays: 60,
+        },
+      );
       expect(renewal.body.status).toBe('in_review');
-      const refused = await post(`/requests/${renewal.body.id}/decisions`, 'both.teams', {
-        decision: 'approve',
-      });
+      const refused = await post(
+        `/requests/${renewal.body.id}/decisions`,
+        'both.teams',
+        {
+          decision: 'approve',
+        },
+      );
       expect(refused.status).toBe(403);
       expect(refused.body.error.message).toMatch(/owns the consumer/);
     });
@@ -222,9 +256,13 @@ describe.each(databases.eachSupportedId())('trust rules on %p', databaseId => {
       const created = await submit({ environment: 'sandbox' });
       const inbox = await get('/requests?view=reviewable', 'both.teams');
       expect(inbox.body.items.map((r: any) => r.id)).not.toContain(created.id);
-      const refused = await post(`/requests/${created.id}/decisions`, 'both.teams', {
-        decision: 'approve',
-      });
+      const refused = await post(
+        `/requests/${created.id}/decisions`,
+        'both.teams',
+        {
+          decision: 'approve',
+        },
+      );
       expect(refused.status).toBe(403);
       expect(refused.body.error.message).toMatch(
         /group:default\/team-a, which owns the consumer component:default\/team-a-service/,
@@ -253,23 +291,37 @@ describe.each(databases.eachSupportedId())('trust rules on %p', databaseId => {
       // owner.sec is in team-c and security.
       const created = await submit();
       await approveAll(created.id, ['owner.sec']);
-      const changes = await post(`/requests/${created.id}/decisions`, 'sec.one', {
-        decision: 'request_changes',
-        comment: 'Say where the key lives',
-      });
+      const changes = await post(
+        `/requests/${created.id}/decisions`,
+        'sec.one',
+        {
+          decision: 'request_changes',
+          comment: 'Say where the key lives',
+        },
+      );
       expect(changes.body.status).toBe('changes_requested');
       const { apiRef: _api, ...terms } = draft;
-      const resubmitted = await post(`/requests/${created.id}/resubmit`, 'requester', {
-        ...terms,
-        comment: 'Unchanged terms, clearer text',
-      });
+      const resubmitted = await post(
+        `/requests/${created.id}/resubmit`,
+        'requester',
+        {
+          ...terms,
+          comment: 'Unchanged terms, clearer text',
+        },
+      );
       expect(resubmitted.status).toBe(200);
       // The stage-1 approval was kept; owner.sec may not now take stage 2.
-      const second = await post(`/requests/${created.id}/decisions`, 'owner.sec', {
-        decision: 'approve',
-      });
+      const second = await post(
+        `/requests/${created.id}/decisions`,
+        'owner.sec',
+        {
+          decision: 'approve',
+        },
+      );
       expect(second.status).toBe(403);
-      expect(second.body.error.message).toMatch(/already decided the owner stage/);
+      expect(second.body.error.message).toMatch(
+        /already decided the owner stage/,
+      );
       expect(
         (await get(`/requests/${created.id}`, 'owner.sec')).body.viewerConflict,
       ).toMatchObject({ reason: 'other_step' });
@@ -302,7 +354,7 @@ describe.each(databases.eachSupportedId())('trust rules on %p', databaseId => {
       expect(byBoth.body.error.message).toMatch(/owns the consumer/);
     });
 
-    it('lets nobody confirm their own or their team\'s grant in an access review', async () => {
+    it("lets nobody confirm their own or their team's grant in an access review", async () => {
       // both.teams asks for team-a (their team) and sits in team-c, the owner.
       const own = await submit({ environment: 'sandbox' }, 'both.teams');
       const ownGrant = (await approveAll(own.id, ['owner.one'])).grantId;
