@@ -37,6 +37,7 @@ import {
 } from './service/AccessRequestService';
 import { ApiProfileService } from './service/ApiProfileService';
 import { createRouter } from './service/router';
+import { rejectMalformedPaths } from './service/routeKit';
 import { ProvisioningStore } from './database/ProvisioningStore';
 import { ProvisioningService } from './service/ProvisioningService';
 import { GrantService } from './service/GrantService';
@@ -320,6 +321,9 @@ export const apiAccessPlugin = createBackendPlugin({
           deps.permissionsRegistry.getPermissionRuleset(requestResourceRef),
         );
 
+        // Ids and names in paths are bounded, printable text before any
+        // route quotes them or hands them to SQL.
+        deps.httpRouter.use(rejectMalformedPaths());
         // Before the main router: its router-wide 100 KB JSON parser would
         // otherwise read the body first and the certificate route's own 64 KB
         // limit would never apply.
