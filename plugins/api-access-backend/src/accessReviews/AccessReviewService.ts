@@ -83,6 +83,15 @@ function day(date: Date) {
   return date.toISOString().slice(0, 10);
 }
 
+/** What POST /access-reviews/run answers: the campaigns, opened now or already open. */
+export interface StartedAccessReviews {
+  items: AccessReview[];
+  /** Ids of the campaigns this call opened. */
+  opened: string[];
+  /** Ids of the owners' open manual campaigns this call found instead. */
+  alreadyOpen: string[];
+}
+
 export class AccessReviewService {
   private readonly store: AccessReviewStore;
   private readonly access: AccessStore;
@@ -174,12 +183,14 @@ export class AccessReviewService {
    * Starts a review now, over every active grant: admins for one owner or
    * (without `ownerRef`) every owner; members of an owner for their own
    * when `accessReviews.ownersMayStart` is set. Owners with no active grant
-   * get none.
+   * get none. An owner has at most one open manual campaign: while one is
+   * open, starting again (or a racing start) answers that one instead of
+   * opening another; `opened` and `alreadyOpen` say which was which.
    */
   async startNow(
     ownerRef: string | undefined,
     caller: Caller,
-  ): Promise<AccessReview[]> {
+  ): Promise<StartedAccessReviews> {
     const admin = await this.isAdmin(caller);
     if (!ownerRef && !admin) {
       throw new NotAllowedError(
@@ -204,7 +215,9 @@ export class AccessReviewService {
     const owners = ownerRef
       ? [ownerRef]
       : await this.store.ownersWithActiveGrants(this.store.db);
-    const created: ReviewRow[] = [];
+    const rows: ReviewRow[] = [];
+    const opened: string[] = [];
+    const alreadyOpen: string[] = [];
     for (const owner of owners) {
       const review = await this.create({
         ownerRef: owner,
@@ -213,9 +226,20 @@ export class AccessReviewService {
         startedBy: caller.userEntityRef,
         now,
       });
-      if (review) created.push(review);
+      if (review) {
+        rows.push(review);
+        opened.push(review.id);
+        continue;
+      }
+      // Not inserted: no active grant, or the owner's open manual campaign
+      // (perhaps a racing call's, committed by now) holds the unique index.
+      const open = await this.store.openManualReview(this.store.db, owner);
+      if (open) {
+        rows.push(open);
+        alreadyOpen.push(open.id);
+      }
     }
-    return this.toReviews(created);
+    return { items: await this.toReviews(rows), opened, alreadyOpen };
   }
 
   private async create(options: {

@@ -97,8 +97,11 @@ export class AccessReviewStore {
   }
 
   /**
-   * Inserts a campaign unless (owner, period) has one. On PostgreSQL a racing
-   * transaction waits on the unique key and then sees the row: one wins.
+   * Inserts a campaign unless (owner, period) has one, or (a manual one) the
+   * owner already has an open manual campaign: the partial unique index of
+   * migration 20261202020000. ON CONFLICT without a target covers both keys.
+   * On PostgreSQL a racing transaction waits on the unique key and then sees
+   * the row: one wins.
    */
   async insertReview(
     tx: Db,
@@ -106,10 +109,20 @@ export class AccessReviewStore {
   ): Promise<boolean> {
     const inserted: unknown[] = await tx(REVIEWS)
       .insert(row)
-      .onConflict(['owner_ref', 'period'])
+      .onConflict()
       .ignore()
       .returning('id');
     return Array.isArray(inserted) ? inserted.length > 0 : !!inserted;
+  }
+
+  /** The owner's open manual campaign, if any (there is at most one). */
+  async openManualReview(
+    db: Db,
+    ownerRef: string,
+  ): Promise<ReviewRow | undefined> {
+    return db<ReviewRow>(REVIEWS)
+      .where({ owner_ref: ownerRef, trigger: 'manual', status: 'open' })
+      .first();
   }
 
   async insertItems(tx: Db, reviewId: string, grantIds: string[]) {

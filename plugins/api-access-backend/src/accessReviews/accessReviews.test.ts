@@ -338,5 +338,34 @@ describe.each(databases.eachSupportedId())(
         .set('Authorization', as('admin.one'));
       expect(verify.body.ok).toBe(true);
     });
+
+    it('opens one manual campaign however many starts race, and answers the open one after', async () => {
+      // The campaign of the test before is closed; first is still active.
+      const run = () =>
+        request(server)
+          .post('/api/api-access/access-reviews/run')
+          .set('Authorization', as('admin.one'))
+          .send({ ownerRef: TEAM_C });
+      // Each start reads its own millisecond, as real racing calls do, so
+      // the manual periods differ and only the open-manual key can hold.
+      const frozen = clock.now;
+      clock.now = () => new Date(fakeNow++);
+      const responses = await Promise.all(Array.from({ length: 10 }, run));
+      clock.now = frozen;
+      const statuses = responses.map(r => r.status).sort();
+      expect(statuses).toEqual([
+        200, 200, 200, 200, 200, 200, 200, 200, 200, 201,
+      ]);
+      const ids = new Set(responses.map(r => r.body.items[0]?.id));
+      expect(ids.size).toBe(1);
+      const open = await list('owner.one', `ownerRef=${TEAM_C}&status=open`);
+      expect(
+        open.body.items.filter((r: any) => r.trigger === 'manual'),
+      ).toEqual([expect.objectContaining({ id: [...ids][0], status: 'open' })]);
+      // Later, while it is open: the same campaign, 200.
+      const again = await run();
+      expect(again.status).toBe(200);
+      expect(again.body.items.map((r: any) => r.id)).toEqual([...ids]);
+    });
   },
 );

@@ -11,7 +11,9 @@
  *        admins; revoke revokes the grant at once with the comment as reason
  *   POST /access-reviews/run   { ownerRef? }
  *        start a campaign now: admins, or the owner's members when
- *        apiAccess.accessReviews.ownersMayStart is set (the demo does)
+ *        apiAccess.accessReviews.ownersMayStart is set (the demo does);
+ *        an owner has at most one open manual campaign, so while one is
+ *        open the call answers it with 200 instead of opening another
  */
 import {
   AuditorService,
@@ -119,11 +121,16 @@ export function createAccessReviewRoutes(
     try {
       const caller = await callerOf(req);
       const { ownerRef } = parse(startAccessReviewSchema, req.body, 'body');
-      const started = await reviews.startNow(ownerRef, caller);
-      await event.success({
-        meta: { ownerRef, started: started.map(review => review.id) },
-      });
-      res.status(201).json({ items: started });
+      const { items, opened, alreadyOpen } = await reviews.startNow(
+        ownerRef,
+        caller,
+      );
+      await event.success({ meta: { ownerRef, started: opened, alreadyOpen } });
+      // 201 when this call opened a campaign; 200 when every campaign it
+      // answers was already open (an owner has one open manual campaign).
+      res
+        .status(opened.length > 0 || items.length === 0 ? 201 : 200)
+        .json({ items });
     } catch (error) {
       await event.fail({ error: sanitizeError(error) });
       throw error;
