@@ -10,6 +10,7 @@ describe('excerpt', () => {
   it('escapes CR, LF and other controls so input never starts a log line', () => {
     const forged = 'x\r\n2026-01-01T00:00:00.000Z info forged line\u2028\u001b[31m';
     const safe = excerpt(forged);
+    // eslint-disable-next-line no-control-regex
     expect(safe).not.toMatch(/[\r\n\u2028\u001b]/);
     expect(safe).toBe(
       'x\\r\\n2026-01-01T00:00:00.000Z info forged line\\u2028\\u001b[31m',

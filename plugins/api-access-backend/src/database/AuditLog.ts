@@ -188,13 +188,14 @@ export class AuditLog {
     for (const checkpoint of checkpoints) {
       const seq = Number(checkpoint.seq);
       const row = events.get(seq);
-      const reason = !row
-        ? `event ${seq}, where a signed checkpoint stands, is missing`
-        : row.hash !== checkpoint.hash
-        ? `its hash is not the one the signed checkpoint recorded`
-        : hashOf(row) !== row.hash
-        ? 'its content does not match its hash'
-        : undefined;
+      let reason: string | undefined;
+      if (!row) {
+        reason = `event ${seq}, where a signed checkpoint stands, is missing`;
+      } else if (row.hash !== checkpoint.hash) {
+        reason = 'its hash is not the one the signed checkpoint recorded';
+      } else if (hashOf(row) !== row.hash) {
+        reason = 'its content does not match its hash';
+      }
       if (reason) {
         return {
           count: checkpoints.length,

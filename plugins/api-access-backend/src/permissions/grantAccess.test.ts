@@ -281,6 +281,7 @@ describe.each(databases.eachSupportedId())(
         ['get', g => `/audit?subjectId=${g}`, {}],
       ];
       for (const [method, path, body] of routes) {
+        // eslint-disable-next-line no-loop-func
         const call = (who: string, grantId: string) =>
           (request(server) as any)
             [method](`/api/api-access${path(grantId)}`)

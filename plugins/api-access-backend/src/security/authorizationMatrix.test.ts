@@ -38,7 +38,7 @@ import {
   startSecurityBackend,
   DAY,
   HOUR,
-} from './personas';
+} from '../__testUtils__/securityPersonas';
 
 const databases = createTestDatabases();
 
@@ -67,9 +67,10 @@ const everyone = (s: number) => PERSONAS.map(() => s);
 const anyUser = (s: number) => [401, s, s, s, s, s, s, s, s, s, 403, 403];
 /** Only the given personas get `s`; every other user and service 403. */
 function only(s: number, ...allowed: Persona[]): number[] {
-  return PERSONAS.map(p =>
-    p === 'anonymous' ? 401 : allowed.includes(p) ? s : 403,
-  );
+  return PERSONAS.map(p => {
+    if (p === 'anonymous') return 401;
+    return allowed.includes(p) ? s : 403;
+  });
 }
 
 /** Who may read a grant: its requester, members of the consumer's and the API's owners, admins. */
@@ -590,6 +591,7 @@ describe.each(databases.eachSupportedId())(
             'legal',
           ].includes(persona)
         ) {
+          // eslint-disable-next-line jest/no-conditional-expect
           expect({ persona, inbox: inbox.body.items }).toEqual({
             persona,
             inbox: [],

@@ -26,7 +26,7 @@ import {
   sandboxDraft,
   seeded,
   startSecurityBackend,
-} from './personas';
+} from '../__testUtils__/securityPersonas';
 
 const databases = createTestDatabases();
 const INPUTS = 5_200;
@@ -675,7 +675,7 @@ function routes(): RouteSpec[] {
             'x',
             long(513),
             long(8000),
-            'aa_' + long(40, 'b'),
+            `aa_${long(40, 'b')}`,
             '\tkey',
             '%00',
             'Bearer x',

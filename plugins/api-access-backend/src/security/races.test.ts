@@ -18,7 +18,7 @@ import {
   productionDraft,
   sandboxDraft,
   startSecurityBackend,
-} from './personas';
+} from '../__testUtils__/securityPersonas';
 
 const databases = createTestDatabases();
 

@@ -27,7 +27,7 @@ import {
   serviceHeader,
   GATEWAY_SUBJECT,
   startSecurityBackend,
-} from './personas';
+} from '../__testUtils__/securityPersonas';
 
 const databases = createTestDatabases();
 const ESCALATION_GROUP = 'group:default/platform-leads';

@@ -83,6 +83,7 @@ describe.each(databases.eachSupportedId())(
         .post(`/api/api-access/grants/${grantId}/credentials`)
         .set('Authorization', as('requester'))
         .send({ acceptTerms: '1' });
+      // eslint-disable-next-line jest/no-standalone-expect
       expect(issued.status).toBe(201);
       secret = issued.body.secret;
     }, 60_000);

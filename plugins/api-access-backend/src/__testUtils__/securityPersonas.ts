@@ -17,7 +17,7 @@ import {
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { startApiAccessBackend } from '../__testUtils__/testBackend';
+import { startApiAccessBackend } from './testBackend';
 import { apiAccessClockServiceRef } from '../clock';
 
 export const BASE = '/api/api-access';
@@ -297,9 +297,9 @@ export function client(server: any) {
 
 /** Every api_access table but the migration bookkeeping. */
 export async function apiAccessTables(knex: Knex): Promise<string[]> {
-  const client = String(knex.client.config.client);
+  const dialect = String(knex.client.config.client);
   let names: string[];
-  if (client.includes('pg')) {
+  if (dialect.includes('pg')) {
     const result = await knex.raw(
       `select tablename as name from pg_tables where schemaname = current_schema()`,
     );
