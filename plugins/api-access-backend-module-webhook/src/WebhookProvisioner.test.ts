@@ -1,8 +1,10 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { WebhookEndpointConfig } from './config';
 import { WebhookDeliveryError, WebhookProvisioner } from './WebhookProvisioner';
+import { createReplayGuard } from './replayGuard';
 import {
   TestReceiver,
+  dedupingResponder,
   makeTask,
   refusedUrl,
   startReceiver,
@@ -81,6 +83,7 @@ describe('WebhookProvisioner', () => {
     expect(delivery.headers).toMatchObject({
       'content-type': 'application/json',
       'x-api-access-event': 'api-access.grant.provision',
+      'x-api-access-event-id': 'task-0001',
       'x-api-access-delivery': 'task-0001',
       authorization,
       'x-tenant': 'north',
@@ -165,6 +168,55 @@ describe('WebhookProvisioner', () => {
     ).toEqual([
       ['task-0001', 1],
       ['task-0001', 2],
+    ]);
+  });
+
+  it('lets a de-duplicating receiver refuse a replay: the event id is signed, a retry keeps it', async () => {
+    const { respond, applied } = dedupingResponder(createReplayGuard());
+    receiver = await startReceiver({ secret, respond });
+    const { provisioner } = makeProvisioner(receiver.url);
+    await provisioner.provision(makeTask());
+    const [captured] = receiver.deliveries;
+    const replay = (headers: Record<string, string> = {}) =>
+      fetch(receiver!.url, {
+        method: 'POST',
+        headers: {
+          ...(captured.headers as Record<string, string>),
+          ...headers,
+        },
+        body: captured.body,
+      });
+
+    // Sent again unchanged, inside the five minutes: still a valid
+    // signature, recognised by its event id and not applied again.
+    const same = await replay();
+    expect(same.status).toBe(200);
+    expect(await same.json()).toMatchObject({ duplicate: true });
+    // Under a fresh event id: the signature no longer holds.
+    const renamed = await replay({
+      'x-api-access-event-id': 'task-9999',
+      'x-api-access-delivery': 'task-9999',
+    });
+    expect(renamed.status).toBe(401);
+    // The sender's own retry carries the same id: not applied twice either.
+    await expect(
+      provisioner.provision(makeTask({ attempt: 2 })),
+    ).resolves.toEqual({ reference: 'consumer-grant-42' });
+    // Another action is another task, so another id: applied.
+    await provisioner.revoke(makeTask({ id: 'task-0002', action: 'revoke' }));
+
+    expect(receiver.deliveries.map(d => d.verified)).toEqual([
+      true,
+      true,
+      false,
+      true,
+      true,
+    ]);
+    expect(
+      applied.map(d => [d.headers['x-api-access-event-id'], d.json.type]),
+    ).toEqual([
+      ['task-0001', 'api-access.grant.provision'],
+      ['task-0002', 'api-access.grant.revoke'],
     ]);
   });
 

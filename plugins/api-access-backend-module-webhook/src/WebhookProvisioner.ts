@@ -26,7 +26,13 @@ export type ApiAccessWebhookEventType =
  * @public
  */
 export interface ApiAccessWebhookEvent {
-  /** The task id: identical on every retry; also sent as X-Api-Access-Delivery. */
+  /**
+   * The event id, also sent (and signed) as X-Api-Access-Event-Id: the
+   * provisioning task's id. One task is one action for one grant on one
+   * endpoint, so the id is the same on every retry of this delivery and new
+   * for anything else (the revoke after a provision, a renewal's provision,
+   * another rotation). Receivers de-duplicate on it.
+   */
   id: string;
   type: ApiAccessWebhookEventType;
   /** 1 on the first try. */
@@ -43,6 +49,9 @@ export interface ApiAccessWebhookEvent {
 /** @public */
 export const API_ACCESS_WEBHOOK_HEADERS = {
   event: 'X-Api-Access-Event',
+  /** The event id (the body's `id`), covered by the signature. */
+  eventId: 'X-Api-Access-Event-Id',
+  /** The same value as `eventId`, kept for receivers written before it. Not signed on its own: de-duplicate on `eventId`. */
   delivery: 'X-Api-Access-Delivery',
   timestamp: 'X-Api-Access-Timestamp',
   signature: 'X-Api-Access-Signature',
@@ -155,11 +164,13 @@ export class WebhookProvisioner implements ApiAccessProvisioner {
       'Content-Type': 'application/json',
       'User-Agent': 'backstage-api-access-webhook',
       [API_ACCESS_WEBHOOK_HEADERS.event]: type,
+      [API_ACCESS_WEBHOOK_HEADERS.eventId]: task.id,
       [API_ACCESS_WEBHOOK_HEADERS.delivery]: task.id,
       [API_ACCESS_WEBHOOK_HEADERS.timestamp]: String(timestamp),
       [API_ACCESS_WEBHOOK_HEADERS.signature]: signApiAccessPayload({
         secret: this.endpoint.secret,
         timestamp,
+        eventId: task.id,
         body,
       }),
     };

@@ -18,10 +18,13 @@ export type {
   ApiAccessWebhookEventType,
 } from './WebhookProvisioner';
 export {
+  API_ACCESS_EVENT_ID_PATTERN,
   API_ACCESS_SIGNATURE_SCHEME,
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
   signApiAccessPayload,
   verifyApiAccessSignature,
 } from './signature';
+export { createReplayGuard } from './replayGuard';
+export type { ApiAccessReplayClaim, ApiAccessReplayGuard } from './replayGuard';
 export { readWebhookEndpoints } from './config';
 export type { WebhookEndpointConfig } from './config';

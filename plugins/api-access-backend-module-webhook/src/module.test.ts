@@ -85,6 +85,7 @@ describe('apiAccessModuleWebhook', () => {
         verifyApiAccessSignature({
           secret,
           timestamp: delivery.headers['x-api-access-timestamp'] as string,
+          eventId: delivery.headers['x-api-access-event-id'] as string,
           body: delivery.body,
           signature: delivery.headers['x-api-access-signature'] as string,
         }),

@@ -8,32 +8,46 @@ const body = JSON.stringify({
 });
 const now = new Date('2025-06-01T12:00:00Z');
 const timestamp = Math.floor(now.getTime() / 1000);
+const eventId = 'task-1';
 
 describe('signApiAccessPayload', () => {
-  it('is sha256= and the hex HMAC-SHA256 of "<timestamp>.<body>"', () => {
+  it('is sha256= and the hex HMAC-SHA256 of "<timestamp>.<event id>.<body>"', () => {
     const expected = createHmac('sha256', secret)
-      .update(`${timestamp}.${body}`)
+      .update(`${timestamp}.${eventId}.${body}`)
       .digest('hex');
-    expect(signApiAccessPayload({ secret, timestamp, body })).toBe(
+    expect(signApiAccessPayload({ secret, timestamp, eventId, body })).toBe(
       `sha256=${expected}`,
     );
     expect(
-      signApiAccessPayload({ secret, timestamp, body: Buffer.from(body) }),
+      signApiAccessPayload({
+        secret,
+        timestamp,
+        eventId,
+        body: Buffer.from(body),
+      }),
     ).toBe(`sha256=${expected}`);
   });
 });
 
 describe('verifyApiAccessSignature', () => {
-  const signature = signApiAccessPayload({ secret, timestamp, body });
+  const signature = signApiAccessPayload({ secret, timestamp, eventId, body });
 
   it('accepts a fresh, correctly signed body', () => {
     expect(
-      verifyApiAccessSignature({ secret, timestamp, body, signature, now }),
+      verifyApiAccessSignature({
+        secret,
+        timestamp,
+        eventId,
+        body,
+        signature,
+        now,
+      }),
     ).toBe(true);
     expect(
       verifyApiAccessSignature({
         secret,
         timestamp: String(timestamp),
+        eventId,
         body: Buffer.from(body),
         signature,
         now: now.getTime(),
@@ -47,6 +61,7 @@ describe('verifyApiAccessSignature', () => {
       verifyApiAccessSignature({
         secret,
         timestamp,
+        eventId,
         body: tampered,
         signature,
         now,
@@ -59,6 +74,7 @@ describe('verifyApiAccessSignature', () => {
       verifyApiAccessSignature({
         secret: 'another-secret-0123456789',
         timestamp,
+        eventId,
         body,
         signature,
         now,
@@ -66,11 +82,38 @@ describe('verifyApiAccessSignature', () => {
     ).toBe(false);
   });
 
+  it('covers the event id: a captured delivery sent under another id does not verify', () => {
+    for (const other of ['task-2', 'task-1-replay', 'TASK-1']) {
+      expect(
+        verifyApiAccessSignature({
+          secret,
+          timestamp,
+          eventId: other,
+          body,
+          signature,
+          now,
+        }),
+      ).toBe(false);
+    }
+  });
+
+  it('rejects a missing or malformed event id, and will not sign one', () => {
+    const base = { secret, timestamp, body, signature, now };
+    for (const bad of [undefined, '', 'task.1', 'x'.repeat(129), 'a b']) {
+      expect(verifyApiAccessSignature({ ...base, eventId: bad })).toBe(false);
+    }
+    // A dot would let "<timestamp>.<id>.<body>" split two ways.
+    expect(() =>
+      signApiAccessPayload({ secret, timestamp, eventId: 'task.1', body }),
+    ).toThrow(TypeError);
+  });
+
   it('rejects a timestamp swapped for another one', () => {
     expect(
       verifyApiAccessSignature({
         secret,
         timestamp: timestamp + 1,
+        eventId,
         body,
         signature,
         now,
@@ -83,6 +126,7 @@ describe('verifyApiAccessSignature', () => {
       verifyApiAccessSignature({
         secret,
         timestamp,
+        eventId,
         body,
         signature,
         now: now.getTime() + offsetSeconds * 1000,
@@ -95,6 +139,7 @@ describe('verifyApiAccessSignature', () => {
       verifyApiAccessSignature({
         secret,
         timestamp,
+        eventId,
         body,
         signature,
         now: now.getTime() + 3600_000,
@@ -104,7 +149,7 @@ describe('verifyApiAccessSignature', () => {
   });
 
   it('rejects missing or malformed values', () => {
-    const base = { secret, timestamp, body, signature, now };
+    const base = { secret, timestamp, eventId, body, signature, now };
     expect(verifyApiAccessSignature({ ...base, signature: undefined })).toBe(
       false,
     );
@@ -133,12 +178,14 @@ describe('verifyApiAccessSignature', () => {
     const other = signApiAccessPayload({
       secret: 'old-secret-0123456789',
       timestamp,
+      eventId,
       body,
     });
     expect(
       verifyApiAccessSignature({
         secret,
         timestamp,
+        eventId,
         body,
         signature: `${other}, ${signature}`,
         now,

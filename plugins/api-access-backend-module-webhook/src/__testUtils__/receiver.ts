@@ -12,6 +12,7 @@ import {
 import { AddressInfo } from 'node:net';
 import { ProvisioningTask } from '@internal/plugin-api-access-node';
 import { verifyApiAccessSignature } from '../signature';
+import { ApiAccessReplayGuard } from '../replayGuard';
 
 export interface ReceivedDelivery {
   method: string;
@@ -20,7 +21,7 @@ export interface ReceivedDelivery {
   /** The raw body. */
   body: string;
   json: any;
-  /** Signature and timestamp checked with verifyApiAccessSignature. */
+  /** Signature, timestamp and event id checked with verifyApiAccessSignature. */
   verified: boolean;
 }
 
@@ -40,6 +41,41 @@ export const verifyingResponder: Responder = (delivery, res) => {
   res.writeHead(200, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify({ reference: `consumer-${delivery.json.grant.id}` }));
 };
+
+/**
+ * Like verifyingResponder, and de-duplicates on the signed event id as the
+ * README tells receivers to: a delivery seen before answers 200 with
+ * `duplicate: true` and is not applied again. `applied` lists what was.
+ */
+export function dedupingResponder(guard: ApiAccessReplayGuard): {
+  respond: Responder;
+  applied: ReceivedDelivery[];
+} {
+  const applied: ReceivedDelivery[] = [];
+  const respond: Responder = (delivery, res) => {
+    if (!delivery.verified) {
+      res.writeHead(401, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: 'bad signature' }));
+      return;
+    }
+    const claim = guard.claim(
+      String(delivery.headers['x-api-access-event-id']),
+    );
+    if (claim === 'full') {
+      res.writeHead(503).end();
+      return;
+    }
+    if (claim === 'new') applied.push(delivery);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        reference: `consumer-${delivery.json.grant.id}`,
+        duplicate: claim === 'seen',
+      }),
+    );
+  };
+  return { respond, applied };
+}
 
 export interface TestReceiver {
   url: string;
@@ -73,6 +109,7 @@ export async function startReceiver(options: {
         verified: verifyApiAccessSignature({
           secret: options.secret,
           timestamp: req.headers['x-api-access-timestamp'] as string,
+          eventId: req.headers['x-api-access-event-id'] as string,
           body,
           signature: req.headers['x-api-access-signature'] as string,
         }),
