@@ -87,11 +87,12 @@ export function createCertificateRoutes(
       });
       try {
         const caller = await callerOf(req);
-        // A grant the caller may not read is a 404, as an unknown one.
-        await options.readableGrant?.(req.params.id, caller);
+        // Without a CA nothing here can work, whatever the grant: say so first.
         if (!certificates.configured) {
           throw new ConflictError(NOT_CONFIGURED);
         }
+        // A grant the caller may not read is a 404, as an unknown one.
+        await options.readableGrant?.(req.params.id, caller);
         const parsed = issueCertificateSchema.safeParse(req.body ?? {});
         if (!parsed.success) {
           throw new InputError(
