@@ -336,30 +336,8 @@ export const apiAccessPlugin = createBackendPlugin({
             auditor: deps.auditor,
           }),
         );
-        deps.httpRouter.use(
-          await createRouter({
-            httpAuth: deps.httpAuth,
-            userInfo: deps.userInfo,
-            permissions: deps.permissions,
-            auditor: deps.auditor,
-            requests,
-            profiles,
-            keys: credentials,
-            grants,
-            lifecycle,
-            provisioning,
-            admins,
-            toRequestFilter,
-          }),
-        );
-        deps.httpRouter.use(
-          createAssessmentRoutes({
-            assessments,
-            httpAuth: deps.httpAuth,
-            userInfo: deps.userInfo,
-            permissions: deps.permissions,
-          }),
-        );
+        // Also before the main router, for the same reason: delegation and
+        // the access-review answers and starts have their own 16 KB limits.
         // Review deadlines: delegating a step, and time to decision.
         const reviewSteps = new ReviewStepStore(knex);
         deps.httpRouter.use(
@@ -404,6 +382,30 @@ export const apiAccessPlugin = createBackendPlugin({
             userInfo: deps.userInfo,
             permissions: deps.permissions,
             auditor: deps.auditor,
+          }),
+        );
+        deps.httpRouter.use(
+          await createRouter({
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            requests,
+            profiles,
+            keys: credentials,
+            grants,
+            lifecycle,
+            provisioning,
+            admins,
+            toRequestFilter,
+          }),
+        );
+        deps.httpRouter.use(
+          createAssessmentRoutes({
+            assessments,
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+            permissions: deps.permissions,
           }),
         );
         deps.httpRouter.addAuthPolicy({

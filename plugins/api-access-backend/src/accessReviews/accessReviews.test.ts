@@ -339,6 +339,38 @@ describe.each(databases.eachSupportedId())(
       expect(verify.body.ok).toBe(true);
     });
 
+    it('holds the access-review routes to their 16 KB body limit', async () => {
+      /** A JSON body of exactly `bytes` bytes. */
+      const sized = (bytes: number, base: object) => {
+        const empty = JSON.stringify({ ...base, pad: '' }).length;
+        return JSON.stringify({ ...base, pad: 'x'.repeat(bytes - empty) });
+      };
+      const post = (path: string, body: string) =>
+        request(server)
+          .post(`/api/api-access${path}`)
+          .set('Authorization', as('admin.one'))
+          .set('Content-Type', 'application/json')
+          .send(body);
+      const routes = [
+        { path: '/access-reviews/run', base: { ownerRef: 'nope' } },
+        {
+          path: '/access-reviews/no-review/items/no-grant',
+          base: { decision: 'keep', comment: 'Still needed' },
+        },
+      ];
+      for (const { path, base } of routes) {
+        const tooBig = await post(path, sized(16 * 1024 + 1, base));
+        expect(tooBig.status).toBe(413);
+        expect(tooBig.body.error.message).toBe(
+          'Invalid access review: the body must be at most 16384 bytes (16 KB)',
+        );
+        // At the limit the body is read, and judged on its content (an
+        // unknown owner is a 400, an unknown campaign a 404).
+        const atLimit = await post(path, sized(16 * 1024, base));
+        expect([400, 404]).toContain(atLimit.status);
+      }
+    });
+
     it('opens one manual campaign however many starts race, and answers the open one after', async () => {
       // The campaign of the test before is closed; first is still active.
       const run = () =>

@@ -34,6 +34,15 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { AccessReviewService } from './AccessReviewService';
 import { createCallerKit, parse } from '../service/routeKit';
+import { jsonBody } from '../service/jsonBody';
+
+/**
+ * The body limit of the access-review POST routes: an answer is a decision
+ * and a comment of at most 2000 characters, a start an ownerRef. Holds
+ * because plugin.ts mounts these routes before the main router's 100 KB
+ * parser.
+ */
+export const ACCESS_REVIEW_BODY_LIMIT_BYTES = 16 * 1024;
 
 export interface AccessReviewRoutesOptions {
   reviews: AccessReviewService;
@@ -48,7 +57,7 @@ export function createAccessReviewRoutes(
 ): express.Router {
   const { reviews, httpAuth, userInfo, permissions, auditor } = options;
   const router = Router();
-  const json = express.json({ limit: '100kb' });
+  const json = jsonBody(ACCESS_REVIEW_BODY_LIMIT_BYTES, 'access review');
 
   const { callerOf, authorize } = createCallerKit({
     httpAuth,

@@ -508,6 +508,31 @@ describe.each(databases.eachSupportedId())(
       expect(recent.body.overall.count).toBeGreaterThanOrEqual(9);
     });
 
+    it('holds delegation to its 16 KB body limit', async () => {
+      const created = await submit('requester', sandboxDraft);
+      const stepId = created.steps[0].id;
+      const base = { to: user('owner.two'), comment: 'On leave' };
+      const sized = (bytes: number) => {
+        const empty = JSON.stringify({ ...base, pad: '' }).length;
+        return JSON.stringify({ ...base, pad: 'x'.repeat(bytes - empty) });
+      };
+      const send = (body: string) =>
+        request(server)
+          .post(
+            `/api/api-access/requests/${created.id}/steps/${stepId}/delegate`,
+          )
+          .set('Authorization', as('owner.one'))
+          .set('Content-Type', 'application/json')
+          .send(body);
+      const tooBig = await send(sized(16 * 1024 + 1));
+      expect(tooBig.status).toBe(413);
+      expect(tooBig.body.error.message).toBe(
+        'Invalid delegation: the body must be at most 16384 bytes (16 KB)',
+      );
+      // At the limit the body is read: the delegation goes through.
+      expect((await send(sized(16 * 1024))).status).toBe(200);
+    });
+
     it('answers 400 for a bad period', async () => {
       const bad = await metrics('owner.one', 'from=yesterday');
       expect(bad.status).toBe(400);

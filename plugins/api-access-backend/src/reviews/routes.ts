@@ -37,6 +37,14 @@ import { AccessRequestService } from '../service/AccessRequestService';
 import { StepDelegationService } from './StepDelegationService';
 import { TimeToDecisionService } from './timeToDecision';
 import { createCallerKit, parse } from '../service/routeKit';
+import { jsonBody } from '../service/jsonBody';
+
+/**
+ * The body limit of POST /requests/:id/steps/:stepId/delegate: `to` and a
+ * comment of at most 2000 characters. Holds because plugin.ts mounts these
+ * routes before the main router's 100 KB parser.
+ */
+export const DELEGATION_BODY_LIMIT_BYTES = 16 * 1024;
 
 export interface ReviewRoutesOptions {
   requests: AccessRequestService;
@@ -64,7 +72,7 @@ export function createReviewRoutes(
 
   router.post(
     '/requests/:id/steps/:stepId/delegate',
-    express.json({ limit: '16kb' }),
+    jsonBody(DELEGATION_BODY_LIMIT_BYTES, 'delegation'),
     async (req, res) => {
       const event = await auditor.createEvent({
         eventId: 'request-step-delegate',
