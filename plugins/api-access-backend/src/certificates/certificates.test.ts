@@ -341,8 +341,31 @@ describe('mTLS certificates when no CA is configured', () => {
   });
 
   it('answers 409 to a CSR and 404 for the CA and the CRL', async () => {
-    const post = await request(server)
+    // An unknown grant is a 404 as for a grant the caller may not read.
+    const unknown = await request(server)
       .post('/api/api-access/grants/any-grant/certificates')
+      .set('Authorization', as('requester'))
+      .send({ csr: (await makeCsr()).csrPem, acceptTerms: '1' });
+    expect(unknown.status).toBe(404);
+    const created = await request(server)
+      .post('/api/api-access/requests')
+      .set('Authorization', as('requester'))
+      .send({
+        apiRef: 'api:default/pets',
+        consumerRef: 'component:default/team-a-service',
+        environment: 'sandbox',
+        scopes: ['pets:read'],
+        useCase: 'Read pets for the dashboard of the team.',
+        justification: 'The spring release shows pets on the dashboard.',
+        credentialStorage: 'Vault kv/team-a, rotated monthly by the pipeline',
+        durationDays: 30,
+      });
+    const approved = await request(server)
+      .post(`/api/api-access/requests/${created.body.id}/decisions`)
+      .set('Authorization', as('owner.one'))
+      .send({ decision: 'approve' });
+    const post = await request(server)
+      .post(`/api/api-access/grants/${approved.body.grantId}/certificates`)
       .set('Authorization', as('requester'))
       .send({ csr: (await makeCsr()).csrPem, acceptTerms: '1' });
     expect(post.status).toBe(409);

@@ -87,12 +87,11 @@ export function createCertificateRoutes(
       });
       try {
         const caller = await callerOf(req);
-        // Without a CA nothing here can work, whatever the grant: say so first.
+        // A grant the caller may not read is a 404, as an unknown one.
+        await options.readableGrant?.(req.params.id, caller);
         if (!certificates.configured) {
           throw new ConflictError(NOT_CONFIGURED);
         }
-        // A grant the caller may not read is a 404, as an unknown one.
-        await options.readableGrant?.(req.params.id, caller);
         const parsed = issueCertificateSchema.safeParse(req.body ?? {});
         if (!parsed.success) {
           throw new InputError(
