@@ -13,7 +13,7 @@ import {
 import { ConfigReader } from '@backstage/config';
 import authPlugin from '@backstage/plugin-auth-backend';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
-import apiAccessPlugin from '@internal/plugin-api-access-backend';
+import apiAccessPlugin from '@api-access/backstage-plugin-api-access-backend';
 import yaml from 'js-yaml';
 import request from 'supertest';
 import {

@@ -33,9 +33,11 @@ backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
-backend.add(import('@internal/plugin-api-access-backend'));
+backend.add(import('@api-access/backstage-plugin-api-access-backend'));
 // Signed webhooks to a gateway on grant provision, rotate and revoke.
-backend.add(import('@internal/plugin-api-access-backend-module-webhook'));
+backend.add(
+  import('@api-access/backstage-plugin-api-access-backend-module-webhook'),
+);
 // Demo only: receives those webhooks (see apiAccessDemo.webhookSecret).
 backend.add(demoGatewayReceiver);
 

@@ -1,6 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { AssessorInput } from '@internal/plugin-api-access-node';
+import { AssessorInput } from '@api-access/backstage-plugin-api-access-node';
 import { readLlmAssessorConfig } from './config';
 import { LlmAssessor, systemPrompt } from './LlmAssessor';
 import { completion, findingsAnswer, startChatServer } from './testServer';

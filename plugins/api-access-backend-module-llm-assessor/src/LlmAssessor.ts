@@ -16,12 +16,12 @@ import {
   FindingField,
   SECRET_FINDING_ID,
   findSecrets,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import {
   ApiAccessAssessor,
   AssessorFinding,
   AssessorInput,
-} from '@internal/plugin-api-access-node';
+} from '@api-access/backstage-plugin-api-access-node';
 import { z } from 'zod';
 import { LlmAssessorConfig } from './config';
 

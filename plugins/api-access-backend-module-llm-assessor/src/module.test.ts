@@ -6,7 +6,7 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import {
   ApiAccessAssessor,
   apiAccessAssessorsExtensionPoint,
-} from '@internal/plugin-api-access-node';
+} from '@api-access/backstage-plugin-api-access-node';
 import { apiAccessModuleLlmAssessor } from './module';
 
 /** Stands in for the api-access backend: it only collects assessors. */

@@ -2,7 +2,7 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import { apiAccessAssessorsExtensionPoint } from '@internal/plugin-api-access-node';
+import { apiAccessAssessorsExtensionPoint } from '@api-access/backstage-plugin-api-access-node';
 import { readLlmAssessorConfig } from './config';
 import { LlmAssessor } from './LlmAssessor';
 

@@ -12,7 +12,7 @@ import {
   ProvisioningAction,
   ProvisioningResult,
   ProvisioningTask,
-} from '@internal/plugin-api-access-node';
+} from '@api-access/backstage-plugin-api-access-node';
 import { WebhookEndpointConfig } from './config';
 import { signApiAccessPayload } from './signature';
 

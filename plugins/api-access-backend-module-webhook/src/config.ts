@@ -5,7 +5,7 @@
  * contain the secret or header values.
  */
 import { Config } from '@backstage/config';
-import { ProvisioningAction } from '@internal/plugin-api-access-node';
+import { ProvisioningAction } from '@api-access/backstage-plugin-api-access-node';
 import { z } from 'zod';
 
 /** One configured endpoint, with defaults applied. */

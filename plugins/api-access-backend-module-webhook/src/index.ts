@@ -2,7 +2,7 @@
  * api-access backend module that turns each entry of apiAccess.webhooks into
  * a provisioner delivering signed webhooks on grant provision, rotate and
  * revoke. Install with
- * `backend.add(import('@internal/plugin-api-access-backend-module-webhook'))`.
+ * `backend.add(import('@api-access/backstage-plugin-api-access-backend-module-webhook'))`.
  *
  * @packageDocumentation
  */

@@ -6,7 +6,7 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import {
   ApiAccessProvisioner,
   apiAccessProvisionersExtensionPoint,
-} from '@internal/plugin-api-access-node';
+} from '@api-access/backstage-plugin-api-access-node';
 import moduleFromIndex, { verifyApiAccessSignature } from './index';
 import {
   TestReceiver,

@@ -6,7 +6,7 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import { apiAccessProvisionersExtensionPoint } from '@internal/plugin-api-access-node';
+import { apiAccessProvisionersExtensionPoint } from '@api-access/backstage-plugin-api-access-node';
 import { readWebhookEndpoints } from './config';
 import { WebhookProvisioner } from './WebhookProvisioner';
 

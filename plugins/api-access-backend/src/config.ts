@@ -7,7 +7,7 @@ import { Config } from '@backstage/config';
 import {
   ReviewPolicy,
   parseReviewPolicy,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { ZodError } from 'zod';
 
 export type ApiAccessConfig = ReviewPolicy;

@@ -10,7 +10,7 @@ import {
   apiAccessPermissions,
   apiAccessRequestDecidePermission,
   apiAccessRequestReadPermission,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import {
   createConditionAuthorizer,
   createConditionTransformer,
@@ -51,7 +51,7 @@ import {
   ApiAccessProvisioner,
   apiAccessAssessorsExtensionPoint,
   apiAccessProvisionersExtensionPoint,
-} from '@internal/plugin-api-access-node';
+} from '@api-access/backstage-plugin-api-access-node';
 import { AssessmentService } from './assessment/AssessmentService';
 import { AssessmentStore } from './assessment/AssessmentStore';
 import { createAssessmentRoutes } from './assessment/routes';
@@ -114,7 +114,7 @@ export const apiAccessPlugin = createBackendPlugin({
         if (!deps.database.migrations?.skip) {
           await knex.migrate.latest({
             directory: resolvePackagePath(
-              '@internal/plugin-api-access-backend',
+              '@api-access/backstage-plugin-api-access-backend',
               'migrations',
             ),
             tableName: 'api_access_knex_migrations',

@@ -13,7 +13,7 @@ import type {
   FindingSeverity,
   FindingSuggestion,
   ResolvedClassification,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 
 /**
  * What an assessor sees: the draft's terms and text, and the API as the

@@ -1,6 +1,6 @@
 /*
  * Exports for apps on Backstage's legacy frontend system. Apps on the new
- * frontend system use the default export of `@internal/plugin-api-access/alpha`.
+ * frontend system use the default export of `@api-access/backstage-plugin-api-access/alpha`.
  */
 import {
   createApiFactory,

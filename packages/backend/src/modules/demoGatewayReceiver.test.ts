@@ -4,7 +4,7 @@
  * refuses a captured delivery presented under another event id.
  */
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { signApiAccessPayload } from '@internal/plugin-api-access-backend-module-webhook';
+import { signApiAccessPayload } from '@api-access/backstage-plugin-api-access-backend-module-webhook';
 import request from 'supertest';
 import { demoGatewayReceiver } from './demoGatewayReceiver';
 

@@ -20,7 +20,7 @@ import {
 import {
   createReplayGuard,
   verifyApiAccessSignature,
-} from '@internal/plugin-api-access-backend-module-webhook';
+} from '@api-access/backstage-plugin-api-access-backend-module-webhook';
 
 interface Delivery {
   receivedAt: string;

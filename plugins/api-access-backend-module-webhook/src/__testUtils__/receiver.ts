@@ -10,7 +10,7 @@ import {
   createServer,
 } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ProvisioningTask } from '@internal/plugin-api-access-node';
+import { ProvisioningTask } from '@api-access/backstage-plugin-api-access-node';
 import { verifyApiAccessSignature } from '../signature';
 import { ApiAccessReplayGuard } from '../replayGuard';
 

@@ -137,7 +137,7 @@ function testPermissions(
 }
 
 export const FIXTURE_CATALOG = resolvePackagePath(
-  '@internal/plugin-api-access-backend',
+  '@api-access/backstage-plugin-api-access-backend',
   'src/__fixtures__/catalog.yaml',
 );
 

@@ -9,7 +9,7 @@ import { StakeCheck } from '../reviews/stake';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConflictError, NotAllowedError } from '@backstage/errors';
-import { parseReviewPolicy } from '@internal/plugin-api-access-common';
+import { parseReviewPolicy } from '@api-access/backstage-plugin-api-access-common';
 import { createTestDatabases } from '../__testUtils__/testBackend';
 import { insertApprovedGrant } from '../__testUtils__/grants';
 import { AccessStore } from '../database/AccessStore';
@@ -136,7 +136,7 @@ describe.each(databases.eachSupportedId())(
       knex = await databases.init(databaseId);
       await knex.migrate.latest({
         directory: resolvePackagePath(
-          '@internal/plugin-api-access-backend',
+          '@api-access/backstage-plugin-api-access-backend',
           'migrations',
         ),
         tableName: 'api_access_knex_migrations',

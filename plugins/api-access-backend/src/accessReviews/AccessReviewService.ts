@@ -24,7 +24,7 @@ import {
   AccessReviewDecision,
   AuditEvent,
   Grant,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { Knex } from 'knex';
 import { ApiAccessClock } from '../clock';
 import { ApiAccessConfig } from '../config';

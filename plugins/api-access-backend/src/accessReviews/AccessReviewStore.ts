@@ -5,7 +5,7 @@
  * racing replicas, ticks and people each find out whether they won.
  */
 import { Knex } from 'knex';
-import { AccessReviewDecision } from '@internal/plugin-api-access-common';
+import { AccessReviewDecision } from '@api-access/backstage-plugin-api-access-common';
 
 const REVIEWS = 'api_access_reviews';
 const ITEMS = 'api_access_review_items';

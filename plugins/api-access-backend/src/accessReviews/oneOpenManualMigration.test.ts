@@ -12,7 +12,7 @@ const databases = createTestDatabases();
 const MIGRATION = '20261202020000_one_open_manual_review.js';
 const config = {
   directory: resolvePackagePath(
-    '@internal/plugin-api-access-backend',
+    '@api-access/backstage-plugin-api-access-backend',
     'migrations',
   ),
   tableName: 'api_access_knex_migrations',

@@ -2,8 +2,8 @@ import { mockServices } from '@backstage/backend-test-utils';
 import {
   ApiAccessProfile,
   parseReviewPolicy,
-} from '@internal/plugin-api-access-common';
-import { ApiAccessAssessor } from '@internal/plugin-api-access-node';
+} from '@api-access/backstage-plugin-api-access-common';
+import { ApiAccessAssessor } from '@api-access/backstage-plugin-api-access-node';
 import { AssessmentBlockedError, AssessmentService } from './AssessmentService';
 import { AssessmentStore } from './AssessmentStore';
 

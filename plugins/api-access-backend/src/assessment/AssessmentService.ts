@@ -48,11 +48,11 @@ import {
   isProductionLike,
   runBuiltInAssessors,
   sortFindings,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import {
   ApiAccessAssessor,
   AssessorInput,
-} from '@internal/plugin-api-access-node';
+} from '@api-access/backstage-plugin-api-access-node';
 import { Knex } from 'knex';
 import { z } from 'zod';
 import { ApiAccessConfig } from '../config';

@@ -9,7 +9,7 @@ import {
   Finding,
   RequestAssessment,
   RiskScore,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 
 const ASSESSMENTS = 'api_access_assessments';
 const REQUESTS = 'api_access_requests';

@@ -8,7 +8,7 @@ import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
   ApiAccessAssessor,
   apiAccessAssessorsExtensionPoint,
-} from '@internal/plugin-api-access-node';
+} from '@api-access/backstage-plugin-api-access-node';
 import request from 'supertest';
 import {
   createTestDatabases,

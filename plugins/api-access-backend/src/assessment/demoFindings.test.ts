@@ -22,7 +22,7 @@ import {
   parseListAnnotation,
   resolveClassification,
   runBuiltInAssessors,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import yaml from 'js-yaml';
 import { readApiAccessConfig } from '../config';
 import { scopesFromDefinition } from '../domain/definitionScopes';

@@ -7,7 +7,7 @@
 import { createServer, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { mockCredentials } from '@backstage/backend-test-utils';
-import llmAssessorModule from '@internal/plugin-api-access-backend-module-llm-assessor';
+import llmAssessorModule from '@api-access/backstage-plugin-api-access-backend-module-llm-assessor';
 import request from 'supertest';
 import {
   createTestDatabases,

@@ -22,7 +22,7 @@ import {
   apiAccessRequestCreatePermission,
   assessmentDraftSchema,
   describeZodError,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { Caller } from '../service/AccessRequestService';

@@ -18,7 +18,7 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
-import { IssuedCertificate } from '@internal/plugin-api-access-common';
+import { IssuedCertificate } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
 import { AccessStore } from '../database/AccessStore';
 import { AuditLog } from '../database/AuditLog';

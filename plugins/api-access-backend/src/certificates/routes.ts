@@ -19,7 +19,7 @@ import {
   issueCertificateSchema,
   excerpt,
   sanitizeError,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { CertificateService, NOT_CONFIGURED } from './CertificateService';
@@ -74,51 +74,47 @@ export function createCertificateRoutes(
 
   const { callerOf } = createCallerKit({ httpAuth, userInfo });
 
-  router.post(
-    '/grants/:id/certificates',
-    certificateBody,
-    async (req, res) => {
-      // The auditor records who asked and the outcome, never the body.
-      const event = await auditor.createEvent({
-        eventId: 'certificate-issue',
-        severityLevel: 'high',
-        request: req,
-        meta: { grantId: excerpt(req.params.id) },
-      });
-      try {
-        const caller = await callerOf(req);
-        // A grant the caller may not read is a 404, as an unknown one.
-        await options.readableGrant?.(req.params.id, caller);
-        if (!certificates.configured) {
-          throw new ConflictError(NOT_CONFIGURED);
-        }
-        const parsed = issueCertificateSchema.safeParse(req.body ?? {});
-        if (!parsed.success) {
-          throw new InputError(
-            `Invalid certificate request: ${describeZodError(parsed.error)}`,
-          );
-        }
-        const issued = await certificates.issueCertificate(
-          req.params.id,
-          parsed.data,
-          caller,
-        );
-        await event.success({
-          meta: {
-            grantId: issued.grantId,
-            serial: issued.serial,
-            fingerprint: issued.fingerprint,
-            rotated: !!issued.previousValidUntil,
-          },
-        });
-        res.setHeader('Cache-Control', 'no-store');
-        res.status(201).json(issued);
-      } catch (error) {
-        await event.fail({ error: sanitizeError(error) });
-        throw error;
+  router.post('/grants/:id/certificates', certificateBody, async (req, res) => {
+    // The auditor records who asked and the outcome, never the body.
+    const event = await auditor.createEvent({
+      eventId: 'certificate-issue',
+      severityLevel: 'high',
+      request: req,
+      meta: { grantId: excerpt(req.params.id) },
+    });
+    try {
+      const caller = await callerOf(req);
+      // A grant the caller may not read is a 404, as an unknown one.
+      await options.readableGrant?.(req.params.id, caller);
+      if (!certificates.configured) {
+        throw new ConflictError(NOT_CONFIGURED);
       }
-    },
-  );
+      const parsed = issueCertificateSchema.safeParse(req.body ?? {});
+      if (!parsed.success) {
+        throw new InputError(
+          `Invalid certificate request: ${describeZodError(parsed.error)}`,
+        );
+      }
+      const issued = await certificates.issueCertificate(
+        req.params.id,
+        parsed.data,
+        caller,
+      );
+      await event.success({
+        meta: {
+          grantId: issued.grantId,
+          serial: issued.serial,
+          fingerprint: issued.fingerprint,
+          rotated: !!issued.previousValidUntil,
+        },
+      });
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(201).json(issued);
+    } catch (error) {
+      await event.fail({ error: sanitizeError(error) });
+      throw error;
+    }
+  });
 
   router.get('/certificates/ca.pem', (_req, res) => {
     const pem = certificates.caCertificatePem();

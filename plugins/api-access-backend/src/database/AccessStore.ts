@@ -24,7 +24,7 @@ import {
   ReviewPlan,
   ReviewStep,
   ReviewStepStatus,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 
 const REQUESTS = 'api_access_requests';
 const STEPS = 'api_access_review_steps';

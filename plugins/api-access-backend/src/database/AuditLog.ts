@@ -19,7 +19,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { Knex } from 'knex';
-import { AuditEvent } from '@internal/plugin-api-access-common';
+import { AuditEvent } from '@api-access/backstage-plugin-api-access-common';
 
 const EVENTS = 'api_access_audit_events';
 const HEAD = 'api_access_audit_head';

@@ -3,7 +3,7 @@
  * replicas (or a retry and a late first attempt) exactly one gets a task.
  */
 import { Knex } from 'knex';
-import type { ProvisioningAction } from '@internal/plugin-api-access-node';
+import type { ProvisioningAction } from '@api-access/backstage-plugin-api-access-node';
 
 const TASKS = 'api_access_provisioning_tasks';
 

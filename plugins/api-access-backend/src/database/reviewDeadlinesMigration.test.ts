@@ -10,7 +10,7 @@ const databases = createTestDatabases();
 const MIGRATION = '20261129060000_review_deadlines.js';
 const config = {
   directory: resolvePackagePath(
-    '@internal/plugin-api-access-backend',
+    '@api-access/backstage-plugin-api-access-backend',
     'migrations',
   ),
   tableName: 'api_access_knex_migrations',

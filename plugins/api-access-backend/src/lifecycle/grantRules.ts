@@ -8,7 +8,7 @@
 import { AuthService } from '@backstage/backend-plugin-api';
 import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { Grant } from '@internal/plugin-api-access-common';
+import { Grant } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
 import { AccessStore } from '../database/AccessStore';
 import { AuditLog } from '../database/AuditLog';

@@ -15,7 +15,7 @@ import {
   ApiAccessProvisioner,
   ProvisioningTask,
   apiAccessProvisionersExtensionPoint,
-} from '@internal/plugin-api-access-node';
+} from '@api-access/backstage-plugin-api-access-node';
 import request from 'supertest';
 import {
   createTestDatabases,

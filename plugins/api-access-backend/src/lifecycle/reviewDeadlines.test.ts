@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import { parseReviewPolicy } from '@internal/plugin-api-access-common';
+import { parseReviewPolicy } from '@api-access/backstage-plugin-api-access-common';
 import { Knex } from 'knex';
 import { createTestDatabases } from '../__testUtils__/testBackend';
 import { AuditLog } from '../database/AuditLog';
@@ -128,7 +128,7 @@ describe.each(databases.eachSupportedId())(
       knex = await databases.init(databaseId);
       await knex.migrate.latest({
         directory: resolvePackagePath(
-          '@internal/plugin-api-access-backend',
+          '@api-access/backstage-plugin-api-access-backend',
           'migrations',
         ),
         tableName: 'api_access_knex_migrations',

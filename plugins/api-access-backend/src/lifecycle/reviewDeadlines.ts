@@ -12,7 +12,7 @@
  * gets it), write the audit event; notifications go out after the commit.
  */
 import { Knex } from 'knex';
-import { deadlinesForStep } from '@internal/plugin-api-access-common';
+import { deadlinesForStep } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
 import { AuditLog } from '../database/AuditLog';
 import { OpenStep, ReviewStepStore } from '../database/ReviewStepStore';

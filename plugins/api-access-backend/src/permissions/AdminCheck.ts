@@ -9,7 +9,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { apiAccessAdminPermission } from '@internal/plugin-api-access-common';
+import { apiAccessAdminPermission } from '@api-access/backstage-plugin-api-access-common';
 
 export interface AdminCaller {
   credentials: BackstageCredentials;

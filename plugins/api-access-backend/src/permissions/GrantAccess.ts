@@ -34,7 +34,7 @@ import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import {
   Grant,
   apiAccessGrantReadPermission,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { AccessStore } from '../database/AccessStore';
 import { AdminCheck } from './AdminCheck';
 import { GrantFilter, GrantResource } from './grantPermissionRules';

@@ -13,7 +13,7 @@ import {
 import {
   API_ACCESS_GRANT_RESOURCE_TYPE,
   Grant,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 
 /** What a grant rule filters on, as the store understands it. */
 export type GrantFilter =

@@ -12,7 +12,7 @@ import {
 import {
   API_ACCESS_REQUEST_RESOURCE_TYPE,
   AccessRequest,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 
 /** What a request rule filters on, as the store understands it. */
 export type RequestFilter =

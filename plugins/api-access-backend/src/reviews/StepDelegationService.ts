@@ -23,7 +23,7 @@ import { Notifier, noNotifier } from '../service/Notifier';
 import {
   otherStepDecided,
   stepKey,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { StakeCheck, ownershipOfUser } from './stake';
 
 export class StepDelegationService {
@@ -70,7 +70,9 @@ export class StepDelegationService {
     // Handing a step on is a say in who decides it: the same rule as deciding.
     const own = await stake.conflict(caller, request, caller.credentials);
     if (own) {
-      throw new NotAllowedError(`You cannot delegate this step: ${own.message}`);
+      throw new NotAllowedError(
+        `You cannot delegate this step: ${own.message}`,
+      );
     }
     if (step.requestStatus !== 'in_review') {
       throw new ConflictError(

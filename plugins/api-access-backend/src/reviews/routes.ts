@@ -29,7 +29,7 @@ import {
   timeToDecisionQuerySchema,
   excerpt,
   sanitizeError,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { RequestFilter } from '../permissions/rules';

@@ -17,7 +17,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   Conflict,
   stakeInAccess,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 
 /** A consumer's owners: a Component's owners; a partner or vendor Group owns itself. */
 export function ownersOfConsumer(consumer: Entity): string[] {

@@ -8,7 +8,7 @@
 import {
   DecisionTimeStats,
   TimeToDecisionReport,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { InputError } from '@backstage/errors';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import type { RequestFilter } from '../permissions/rules';

@@ -690,7 +690,7 @@ describe.each(databases.eachSupportedId())(
 
       // And no route file outside the five above.
       const root = resolvePackagePath(
-        '@internal/plugin-api-access-backend',
+        '@api-access/backstage-plugin-api-access-backend',
         'src',
       );
       const routeFiles: string[] = [];

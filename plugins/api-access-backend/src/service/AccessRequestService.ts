@@ -7,10 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import {
-  Entity,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ConflictError,
   InputError,
@@ -36,7 +33,7 @@ import {
   maxDurationFor,
   otherStepDecided,
   stepKey,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { Knex } from 'knex';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import { RequestFilter, RequestResource } from '../permissions/rules';
@@ -563,7 +560,9 @@ export class AccessRequestService {
     plan: ReviewPlan,
   ): string[] {
     if (!reviewed) {
-      return ['no review by people on record: the grant was approved by policy'];
+      return [
+        'no review by people on record: the grant was approved by policy',
+      ];
     }
     const beyond: string[] = [];
     if (terms.durationDays > reviewed.approvedDurationDays) {
@@ -608,7 +607,9 @@ export class AccessRequestService {
     ).filter(ref => !reviewedBy.has(ref));
     if (missing.length > 0) {
       beyond.push(
-        `policy now asks ${missing.join(', ')}, who did not review it last time`,
+        `policy now asks ${missing.join(
+          ', ',
+        )}, who did not review it last time`,
       );
     }
     return beyond;
@@ -1213,7 +1214,11 @@ export class AccessRequestService {
       caller.credentials,
     );
     if (stake) return stake;
-    const decided = await this.decidedSteps(this.store.db, request.id, decisions);
+    const decided = await this.decidedSteps(
+      this.store.db,
+      request.id,
+      decisions,
+    );
     const blocked = mine
       .map(step => otherStepDecided(caller.userEntityRef, step, decided))
       .filter((c): c is Conflict => !!c);

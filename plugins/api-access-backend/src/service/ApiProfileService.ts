@@ -20,7 +20,7 @@ import {
   isApiAccessAvailable,
   parseListAnnotation,
   resolveClassification,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
 import { scopesFromDefinition } from '../domain/definitionScopes';
 

@@ -5,7 +5,7 @@
  */
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { parseReviewPolicy } from '@internal/plugin-api-access-common';
+import { parseReviewPolicy } from '@api-access/backstage-plugin-api-access-common';
 import { createTestDatabases } from '../__testUtils__/testBackend';
 import { AccessStore } from '../database/AccessStore';
 import { AuditLog } from '../database/AuditLog';
@@ -32,7 +32,7 @@ describe.each(databases.eachSupportedId())(
       knex = await databases.init(databaseId);
       await knex.migrate.latest({
         directory: resolvePackagePath(
-          '@internal/plugin-api-access-backend',
+          '@api-access/backstage-plugin-api-access-backend',
           'migrations',
         ),
         tableName: 'api_access_knex_migrations',
@@ -156,9 +156,9 @@ describe.each(databases.eachSupportedId())(
       expect(rows.filter((r: any) => r.status === 'active')).toHaveLength(1);
       // The overlap: the first key and the winner's, nothing more.
       expect(rows).toHaveLength(2);
-      expect(
-        rows.find((r: any) => r.status === 'superseded').prefix,
-      ).toBe(first.prefix);
+      expect(rows.find((r: any) => r.status === 'superseded').prefix).toBe(
+        first.prefix,
+      );
       const rotated = await knex('api_access_audit_events').where({
         subject_id: grantId,
         action: 'credential.rotated',

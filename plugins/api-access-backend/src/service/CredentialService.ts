@@ -25,7 +25,7 @@ import {
   IntrospectionResult,
   IssuedCredential,
   excerpt,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
 import { AuditLog } from '../database/AuditLog';
 import { CredentialStore } from '../database/CredentialStore';

@@ -10,7 +10,11 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
-import { Grant, GrantFlag, Page } from '@internal/plugin-api-access-common';
+import {
+  Grant,
+  GrantFlag,
+  Page,
+} from '@api-access/backstage-plugin-api-access-common';
 import { GrantAccess } from '../permissions/GrantAccess';
 import { staleSince } from '../lifecycle/grantRules';
 import { Knex } from 'knex';

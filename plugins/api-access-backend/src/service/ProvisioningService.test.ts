@@ -6,11 +6,11 @@
  */
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
-import { parseReviewPolicy } from '@internal/plugin-api-access-common';
+import { parseReviewPolicy } from '@api-access/backstage-plugin-api-access-common';
 import type {
   ApiAccessProvisioner,
   ProvisioningTask,
-} from '@internal/plugin-api-access-node';
+} from '@api-access/backstage-plugin-api-access-node';
 import { createTestDatabases } from '../__testUtils__/testBackend';
 import { insertApprovedGrant } from '../__testUtils__/grants';
 import { AccessStore } from '../database/AccessStore';
@@ -104,7 +104,7 @@ describe.each(databases.eachSupportedId())(
       knex = await databases.init(databaseId);
       await knex.migrate.latest({
         directory: resolvePackagePath(
-          '@internal/plugin-api-access-backend',
+          '@api-access/backstage-plugin-api-access-backend',
           'migrations',
         ),
         tableName: 'api_access_knex_migrations',

@@ -14,13 +14,13 @@ import {
   Grant,
   GrantProvisioning,
   ProvisioningTaskStatus,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import type {
   ApiAccessProvisioner,
   ProvisionedGrant,
   ProvisioningAction,
   ProvisioningResult,
-} from '@internal/plugin-api-access-node';
+} from '@api-access/backstage-plugin-api-access-node';
 import { Knex } from 'knex';
 import { ApiAccessConfig } from '../config';
 import { ApiAccessClock, systemClock } from '../clock';

@@ -9,7 +9,10 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
-import { describeZodError, excerpt } from '@internal/plugin-api-access-common';
+import {
+  describeZodError,
+  excerpt,
+} from '@api-access/backstage-plugin-api-access-common';
 import {
   AuthorizeResult,
   BasicPermission,

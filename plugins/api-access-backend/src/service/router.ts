@@ -30,7 +30,7 @@ import {
   resubmitSchema,
   revokeGrantSchema,
   renewGrantSchema,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';

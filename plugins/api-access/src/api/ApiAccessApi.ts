@@ -15,15 +15,15 @@ import {
   Page,
   PlanDraft,
   ReviewPlan,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import type {
   AccessReview,
   AccessReviewItemDecisionInput,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import type {
   DelegateStepInput,
   TimeToDecisionReport,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 
 /**
  * Body of `POST /assessments`: a request as far as the form has it. Only

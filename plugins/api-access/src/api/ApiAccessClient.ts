@@ -15,15 +15,15 @@ import {
   PlanDraft,
   ResubmitInput,
   ReviewPlan,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import type {
   AccessReview,
   AccessReviewItemDecisionInput,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import type {
   DelegateStepInput,
   TimeToDecisionReport,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessApi, DraftToAssess } from './ApiAccessApi';
 
 /** Pages of 200 grants the client follows at most (2,000 grants on one card). */

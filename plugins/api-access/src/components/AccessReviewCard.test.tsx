@@ -6,7 +6,10 @@ import {
   EntityProvider,
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
-import { AccessReview, Grant } from '@internal/plugin-api-access-common';
+import {
+  AccessReview,
+  Grant,
+} from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessApi, apiAccessApiRef } from '../api/ApiAccessApi';
 import { AccessReviewCard } from './AccessReviewCard';
 import { teamCEntity } from './testData';

@@ -31,7 +31,7 @@ import {
   AccessReviewDecision,
   AccessReviewItem,
   Grant,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { StatusChip, errorMessage, formatDate, formatDateTime } from './shared';

@@ -13,7 +13,7 @@ import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
-import { AccessRequest } from '@internal/plugin-api-access-common';
+import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { RequestAccessDialog } from './RequestAccessDialog';

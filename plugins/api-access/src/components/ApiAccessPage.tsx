@@ -25,7 +25,7 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { AccessRequestStatus } from '@internal/plugin-api-access-common';
+import { AccessRequestStatus } from '@api-access/backstage-plugin-api-access-common';
 import { Route, Routes } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../api/ApiAccessApi';

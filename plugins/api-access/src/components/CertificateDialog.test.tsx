@@ -6,7 +6,10 @@ import {
   EntityProvider,
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
-import { Grant, IssuedCertificate } from '@internal/plugin-api-access-common';
+import {
+  Grant,
+  IssuedCertificate,
+} from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessApi, apiAccessApiRef } from '../api/ApiAccessApi';
 import { opensslCommand } from './CertificateDialog';
 import { ConsumerGrantsCard } from './ConsumerGrantsCard';

@@ -18,7 +18,10 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import { Grant, IssuedCertificate } from '@internal/plugin-api-access-common';
+import {
+  Grant,
+  IssuedCertificate,
+} from '@api-access/backstage-plugin-api-access-common';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { errorMessage, formatDateTime } from './shared';

@@ -6,7 +6,7 @@ import {
   EntityProvider,
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
-import { Grant } from '@internal/plugin-api-access-common';
+import { Grant } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessApi, apiAccessApiRef } from '../api/ApiAccessApi';
 import { ConsumerGrantsCard } from './ConsumerGrantsCard';
 

@@ -13,7 +13,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { useApi } from '@backstage/core-plugin-api';
-import { AccessRequest } from '@internal/plugin-api-access-common';
+import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { ScopePicker } from './ScopePicker';
 import { errorMessage } from './shared';

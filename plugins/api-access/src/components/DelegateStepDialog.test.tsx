@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { ResponseError } from '@backstage/errors';
-import { ReviewStep } from '@internal/plugin-api-access-common';
+import { ReviewStep } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessApi, apiAccessApiRef } from '../api/ApiAccessApi';
 import { DelegateStepDialog } from './DelegateStepDialog';
 import { pendingRequest } from './testData';

@@ -18,7 +18,10 @@ import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { AccessRequest, ReviewStep } from '@internal/plugin-api-access-common';
+import {
+  AccessRequest,
+  ReviewStep,
+} from '@api-access/backstage-plugin-api-access-common';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { errorMessage } from './shared';

@@ -20,7 +20,7 @@ import {
   Grant,
   GrantFlag,
   GrantProvisioning,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { CertificateDialog } from './CertificateDialog';
 import { CredentialDialog } from './CredentialDialog';

@@ -12,7 +12,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard, Progress } from '@backstage/core-components';
 import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { Grant } from '@internal/plugin-api-access-common';
+import { Grant } from '@api-access/backstage-plugin-api-access-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { GrantsTable } from './GrantsTable';

@@ -13,7 +13,10 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { useApi } from '@backstage/core-plugin-api';
-import { AccessRequest, Grant } from '@internal/plugin-api-access-common';
+import {
+  AccessRequest,
+  Grant,
+} from '@api-access/backstage-plugin-api-access-common';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { errorMessage } from './shared';
 

@@ -5,7 +5,10 @@ import { ResponseError } from '@backstage/errors';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { AssessmentResult, Finding } from '@internal/plugin-api-access-common';
+import {
+  AssessmentResult,
+  Finding,
+} from '@api-access/backstage-plugin-api-access-common';
 import {
   ApiAccessApi,
   DraftToAssess,

@@ -31,7 +31,7 @@ import {
   Finding,
   FindingSuggestion,
   ReviewPlan,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { ScopePicker } from './ScopePicker';

@@ -23,7 +23,7 @@ import {
   FindingSuggestion,
   RequestAssessment,
   RiskScore,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { DraftToAssess, apiAccessApiRef } from '../api/ApiAccessApi';
 
 /** Built-in checks after this pause in typing. */

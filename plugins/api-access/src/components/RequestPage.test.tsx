@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import { identityApiRef } from '@backstage/core-plugin-api';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
-import { AccessRequest } from '@internal/plugin-api-access-common';
+import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
 import { Route, Routes } from 'react-router-dom';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { RequestPage } from './RequestPage';

@@ -21,7 +21,7 @@ import {
   AccessRequest,
   AuditEvent,
   ReviewStep,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 import { useParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { apiAccessApiRef } from '../api/ApiAccessApi';

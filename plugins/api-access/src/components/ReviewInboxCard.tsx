@@ -16,7 +16,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard, Link, Progress } from '@backstage/core-components';
 import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
-import { AccessRequest } from '@internal/plugin-api-access-common';
+import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { DecisionDialog, DecisionKind } from './DecisionDialog';

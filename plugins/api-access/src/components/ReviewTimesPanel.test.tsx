@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
-import { TimeToDecisionReport } from '@internal/plugin-api-access-common';
+import { TimeToDecisionReport } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessApi, apiAccessApiRef } from '../api/ApiAccessApi';
 import { ReviewTimesPanel, formatHours } from './ReviewTimesPanel';
 

@@ -12,7 +12,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { useApi } from '@backstage/core-plugin-api';
-import { Grant } from '@internal/plugin-api-access-common';
+import { Grant } from '@api-access/backstage-plugin-api-access-common';
 import { apiAccessApiRef } from '../api/ApiAccessApi';
 import { errorMessage } from './shared';
 

@@ -4,7 +4,7 @@
  */
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
-import { CreateAccessRequest } from '@internal/plugin-api-access-common';
+import { CreateAccessRequest } from '@api-access/backstage-plugin-api-access-common';
 
 export interface TermsText {
   useCase: string;

@@ -3,7 +3,7 @@ import { Entity } from '@backstage/catalog-model';
 import {
   AccessRequest,
   ApiAccessProfile,
-} from '@internal/plugin-api-access-common';
+} from '@api-access/backstage-plugin-api-access-common';
 
 export const petstoreEntity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
