@@ -4,3 +4,9 @@
  * @packageDocumentation
  */
 export { apiAccessPlugin as default } from './plugin';
+export {
+  apiAccessGrantConditions,
+  apiAccessRequestConditions,
+  createApiAccessGrantConditionalDecision,
+  createApiAccessRequestConditionalDecision,
+} from './permissions/conditionExports';

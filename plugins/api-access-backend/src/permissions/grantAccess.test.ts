@@ -10,7 +10,12 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { Knex } from 'knex';
 import request from 'supertest';
+import { apiAccessGrantReadPermission } from '@api-access/backstage-plugin-api-access-common';
 import { insertApprovedGrant } from '../__testUtils__/grants';
+import {
+  apiAccessGrantConditions,
+  createApiAccessGrantConditionalDecision,
+} from './conditionExports';
 import {
   TestPolicy,
   createTestDatabases,
@@ -221,18 +226,15 @@ describe.each(databases.eachSupportedId())(
         consumerRef: 'component:default/team-a-service',
         requesterRef: 'user:default/requester',
       });
+      // Built the way a policy author would, with the plugin's condition exports.
       policy = permission =>
         permission.name === 'api-access.grant.read'
-          ? {
-              result: AuthorizeResult.CONDITIONAL,
-              pluginId: 'api-access',
-              resourceType: 'api-access-grant',
-              conditions: {
-                rule: 'HAS_GRANT_ENVIRONMENT',
-                resourceType: 'api-access-grant',
-                params: { environments: ['production'] },
-              },
-            }
+          ? createApiAccessGrantConditionalDecision(
+              apiAccessGrantReadPermission,
+              apiAccessGrantConditions.hasGrantEnvironment({
+                environments: ['production'],
+              }),
+            )
           : undefined;
       const page = await list(
         'requester',
