@@ -64,6 +64,7 @@ import { AccessReviewService } from './accessReviews/AccessReviewService';
 import { AccessReviewStore } from './accessReviews/AccessReviewStore';
 import { createAccessReviewRoutes } from './accessReviews/routes';
 import { accessReviewRules } from './lifecycle/accessReviews';
+import { schedulePolicyRefsCheck } from './service/policyRefsCheck';
 
 /**
  * The api-access backend plugin: access requests, reviews and grants.
@@ -164,7 +165,6 @@ export const apiAccessPlugin = createBackendPlugin({
           deps.catalog,
           profiles,
           config,
-          credentialStore,
           notifier,
           now,
           grantHooks,
@@ -256,6 +256,17 @@ export const apiAccessPlugin = createBackendPlugin({
           fn: async () => {
             await lifecycle.tick();
           },
+        });
+        // Shortly after start-up, once the catalog answers: a warning for each
+        // reviewer, escalation or alert group the policy names that the
+        // catalog does not have. Never delays or fails start-up.
+        await schedulePolicyRefsCheck({
+          policy: config,
+          root: deps.config,
+          catalog: deps.catalog,
+          auth: deps.auth,
+          logger: deps.logger,
+          scheduler: deps.scheduler,
         });
         // Last use is collected in memory on each replica and written once a minute.
         await deps.scheduler.scheduleTask({

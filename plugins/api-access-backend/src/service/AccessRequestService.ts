@@ -24,7 +24,6 @@ import {
   ConsumerKind,
   CreateAccessRequestParsed,
   EXTERNAL_GROUP_TYPES,
-  Grant,
   Page,
   ReviewPlan,
   ReviewStep,
@@ -46,7 +45,6 @@ import {
   decodeCursor,
 } from '../database/AccessStore';
 import { AuditLog, NewAuditEvent } from '../database/AuditLog';
-import { CredentialStore } from '../database/CredentialStore';
 import { ApiProfileService } from './ApiProfileService';
 import { Notifier, noNotifier } from './Notifier';
 import { extendRenewedGrant } from './renewedGrant';
@@ -177,7 +175,6 @@ export class AccessRequestService {
     private readonly catalog: CatalogService,
     private readonly profiles: ApiProfileService,
     private readonly policy: ApiAccessConfig,
-    private readonly credentials: CredentialStore,
     private readonly notifier: Notifier = noNotifier,
     private readonly clock: () => Date = () => new Date(),
     private readonly grantHooks: GrantHooks = noGrantHooks,
@@ -1134,31 +1131,6 @@ export class AccessRequestService {
       return request.status;
     });
     return { previousStatus, request: await this.get(id, caller) };
-  }
-
-  async listGrants(filter: {
-    consumerRef?: string;
-    apiRef?: string;
-    ownerRef?: string;
-  }): Promise<Grant[]> {
-    const grants = await this.store.listGrants(this.store.db, filter);
-    const active = await this.credentials.activeForGrants(
-      this.store.db,
-      grants.map(grant => grant.id),
-    );
-    return grants.map(grant => {
-      const credential = active.find(row => row.grant_id === grant.id);
-      return credential
-        ? {
-            ...grant,
-            credential: {
-              id: credential.id,
-              prefix: credential.prefix,
-              createdAt: new Date(credential.created_at).toISOString(),
-            },
-          }
-        : grant;
-    });
   }
 
   /** Requests as permission rules see them, for CONDITIONAL decisions on single reads. */
