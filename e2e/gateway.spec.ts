@@ -4,7 +4,7 @@
  * demo backend. People do their steps in the browser (request, approve, get
  * the key, revoke); the test calls the gateway as the consumer would.
  * Expiry is shown by the backend's gateway test with a fake clock
- * (plugins/api-access-backend/src/service/gateway.test.ts): a browser cannot
+ * (packages/backend/src/gateway/gateway.test.ts): a browser cannot
  * wait out a day.
  */
 import { expect, test } from '@playwright/test';

@@ -11,11 +11,11 @@ import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import {
+  apiAccessClockServiceRef,
   createTestDatabases,
   startApiAccessBackend,
   TEST_GATEWAY,
-} from '../__testUtils__/testBackend';
-import { apiAccessClockServiceRef } from '../clock';
+} from '../__testUtils__/apiAccessBackendSource';
 
 // Plain JS shared with the browser tests; loaded by path, not as a package.
 // eslint-disable-next-line @typescript-eslint/no-var-requires

@@ -7,13 +7,13 @@
 import { createServer, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { mockCredentials } from '@backstage/backend-test-utils';
-import llmAssessorModule from '@api-access/backstage-plugin-api-access-backend-module-llm-assessor';
 import request from 'supertest';
+import llmAssessorModule from './index';
 import {
   createTestDatabases,
   startApiAccessBackend,
-} from '../__testUtils__/testBackend';
-import { createRecorders } from '../__testUtils__/recorders';
+} from './__testUtils__/apiAccessBackend';
+import { createRecorders } from './__testUtils__/recorders';
 
 const databases = createTestDatabases();
 

@@ -11,7 +11,9 @@
  * The requester's side uses the openssl CLI exactly as docs/mtls.md says.
  * Without /usr/sbin/nginx the test is skipped, except in CI, where it fails.
  */
-import '../certificates/reflectPolyfill';
+// The plugin's x509 polyfill, loaded first as the plugin's own entry does.
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+import '../../../../plugins/api-access-backend/src/certificates/reflectPolyfill';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -31,9 +33,9 @@ import * as x509 from '@peculiar/x509';
 import request from 'supertest';
 import {
   createTestDatabases,
+  makeCa,
   startApiAccessBackend,
-} from '../__testUtils__/testBackend';
-import { makeCa } from './__testUtils__/pki';
+} from '../__testUtils__/apiAccessBackendSource';
 
 const NGINX = '/usr/sbin/nginx';
 const TERMS = '2026-11';

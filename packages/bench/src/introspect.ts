@@ -16,6 +16,9 @@
  * whether or not the targets are met; 1 on any error, non-2xx answer, or
  * active=false for a valid key.
  */
+/* eslint-disable no-restricted-syntax --
+ * __dirname is right here: the benchmark runs from source in this repository
+ * (node -r nodeTransform) and is never built or published. */
 import { execFileSync, fork, ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,8 +44,12 @@ import {
 } from '@backstage/backend-test-utils';
 import { JsonObject } from '@backstage/types';
 import knexFactory, { Knex } from 'knex';
-import { apiAccessPlugin } from '../src/plugin';
-import { hashSecret } from '../src/service/CredentialService';
+// The plugin's internals by path: this private workspace measures the
+// backend's source in this repository and is never published.
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+import { apiAccessPlugin } from '../../../plugins/api-access-backend/src/plugin';
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+import { hashSecret } from '../../../plugins/api-access-backend/src/service/CredentialService';
 import type { DriverJob, DriverResult } from './driver';
 
 const { values: args } = parseArgs({
@@ -74,7 +81,8 @@ const PACED = Number(args.paced);
 /** Rows per INSERT; SQLite's multi-row insert is a compound SELECT of at most 500. */
 const BATCH = 500;
 const PG_DATABASE = 'api_access_bench';
-const MIGRATIONS = resolve(__dirname, '../migrations');
+const BACKEND = resolve(__dirname, '../../../plugins/api-access-backend');
+const MIGRATIONS = resolve(BACKEND, 'migrations');
 const INTROSPECT_PATH = '/api/api-access/introspect';
 const ACTIVE = '"active":true';
 const TARGET_RATIO = 0.5;
@@ -624,9 +632,9 @@ function codeVersion(): string {
       'status',
       '--porcelain',
       '--',
-      resolve(__dirname, '../src'),
-      resolve(__dirname, '../migrations'),
-      resolve(__dirname, '../../api-access-common/src'),
+      resolve(BACKEND, 'src'),
+      MIGRATIONS,
+      resolve(BACKEND, '../api-access-common/src'),
     );
     return changed ? `${head} (plus uncommitted changes under test)` : head;
   } catch {

@@ -4,6 +4,7 @@
  * gets a realistic sample draft, and the findings are listed in
  * docs/request-assistant.md. The test fails when the doc is out of date;
  * `UPDATE_DOCS=1 yarn backstage-cli package test src/assessment/demoFindings`
+ * (in packages/backend)
  * rewrites the section.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,8 +25,10 @@ import {
   runBuiltInAssessors,
 } from '@api-access/backstage-plugin-api-access-common';
 import yaml from 'js-yaml';
-import { readApiAccessConfig } from '../config';
-import { scopesFromDefinition } from '../domain/definitionScopes';
+import {
+  readApiAccessConfig,
+  scopesFromDefinition,
+} from '../__testUtils__/apiAccessBackendSource';
 
 const repoRoot = resolve(__dirname, '../../../..');
 const DOC = resolve(repoRoot, 'docs/request-assistant.md');
