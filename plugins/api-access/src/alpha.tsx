@@ -18,6 +18,7 @@ import {
 } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessClient } from './api/ApiAccessClient';
 import { apiAccessApiRef } from './api/ApiAccessApi';
+import { ApiAccessIcon } from './components/ApiAccessIcon';
 
 const rootRouteRef = createRouteRef();
 
@@ -94,10 +95,15 @@ const ownerGrantsCard = EntityCardBlueprint.make({
   },
 });
 
+// Title and icon make the app's nav list the page: since
+// frontend-plugin-api 0.17 nav items come from PageBlueprint params (the
+// NavItemBlueprint is gone), in 0.18 and 1.0 alike; a page without an icon
+// gets no nav item.
 const myRequestsPage = PageBlueprint.make({
   params: {
     path: '/api-access',
     title: 'API access',
+    icon: <ApiAccessIcon fontSize="inherit" />,
     routeRef: rootRouteRef,
     loader: () =>
       import('./components/ApiAccessPage').then(m => <m.ApiAccessPage />),
@@ -111,6 +117,8 @@ const myRequestsPage = PageBlueprint.make({
  */
 export default createFrontendPlugin({
   pluginId: 'api-access',
+  title: 'API access',
+  icon: <ApiAccessIcon fontSize="inherit" />,
   extensions: [
     apiAccessApi,
     apiAccessCard,

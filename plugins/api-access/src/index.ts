@@ -14,6 +14,7 @@ export {
   EntityOwnerGrantsCard,
   EntityPeriodicAccessReviewCard,
 } from './plugin';
+export { ApiAccessIcon } from './components/ApiAccessIcon';
 export { apiAccessApiRef } from './api/ApiAccessApi';
 export type { ApiAccessApi } from './api/ApiAccessApi';
 export { ApiAccessClient } from './api/ApiAccessClient';

@@ -1,0 +1,28 @@
+/*
+ * The plugin page has a nav item in the new frontend system: the app's nav
+ * lists a page only when it has a title and an icon.
+ */
+import { screen } from '@testing-library/react';
+import { coreExtensionData } from '@backstage/frontend-plugin-api';
+import {
+  createExtensionTester,
+  renderTestApp,
+} from '@backstage/frontend-test-utils';
+import apiAccessPlugin from './alpha';
+
+describe('api-access in the new frontend system', () => {
+  it('gives its page a title and an icon', () => {
+    const page = apiAccessPlugin.getExtension('page:api-access');
+    const tester = createExtensionTester(page);
+    expect(tester.get(coreExtensionData.routePath)).toBe('/api-access');
+    expect(tester.get(coreExtensionData.title)).toBe('API access');
+    expect(tester.get(coreExtensionData.icon)).toBeTruthy();
+  });
+
+  it('shows the page in the app nav, with its icon', async () => {
+    renderTestApp({ features: [apiAccessPlugin] });
+    const link = await screen.findByRole('link', { name: /API access/ });
+    expect(link).toHaveAttribute('href', '/api-access');
+    expect(link.querySelector('svg')).not.toBeNull();
+  });
+});
