@@ -8,11 +8,29 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
+import {
+  SchedulerService,
+  ServiceFactory,
+} from '@backstage/backend-plugin-api';
 import { startApiAccessBackend } from '../__testUtils__/testBackend';
 import { createRecorders } from '../__testUtils__/recorders';
 import { POLICY_REFS_CHECK_TASK } from './policyRefsCheck';
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+/**
+ * The test backend's mock scheduler with a handle on it: its tasks run only
+ * when a test triggers them. (Its `factory` is not in the declared type.)
+ */
+function manualScheduler() {
+  const scheduler = mockServices.scheduler() as SchedulerService & {
+    factory(options: { skipTaskRunOnStartup: boolean }): ServiceFactory;
+  };
+  return {
+    scheduler,
+    feature: scheduler.factory({ skipTaskRunOnStartup: true }),
+  };
+}
 
 const policyWarnings = (warnings: string[]) =>
   warnings.filter(w => w.startsWith('api-access: the review policy'));
@@ -20,13 +38,10 @@ const policyWarnings = (warnings: string[]) =>
 describe('start-up warning for policy groups missing from the catalog', () => {
   it('names each missing group once, with every key that names it, and only once', async () => {
     const { recorded, features } = createRecorders();
-    const scheduler = mockServices.scheduler();
+    const { scheduler, feature: schedulerFeature } = manualScheduler();
     const backend = await startApiAccessBackend({
       knex: await databases.init('SQLITE_3'),
-      extraFeatures: [
-        ...features,
-        scheduler.factory({ skipTaskRunOnStartup: true }),
-      ],
+      extraFeatures: [...features, schedulerFeature],
       config: {
         apiAccess: {
           reviewSteps: {
@@ -90,15 +105,12 @@ describe('start-up warning for policy groups missing from the catalog', () => {
       ].join('\n'),
     );
     const { recorded, features } = createRecorders();
-    const scheduler = mockServices.scheduler();
+    const { scheduler, feature: schedulerFeature } = manualScheduler();
     const backend = await startApiAccessBackend({
       knex: await databases.init('SQLITE_3'),
       catalogFiles: [catalogFile],
       waitFor: ['component:default/lonely'],
-      extraFeatures: [
-        ...features,
-        scheduler.factory({ skipTaskRunOnStartup: true }),
-      ],
+      extraFeatures: [...features, schedulerFeature],
     });
     try {
       // No group at all: probably still ingesting, so ask again later.

@@ -119,7 +119,12 @@ export async function findMissingPolicyRefs(options: {
     { credentials },
   );
   unique.forEach((ref, i) => {
-    if (!items[i]) missing.set(ref, refs.filter(r => r.ref === ref));
+    if (!items[i]) {
+      missing.set(
+        ref,
+        refs.filter(r => r.ref === ref),
+      );
+    }
   });
   let catalogHasGroups = true;
   if (missing.size > 0) {
