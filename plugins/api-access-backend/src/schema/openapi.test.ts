@@ -442,13 +442,13 @@ describe('the answers of a running backend', () => {
     expect(grantId).toEqual(expect.any(String));
     await call('get', `/grants?consumerRef=${CONSUMER}`, as(REQUESTER), 200);
 
-    const terms = await call('get', '/credentials/terms', as(REQUESTER), 200);
+    const usage = await call('get', '/credentials/terms', as(REQUESTER), 200);
     const key = await call(
       'post',
       `/grants/${grantId}/credentials`,
       as(REQUESTER),
       201,
-      send({ acceptTerms: terms.version }),
+      send({ acceptTerms: usage.version }),
     );
     const introspection = await call('post', '/introspect', gateway, 200, t =>
       t.type('form').send({ token: key.secret }),
@@ -476,6 +476,80 @@ describe('the answers of a running backend', () => {
       send({ durationDays: 30 }),
     );
     await call('post', '/admin/lifecycle/run', as(TEST_ADMIN), 200, send({}));
+
+    // A campaign over team-c's grants, answered by its owner.
+    const started = await call(
+      'post',
+      '/access-reviews/run',
+      as(TEST_ADMIN),
+      201,
+      send({ ownerRef: 'group:default/team-c' }),
+    );
+    const reviewId = started.items[0].id;
+    await call('get', `/access-reviews/${reviewId}`, as(OWNER), 200);
+    await call('get', `/access-reviews/${reviewId}/history`, as(OWNER), 200);
+    await call(
+      'post',
+      `/access-reviews/${reviewId}/items/${grantId}`,
+      as(OWNER),
+      201,
+      send({ decision: 'keep', comment: 'The dashboard still reads it.' }),
+    );
+
+    // The other ways a request moves: withdrawn, sent back and resubmitted,
+    // its step delegated.
+    const withdrawn = await call(
+      'post',
+      '/requests',
+      as(REQUESTER),
+      201,
+      send(draft),
+    );
+    await call(
+      'post',
+      `/requests/${withdrawn.id}/withdraw`,
+      as(REQUESTER),
+      200,
+      send({}),
+    );
+    const sentBack = await call(
+      'post',
+      '/requests',
+      as(REQUESTER),
+      201,
+      send(draft),
+    );
+    await call(
+      'post',
+      `/requests/${sentBack.id}/decisions`,
+      as(OWNER),
+      201,
+      send({ decision: 'request_changes', comment: 'Name the dashboard.' }),
+    );
+    const { apiRef: _apiRef, ...terms } = draft;
+    await call(
+      'post',
+      `/requests/${sentBack.id}/resubmit`,
+      as(REQUESTER),
+      200,
+      send({ ...terms, comment: 'Named it.' }),
+    );
+    const resubmitted = await call(
+      'get',
+      `/requests/${sentBack.id}`,
+      as(OWNER),
+      200,
+    );
+    const pending = resubmitted.steps.find(
+      (step: any) => step.status === 'pending',
+    );
+    await call(
+      'post',
+      `/requests/${sentBack.id}/steps/${pending.id}/delegate`,
+      as(OWNER),
+      200,
+      send({ to: 'user:default/owner.two' }),
+    );
     await call(
       'post',
       `/grants/${grantId}/revoke`,
@@ -511,10 +585,50 @@ describe('the answers of a running backend', () => {
       `/grants/${grantId}/credentials`,
       as(REQUESTER),
       409,
-      send({ acceptTerms: terms.version }),
+      send({ acceptTerms: usage.version }),
+    );
+    await call(
+      'post',
+      `/grants/${grantId}/provisioning/retry`,
+      as(REQUESTER),
+      409,
+      send({}),
     );
     await call('get', '/certificates/ca.pem', undefined, 404);
+    await call('get', '/certificates/crl.pem', undefined, 404);
 
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('are checked for real: a body the document does not describe is a problem', () => {
+    const json = { 'content-type': 'application/json; charset=utf-8' };
+    expect(
+      checker.check('get', '/health', {
+        status: 200,
+        headers: json,
+        body: { status: 'ok', uptime: 3 },
+      }),
+    ).toEqual([
+      "GET /health 200: (body) must NOT have additional properties 'uptime'",
+    ]);
+    expect(
+      checker.check('get', '/grants?apiRef=api:default/pets', {
+        status: 200,
+        headers: json,
+        body: { items: [{ id: 'g' }] },
+      }),
+    ).toContain(
+      "GET /grants 200: /items/0 must have required property 'apiRef'",
+    );
+    expect(
+      checker.check('get', '/health', { status: 500, headers: json, body: {} }),
+    ).toEqual(['GET /health 500: the document declares no 500 answer']);
+    expect(
+      checker.check('post', '/health', {
+        status: 200,
+        headers: json,
+        body: {},
+      }),
+    ).toEqual(['POST /health: no operation in the document']);
+  });
 });
