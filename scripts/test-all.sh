@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test the project has, in the order that fails fastest:
-# type check, lint, unit + backend tests (SQLite and PostgreSQL), end-to-end.
+# type check, lint, unit + backend tests (SQLite and PostgreSQL), the install
+# test (SKIP_INSTALL_TEST=1 skips it), end-to-end.
 #
 # PostgreSQL: BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING, defaulting
 # to the local server on 127.0.0.1:5432 (user postgres, trust auth). With
@@ -32,6 +33,18 @@ SKIP_TSC=1 bash scripts/pack-plugins.sh
 
 step "unit, frontend and backend tests (SQLite and PostgreSQL)"
 CI=true yarn backstage-cli repo test --watchAll=false
+
+# A fresh Backstage scaffold with the packed plugins and docs/install.md's own
+# commands, in Chromium. Its own ports (3100/7107), so it runs before the demo's
+# e2e (3000/7007) and never beside it.
+if [ "${SKIP_INSTALL_TEST:-}" = "1" ]; then
+  step "install test skipped (SKIP_INSTALL_TEST=1)"
+else
+  step "install test: fresh scaffold, packed plugins, the install guide's steps"
+  install_started=$(date +%s)
+  bash scripts/install-test/run.sh
+  printf 'Install test took %ss\n' "$(( $(date +%s) - install_started ))"
+fi
 
 if [ "${SKIP_E2E:-}" = "1" ]; then
   step "end-to-end tests skipped (SKIP_E2E=1)"
