@@ -124,6 +124,9 @@ done
 export PATH=$NODE22/bin:$PATH
 # better-sqlite3 compiles from source here; give it Node 22's headers (machine-specific, not in the guide).
 export npm_config_nodedir=$NODE22
+# An adopter's first install writes the scaffold's lockfile. Yarn makes every
+# install --immutable when CI is set (as in .ci/run), which would refuse that.
+export YARN_ENABLE_IMMUTABLE_INSTALLS=false
 
 phase "Scaffold a fresh app with @backstage/create-app@$CREATE_APP_VERSION"
 BACKSTAGE_APP_NAME=scaffolded npx -y "@backstage/create-app@$CREATE_APP_VERSION" --skip-install --path "$APP" \
