@@ -7,7 +7,9 @@ import { defineConfig } from '@playwright/test';
 
 export default defineConfig({
   testDir: 'e2e',
-  timeout: 300_000,
+  // The longest spec (four review stages, several sign-ins) takes over four
+  // minutes on a loaded 2-core machine: room to spare, not a hang detector.
+  timeout: 600_000,
   expect: { timeout: 30_000 },
   fullyParallel: false,
   workers: 1,
