@@ -94,6 +94,18 @@ export const noGrantHooks: GrantHooks = {
   afterCommit: () => {},
 };
 
+/** A review plan as the history records it: each stage's reviewers, quorum and rules. */
+function planForHistory(plan: ReviewPlan) {
+  return plan.stages.map(stage => ({
+    stage: stage.name,
+    steps: stage.steps.map(step => ({
+      reviewerRef: step.reviewerRef,
+      quorum: step.quorum,
+      rules: step.rules,
+    })),
+  }));
+}
+
 /** The auto-approve rule of a renewal of unchanged, recently reviewed terms. */
 export const RENEWAL_UNCHANGED_RULE = 'renewal-unchanged-recently-reviewed';
 
@@ -302,14 +314,7 @@ export class AccessRequestService {
                   findings: assessment.findings.map(f => f.id),
                 }
               : {}),
-            plan: plan.stages.map(stage => ({
-              stage: stage.name,
-              steps: stage.steps.map(s => ({
-                reviewerRef: s.reviewerRef,
-                quorum: s.quorum,
-                rules: s.rules,
-              })),
-            })),
+            plan: planForHistory(plan),
           },
         },
       ];
@@ -504,14 +509,7 @@ export class AccessRequestService {
             lastUsedAt: grant.lastUsedAt ?? null,
             classification: profile.classification,
             renewal: plan.renewal,
-            plan: plan.stages.map(stage => ({
-              stage: stage.name,
-              steps: stage.steps.map(step => ({
-                reviewerRef: step.reviewerRef,
-                quorum: step.quorum,
-                rules: step.rules,
-              })),
-            })),
+            plan: planForHistory(plan),
           },
         },
       ];
