@@ -3,7 +3,7 @@
  * schemas in schemas.ts; outputs are plain interfaces here.
  */
 import type { Conflict } from './conflictOfInterest';
-import type { RequestAssessment } from './assessment/types';
+import type { RequestAssessment } from './assessment/findings';
 import { ResolvedClassification } from './classification';
 
 export type AccessRequestStatus =

@@ -18,7 +18,7 @@ import { CredentialStore } from '../database/CredentialStore';
 import { ProvisioningStore } from '../database/ProvisioningStore';
 import { LifecycleMarks } from '../lifecycle/LifecycleService';
 import { accessReviewRules } from '../lifecycle/accessReviews';
-import { Caller } from '../service/AccessRequestService';
+import { Caller } from '../service/workflowTypes';
 import { CredentialService } from '../service/CredentialService';
 import { GrantService } from '../service/GrantService';
 import { ProvisioningService } from '../service/ProvisioningService';

@@ -32,7 +32,7 @@ import { AccessStore } from '../database/AccessStore';
 import { AuditLog, NewAuditEvent } from '../database/AuditLog';
 import { CredentialStore } from '../database/CredentialStore';
 import { LifecycleMarks } from '../lifecycle/LifecycleService';
-import { Caller } from '../service/AccessRequestService';
+import { Caller } from '../service/workflowTypes';
 import { GrantService } from '../service/GrantService';
 import type { AdminCheck } from '../permissions/AdminCheck';
 import { Notifier } from '../service/Notifier';

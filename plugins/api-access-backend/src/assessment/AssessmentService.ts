@@ -56,7 +56,7 @@ import {
 import { Knex } from 'knex';
 import { z } from 'zod';
 import { ApiAccessConfig } from '../config';
-import type { Caller } from '../service/AccessRequestService';
+import type { Caller } from '../service/workflowTypes';
 import { ApiProfileService } from '../service/ApiProfileService';
 import { AssessmentStore } from './AssessmentStore';
 

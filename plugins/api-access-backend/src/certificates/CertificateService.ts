@@ -23,7 +23,7 @@ import { ApiAccessConfig } from '../config';
 import { AccessStore } from '../database/AccessStore';
 import { AuditLog } from '../database/AuditLog';
 import { CredentialStore } from '../database/CredentialStore';
-import { Caller } from '../service/AccessRequestService';
+import { Caller } from '../service/workflowTypes';
 import { CertificateAuthority } from './CertificateAuthority';
 import { CERTIFICATE_TYPE, CertificateStore } from './CertificateStore';
 import { Knex } from 'knex';

@@ -24,7 +24,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { CertificateService, NOT_CONFIGURED } from './CertificateService';
 import { createCallerKit } from '../service/routeKit';
-import type { Caller } from '../service/AccessRequestService';
+import type { Caller } from '../service/workflowTypes';
 
 export interface CertificateRoutesOptions {
   certificates: CertificateService;

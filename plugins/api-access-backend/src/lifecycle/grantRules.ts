@@ -8,7 +8,6 @@
 import { AuthService } from '@backstage/backend-plugin-api';
 import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { Grant } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
 import { AccessStore } from '../database/AccessStore';
 import { AuditLog } from '../database/AuditLog';
@@ -189,12 +188,6 @@ export function expiryReminderRule(deps: GrantRuleDeps): LifecycleRule {
       return { reminded };
     },
   };
-}
-
-/** The moment a grant counts as stale: its last use (or creation) plus the configured days. */
-export function staleSince(grant: Grant, policy: ApiAccessConfig): Date {
-  const lastUse = Date.parse(grant.lastUsedAt ?? grant.createdAt);
-  return new Date(lastUse + policy.lifecycle.staleAfterDays * DAY_MS);
 }
 
 /** Unused grants: flagged (computed on read) and their owners told once per idle spell. */

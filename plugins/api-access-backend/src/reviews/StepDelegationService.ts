@@ -18,7 +18,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AccessStore } from '../database/AccessStore';
 import { AuditLog } from '../database/AuditLog';
 import { ReviewStepStore } from '../database/ReviewStepStore';
-import type { Caller } from '../service/AccessRequestService';
+import type { Caller } from '../service/workflowTypes';
 import { Notifier, noNotifier } from '../service/Notifier';
 import {
   otherStepDecided,

@@ -6,7 +6,6 @@
  * two reviewers acting at once produce one transition and one ConflictError.
  */
 import { randomUUID } from 'node:crypto';
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ConflictError,
@@ -48,16 +47,13 @@ import { AuditLog, NewAuditEvent } from '../database/AuditLog';
 import { ApiProfileService } from './ApiProfileService';
 import { Notifier, noNotifier } from './Notifier';
 import { extendRenewedGrant } from './renewedGrant';
+import { Caller, GrantHooks, noGrantHooks } from './workflowTypes';
+
+export type { Caller, GrantHooks };
+export { noGrantHooks };
 import type { AssessmentService } from '../assessment/AssessmentService';
 import type { AdminCheck } from '../permissions/AdminCheck';
 import { StakeCheck, ownersOfConsumer } from '../reviews/stake';
-
-/** The signed-in user acting, with the refs they own or belong to. */
-export interface Caller {
-  userEntityRef: string;
-  ownershipEntityRefs: string[];
-  credentials: BackstageCredentials;
-}
 
 export interface TransitionResult {
   request: AccessRequest;
@@ -70,29 +66,6 @@ export interface TransitionResult {
 type Terms = Omit<RequestTerms, 'consumerKind'>;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** What happens around a new grant: provisioning tasks in its transaction, a run after commit. */
-export interface GrantHooks {
-  grantCreated(
-    tx: Knex.Transaction,
-    grant: { id: string; credentialType: string },
-    now: Date,
-  ): Promise<unknown>;
-  /** A renewal extended the grant: provisioners hear of the new expiry. */
-  grantRenewed(
-    tx: Knex.Transaction,
-    grant: { id: string; credentialType: string },
-    renewalRequestId: string,
-    now: Date,
-  ): Promise<unknown>;
-  afterCommit(): void;
-}
-
-export const noGrantHooks: GrantHooks = {
-  grantCreated: async () => undefined,
-  grantRenewed: async () => undefined,
-  afterCommit: () => {},
-};
 
 /** A review plan as the history records it: each stage's reviewers, quorum and rules. */
 function planForHistory(plan: ReviewPlan) {

@@ -30,7 +30,7 @@ import { ApiAccessConfig } from '../config';
 import { AuditLog } from '../database/AuditLog';
 import { CredentialStore } from '../database/CredentialStore';
 import { AccessStore } from '../database/AccessStore';
-import { Caller } from './AccessRequestService';
+import { Caller } from './workflowTypes';
 import type { ProvisioningService } from './ProvisioningService';
 import { LruCache } from './LruCache';
 

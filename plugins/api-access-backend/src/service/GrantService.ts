@@ -16,7 +16,7 @@ import {
   Page,
 } from '@api-access/backstage-plugin-api-access-common';
 import { GrantAccess } from '../permissions/GrantAccess';
-import { staleSince } from '../lifecycle/grantRules';
+import { staleSince } from '../lifecycle/staleness';
 import { Knex } from 'knex';
 import { ApiAccessConfig } from '../config';
 import { ApiAccessClock, systemClock } from '../clock';

@@ -8,7 +8,9 @@ export class LruCache<K, V> {
 
   constructor(readonly maxEntries: number) {
     if (!(maxEntries >= 1)) {
-      throw new Error(`LruCache: maxEntries must be at least 1, got ${maxEntries}`);
+      throw new Error(
+        `LruCache: maxEntries must be at least 1, got ${maxEntries}`,
+      );
     }
   }
 

@@ -199,10 +199,10 @@ describe.each(databases.eachSupportedId())(
       for (const line of lines.filter(l => l.includes('forged line'))) {
         expect(line).toContain('v\\r\\n2026-12-02');
       }
-      expect(lines.some(line => line.startsWith('2026-12-02T00:00:00.000Z'))).toBe(false);
-      expect(Math.max(0, ...lines.map(line => line.length))).toBeLessThan(
-        8000,
-      );
+      expect(
+        lines.some(line => line.startsWith('2026-12-02T00:00:00.000Z')),
+      ).toBe(false);
+      expect(Math.max(0, ...lines.map(line => line.length))).toBeLessThan(8000);
     });
 
     it('holds the certificate route to its 64 KB body limit', async () => {

@@ -8,7 +8,7 @@ import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { AccessStore, StoredAccessRequest } from '../database/AccessStore';
 import { NewAuditEvent } from '../database/AuditLog';
-import type { GrantHooks } from './AccessRequestService';
+import type { GrantHooks } from './workflowTypes';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
