@@ -1,0 +1,132 @@
+/*
+ * On an API's page: what the catalog says about access to it (owner,
+ * classification and where it came from, scopes, environments) and the
+ * "Request access" button.
+ */
+import { useState } from 'react';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Chip from '@material-ui/core/Chip';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { InfoCard, Progress } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
+import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
+import useAsync from 'react-use/esm/useAsync';
+import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { RequestAccessDialog } from '../RequestAccessDialog';
+import { ClassificationChip, StatusChip } from '../Chips';
+import { errorMessage } from '../../format';
+
+function Field(props: { label: string; children: React.ReactNode }) {
+  return (
+    <Box mb={2}>
+      <Typography variant="overline" color="textSecondary" component="div">
+        {props.label}
+      </Typography>
+      <Box>{props.children}</Box>
+    </Box>
+  );
+}
+
+/** Where the classification came from: this API, its System or Domain, or the default. */
+function ClassificationSource(props: { source: string; apiRef: string }) {
+  if (props.source === 'default') {
+    return <>policy default: no label on the API, its system or its domain</>;
+  }
+  if (props.source === props.apiRef) {
+    return <>labelled on this API</>;
+  }
+  return (
+    <>
+      inherited from {parseEntityRef(props.source).kind}{' '}
+      <EntityRefLink entityRef={props.source} />
+    </>
+  );
+}
+
+export function ApiAccessCard() {
+  const { entity } = useEntity();
+  const apiRef = stringifyEntityRef(entity);
+  const apiAccess = useApi(apiAccessApiRef);
+  const profile = useAsync(
+    () => apiAccess.getProfile(apiRef),
+    [apiAccess, apiRef],
+  );
+  const [open, setOpen] = useState(false);
+  const [submitted, setSubmitted] = useState<AccessRequest>();
+
+  let content: React.ReactNode;
+  if (profile.loading) {
+    content = <Progress />;
+  } else if (profile.error) {
+    content = <Alert severity="error">{errorMessage(profile.error)}</Alert>;
+  } else if (profile.value) {
+    const p = profile.value;
+    const source = p.classification.source;
+    content = (
+      <>
+        <Field label="Owner">
+          {p.ownerRef ? (
+            <EntityRefLink entityRef={p.ownerRef} />
+          ) : (
+            'No owner in the catalog'
+          )}
+        </Field>
+        <Field label="Data classification">
+          <ClassificationChip level={p.classification.level} />{' '}
+          <Typography variant="body2" component="span" color="textSecondary">
+            <ClassificationSource source={source} apiRef={apiRef} />
+          </Typography>
+        </Field>
+        <Field label="Scopes">
+          {p.scopes.length === 0 ? (
+            <Typography variant="body2">
+              No scopes: access is all or nothing
+            </Typography>
+          ) : (
+            p.scopes.map(scope => (
+              <Chip
+                key={scope}
+                size="small"
+                label={scope}
+                style={{ marginRight: 4 }}
+              />
+            ))
+          )}
+        </Field>
+        <Field label="Environments">
+          <Typography variant="body2">{p.environments.join(', ')}</Typography>
+        </Field>
+        {submitted && (
+          <Alert severity="success" style={{ marginBottom: 16 }}>
+            Request sent to {submitted.ownerRef} for review.{' '}
+            <StatusChip status={submitted.status} />
+          </Alert>
+        )}
+        <Button
+          variant="contained"
+          color="primary"
+          onClick={() => setOpen(true)}
+          disabled={!p.ownerRef}
+        >
+          Request access
+        </Button>
+        {open && (
+          <RequestAccessDialog
+            open={open}
+            profile={p}
+            onClose={() => setOpen(false)}
+            onSubmitted={request => {
+              setSubmitted(request);
+              setOpen(false);
+            }}
+          />
+        )}
+      </>
+    );
+  }
+  return <InfoCard title="API access">{content}</InfoCard>;
+}

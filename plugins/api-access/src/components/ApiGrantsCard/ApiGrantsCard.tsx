@@ -1,0 +1,62 @@
+/*
+ * On an API's page: who holds access to it, in which environment, with which
+ * scopes, and when each credential was last used. The API's owners (and
+ * admins, whom the backend knows) can revoke from here.
+ */
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import {
+  RELATION_OWNED_BY,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { InfoCard, Progress } from '@backstage/core-components';
+import { identityApiRef, useApi } from '@backstage/core-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { GrantsTable } from '../GrantsTable';
+import { errorMessage } from '../../format';
+
+export function ApiGrantsCard() {
+  const { entity } = useEntity();
+  const apiRef = stringifyEntityRef(entity);
+  const owners = (entity.relations ?? [])
+    .filter(r => r.type === RELATION_OWNED_BY)
+    .map(r => r.targetRef);
+  const apiAccess = useApi(apiAccessApiRef);
+  const identityApi = useApi(identityApiRef);
+  const grants = useAsyncRetry(async () => {
+    const [items, me] = await Promise.all([
+      apiAccess.listGrants({ apiRef }),
+      identityApi.getBackstageIdentity(),
+    ]);
+    return { items, me: me.userEntityRef, refs: me.ownershipEntityRefs };
+  }, [apiAccess, identityApi, apiRef]);
+
+  let content: React.ReactNode;
+  if (grants.loading && !grants.value) {
+    content = <Progress />;
+  } else if (grants.error) {
+    content = <Alert severity="error">{errorMessage(grants.error)}</Alert>;
+  } else if (!grants.value?.items.length) {
+    content = (
+      <Typography variant="body2" color="textSecondary">
+        Nobody holds access to this API through api-access yet.
+      </Typography>
+    );
+  } else {
+    const { items, me, refs } = grants.value;
+    const ownsApi = owners.some(ref => refs.includes(ref));
+    content = (
+      <GrantsTable
+        grants={items}
+        show="consumer"
+        me={me}
+        canManage={grant => ownsApi || grant.requesterRef === me}
+        onChanged={grants.retry}
+        label="Access granted to this API"
+      />
+    );
+  }
+  return <InfoCard title="Access granted to this API">{content}</InfoCard>;
+}

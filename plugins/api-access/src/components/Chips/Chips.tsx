@@ -1,0 +1,51 @@
+/* The chips the api-access cards share: an API's classification, a request's or grant's status. */
+import Chip from '@material-ui/core/Chip';
+
+const CLASSIFICATION_COLORS: Record<string, string> = {
+  public: '#2e7d32',
+  internal: '#1565c0',
+  confidential: '#ef6c00',
+  restricted: '#c62828',
+};
+
+export function ClassificationChip({ level }: { level: string }) {
+  const color = CLASSIFICATION_COLORS[level] ?? '#6a1b9a';
+  return (
+    <Chip
+      size="small"
+      label={level}
+      variant="outlined"
+      style={{ color, borderColor: color, fontWeight: 600 }}
+      aria-label={`classification ${level}`}
+    />
+  );
+}
+
+const STATUS_LABELS: Record<string, string> = {
+  in_review: 'In review',
+  changes_requested: 'Changes requested',
+  approved: 'Approved',
+  rejected: 'Rejected',
+  withdrawn: 'Withdrawn',
+  pending: 'Pending',
+  waiting: 'Waiting',
+  active: 'Active',
+  expired: 'Expired',
+  revoked: 'Revoked',
+  revocation_failed: 'Revocation failed',
+};
+
+export function StatusChip({ status }: { status: string }) {
+  let color: 'primary' | 'secondary' | 'default' = 'default';
+  if (status === 'approved' || status === 'active') color = 'primary';
+  if (
+    status === 'rejected' ||
+    status === 'revoked' ||
+    status === 'revocation_failed'
+  ) {
+    color = 'secondary';
+  }
+  return (
+    <Chip size="small" label={STATUS_LABELS[status] ?? status} color={color} />
+  );
+}

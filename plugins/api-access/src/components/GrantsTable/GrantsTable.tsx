@@ -1,0 +1,342 @@
+/*
+ * Grants as a table, for the consumer's page (which APIs it may call) and the
+ * API's page (who may call it): status, provisioning, credential by prefix,
+ * last use, and the actions the signed-in user may take.
+ */
+import { useState } from 'react';
+import Button from '@material-ui/core/Button';
+import Chip from '@material-ui/core/Chip';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Tooltip from '@material-ui/core/Tooltip';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import { useApi } from '@backstage/core-plugin-api';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
+import {
+  Grant,
+  GrantFlag,
+  GrantProvisioning,
+} from '@api-access/backstage-plugin-api-access-common';
+import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { CertificateDialog } from '../CertificateDialog';
+import { CredentialDialog } from '../CredentialDialog';
+import { RevokeGrantDialog } from '../RevokeGrantDialog';
+import { RenewGrantDialog } from '../RenewGrantDialog';
+import { StatusChip } from '../Chips';
+import { errorMessage, formatDate, formatDateTime } from '../../format';
+
+const PROVISIONING_LABELS: Record<GrantProvisioning['state'], string> = {
+  pending: 'Provisioning',
+  retrying: 'Provisioning retrying',
+  failed: 'Provisioning failed',
+  done: 'Provisioned',
+};
+
+function ProvisioningChip({
+  provisioning,
+}: {
+  provisioning: GrantProvisioning;
+}) {
+  const lastError = provisioning.tasks.find(t => t.lastError)?.lastError;
+  const next = provisioning.tasks.find(t => t.nextAttemptAt)?.nextAttemptAt;
+  const detail = provisioning.tasks
+    .map(
+      t =>
+        `${t.provisionerId} ${t.action}: ${t.status}${
+          t.attempts ? ` after ${t.attempts} attempt(s)` : ''
+        }`,
+    )
+    .join('; ');
+  const chip = (
+    <Chip
+      size="small"
+      variant="outlined"
+      label={PROVISIONING_LABELS[provisioning.state]}
+      color={provisioning.state === 'failed' ? 'secondary' : 'default'}
+      aria-label={`provisioning ${provisioning.state}`}
+    />
+  );
+  return (
+    <>
+      <Tooltip title={detail}>{chip}</Tooltip>
+      {provisioning.state !== 'done' && lastError && (
+        <Typography variant="caption" color="error" display="block">
+          {lastError}
+          {provisioning.state === 'retrying' && next
+            ? ` (next attempt ${formatDateTime(next)})`
+            : ''}
+        </Typography>
+      )}
+    </>
+  );
+}
+
+const FLAG_LABELS: Record<GrantFlag, string> = {
+  expiring: 'Expiring',
+  stale: 'Stale',
+  orphaned: 'Orphaned',
+};
+
+const FLAG_HELP: Record<GrantFlag, string> = {
+  expiring: 'Expires soon: renew it if it is still needed',
+  stale: 'Not used for a long time: revoke it if it is no longer needed',
+  orphaned:
+    'Its requester, consumer or API left the catalog, or the API changed owner',
+};
+
+/** "in 12 days", "in 5 hours", "2 days ago". */
+export function countdown(iso: string, now = Date.now()): string {
+  const ms = Date.parse(iso) - now;
+  const abs = Math.abs(ms);
+  let value = Math.max(1, Math.floor(abs / 60_000));
+  let unit = 'minute';
+  if (abs >= 2 * 86_400_000) {
+    value = Math.floor(abs / 86_400_000);
+    unit = 'day';
+  } else if (abs >= 2 * 3_600_000) {
+    value = Math.floor(abs / 3_600_000);
+    unit = 'hour';
+  }
+  const text = `${value} ${unit}${value === 1 ? '' : 's'}`;
+  return ms >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+function credentialText(grant: Grant) {
+  if (!grant.credential) return 'none yet';
+  return grant.credentialType === 'mtls-certificate'
+    ? `certificate ${grant.credential.prefix}`
+    : `API key ${grant.credential.prefix}…`;
+}
+
+export function GrantsTable(props: {
+  grants: Grant[];
+  /** Which party to show per row: the API (on a consumer's page) or the consumer (on an API's page). */
+  show: 'api' | 'consumer';
+  me: string;
+  /** Whether the signed-in user may revoke this grant (the backend checks again). */
+  canManage: (grant: Grant) => boolean;
+  onChanged: () => void;
+  label: string;
+}) {
+  const { grants, show, me, canManage, onChanged, label } = props;
+  const apiAccess = useApi(apiAccessApiRef);
+  const [credentialFor, setCredentialFor] = useState<Grant>();
+  const [revoking, setRevoking] = useState<Grant>();
+  const [renewing, setRenewing] = useState<Grant>();
+  const [error, setError] = useState<string>();
+
+  async function retry(grant: Grant) {
+    setError(undefined);
+    try {
+      await apiAccess.retryProvisioning(grant.id);
+      onChanged();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  return (
+    <>
+      {error && (
+        <Alert severity="error" role="alert">
+          {error}
+        </Alert>
+      )}
+      <Table size="small" aria-label={label}>
+        <TableHead>
+          <TableRow>
+            <TableCell>{show === 'api' ? 'API' : 'Consumer'}</TableCell>
+            <TableCell>Environment</TableCell>
+            <TableCell>Scopes</TableCell>
+            <TableCell>Status</TableCell>
+            <TableCell>Expires</TableCell>
+            <TableCell>Credential</TableCell>
+            <TableCell>Actions</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {grants.map(grant => {
+            const active = grant.status === 'active';
+            const mine = grant.requesterRef === me;
+            const manage = canManage(grant);
+            return (
+              <TableRow key={grant.id}>
+                <TableCell>
+                  <EntityRefLink
+                    entityRef={
+                      show === 'api' ? grant.apiRef : grant.consumerRef
+                    }
+                  />
+                </TableCell>
+                <TableCell>{grant.environment}</TableCell>
+                <TableCell>{grant.scopes.join(', ') || 'all'}</TableCell>
+                <TableCell>
+                  <StatusChip status={grant.status} />
+                  {(grant.flags ?? []).map(flag => (
+                    <Tooltip key={flag} title={FLAG_HELP[flag]}>
+                      <Chip
+                        size="small"
+                        variant="outlined"
+                        label={FLAG_LABELS[flag]}
+                        style={{ marginLeft: 4 }}
+                        aria-label={`flag ${flag}`}
+                      />
+                    </Tooltip>
+                  ))}
+                  {grant.orphanReason && (
+                    <Typography variant="caption" display="block">
+                      {grant.orphanReason}
+                    </Typography>
+                  )}
+                  {grant.provisioning && (
+                    <ProvisioningChip provisioning={grant.provisioning} />
+                  )}
+                  {grant.revokedAt && (
+                    <Typography
+                      variant="caption"
+                      color="textSecondary"
+                      display="block"
+                    >
+                      by {grant.revokedBy} on {formatDateTime(grant.revokedAt)}:{' '}
+                      {grant.revocationReason}
+                    </Typography>
+                  )}
+                </TableCell>
+                <TableCell>
+                  <Typography variant="body2">
+                    {formatDate(grant.expiresAt)}
+                  </Typography>
+                  {active && (
+                    <Typography
+                      variant="caption"
+                      color={
+                        grant.flags?.includes('expiring')
+                          ? 'error'
+                          : 'textSecondary'
+                      }
+                      display="block"
+                    >
+                      {countdown(grant.expiresAt)}
+                    </Typography>
+                  )}
+                </TableCell>
+                <TableCell>
+                  <Typography variant="body2">
+                    {credentialText(grant)}
+                  </Typography>
+                  <Typography
+                    variant="caption"
+                    color="textSecondary"
+                    display="block"
+                  >
+                    {grant.lastUsedAt
+                      ? `last used ${formatDateTime(grant.lastUsedAt)}`
+                      : 'never used'}
+                  </Typography>
+                </TableCell>
+                <TableCell>
+                  {mine &&
+                    active &&
+                    (grant.credentialType === 'mtls-certificate' ? (
+                      <Button
+                        size="small"
+                        color="primary"
+                        onClick={() => setCredentialFor(grant)}
+                        aria-label={`${
+                          grant.credential ? 'Renew' : 'Get'
+                        } certificate for ${grant.apiRef}`}
+                      >
+                        {grant.credential
+                          ? 'Renew certificate'
+                          : 'Get certificate'}
+                      </Button>
+                    ) : (
+                      <Button
+                        size="small"
+                        color="primary"
+                        onClick={() => setCredentialFor(grant)}
+                        aria-label={`${
+                          grant.credential ? 'Rotate' : 'Get'
+                        } credential for ${grant.apiRef}`}
+                      >
+                        {grant.credential ? 'Rotate' : 'Get credential'}
+                      </Button>
+                    ))}
+                  {mine && active && !grant.renewalRequestId && (
+                    <Button
+                      size="small"
+                      onClick={() => setRenewing(grant)}
+                      aria-label={`Renew ${grant.consumerRef}'s access to ${grant.apiRef} in ${grant.environment}`}
+                    >
+                      Renew
+                    </Button>
+                  )}
+                  {grant.renewalRequestId && (
+                    <Typography variant="caption" display="block">
+                      Renewal in review
+                    </Typography>
+                  )}
+                  {manage && active && (
+                    <Button
+                      size="small"
+                      color="secondary"
+                      onClick={() => setRevoking(grant)}
+                      aria-label={`Revoke ${grant.consumerRef}'s access to ${grant.apiRef} in ${grant.environment}`}
+                    >
+                      Revoke
+                    </Button>
+                  )}
+                  {manage && grant.provisioning?.state === 'failed' && (
+                    <Button size="small" onClick={() => retry(grant)}>
+                      Retry provisioning
+                    </Button>
+                  )}
+                </TableCell>
+              </TableRow>
+            );
+          })}
+        </TableBody>
+      </Table>
+      {credentialFor &&
+        (credentialFor.credentialType === 'mtls-certificate' ? (
+          <CertificateDialog
+            grant={credentialFor}
+            onClose={issued => {
+              setCredentialFor(undefined);
+              if (issued) onChanged();
+            }}
+          />
+        ) : (
+          <CredentialDialog
+            grant={credentialFor}
+            onClose={issued => {
+              setCredentialFor(undefined);
+              if (issued) onChanged();
+            }}
+          />
+        ))}
+      {renewing && (
+        <RenewGrantDialog
+          grant={renewing}
+          onClose={renewal => {
+            setRenewing(undefined);
+            if (renewal) onChanged();
+          }}
+        />
+      )}
+      {revoking && (
+        <RevokeGrantDialog
+          grant={revoking}
+          onClose={revoked => {
+            setRevoking(undefined);
+            if (revoked) onChanged();
+          }}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,86 @@
+/*
+ * On a Group's page, for the owners of APIs: the access to their APIs that
+ * needs a look — expiring, stale, orphaned, or a revocation that failed at a
+ * provisioner — with revoke at hand. Quiet when all is well.
+ */
+import { useState } from 'react';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
+import Switch from '@material-ui/core/Switch';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InfoCard, Progress } from '@backstage/core-components';
+import { identityApiRef, useApi } from '@backstage/core-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { Grant } from '@api-access/backstage-plugin-api-access-common';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { GrantsTable } from '../GrantsTable';
+import { errorMessage } from '../../format';
+
+export function needsAttention(grant: Grant): boolean {
+  return (
+    grant.status === 'revocation_failed' ||
+    grant.provisioning?.state === 'failed' ||
+    (grant.status === 'active' && (grant.flags ?? []).length > 0)
+  );
+}
+
+export function OwnerGrantsCard() {
+  const { entity } = useEntity();
+  const ownerRef = stringifyEntityRef(entity);
+  const apiAccess = useApi(apiAccessApiRef);
+  const identityApi = useApi(identityApiRef);
+  const [showAll, setShowAll] = useState(false);
+  const grants = useAsyncRetry(async () => {
+    const [items, me] = await Promise.all([
+      apiAccess.listGrants({ ownerRef }),
+      identityApi.getBackstageIdentity(),
+    ]);
+    return { items, me: me.userEntityRef, refs: me.ownershipEntityRefs };
+  }, [apiAccess, identityApi, ownerRef]);
+
+  let content: React.ReactNode;
+  if (grants.loading && !grants.value) {
+    content = <Progress />;
+  } else if (grants.error) {
+    content = <Alert severity="error">{errorMessage(grants.error)}</Alert>;
+  } else {
+    const { items, me, refs } = grants.value!;
+    const shown = showAll ? items : items.filter(needsAttention);
+    const member = refs.includes(ownerRef);
+    content = (
+      <>
+        <FormControlLabel
+          control={
+            <Switch
+              checked={showAll}
+              onChange={e => setShowAll(e.target.checked)}
+              color="primary"
+            />
+          }
+          label={`Show all ${items.length} grants`}
+        />
+        {shown.length === 0 ? (
+          <Typography variant="body2" color="textSecondary">
+            {items.length === 0
+              ? "Nobody holds access to this group's APIs yet."
+              : 'Nothing needs a look: no grant is expiring, stale, orphaned or failing to revoke.'}
+          </Typography>
+        ) : (
+          <GrantsTable
+            grants={shown}
+            show="consumer"
+            me={me}
+            canManage={grant => member || grant.requesterRef === me}
+            onChanged={grants.retry}
+            label="Access to this group's APIs"
+          />
+        )}
+      </>
+    );
+  }
+  return (
+    <InfoCard title="Access to our APIs that needs a look">{content}</InfoCard>
+  );
+}

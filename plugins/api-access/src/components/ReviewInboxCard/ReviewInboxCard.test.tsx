@@ -1,0 +1,122 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { identityApiRef } from '@backstage/core-plugin-api';
+import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
+import { ApiAccessApi, apiAccessApiRef } from '../../api/ApiAccessApi';
+import { ReviewInboxCard } from './ReviewInboxCard';
+import { pendingRequest, teamCEntity } from '../../testData';
+
+jest.setTimeout(30_000);
+
+function renderCard(
+  ownershipEntityRefs: string[],
+  apiAccess: Partial<ApiAccessApi>,
+) {
+  const identity = {
+    getBackstageIdentity: async () => ({
+      type: 'user' as const,
+      userEntityRef: ownershipEntityRefs[0],
+      ownershipEntityRefs,
+    }),
+  };
+  return renderInTestApp(
+    <TestApiProvider
+      apis={[
+        [apiAccessApiRef, apiAccess],
+        [identityApiRef, identity],
+      ]}
+    >
+      <EntityProvider entity={teamCEntity}>
+        <ReviewInboxCard />
+      </EntityProvider>
+    </TestApiProvider>,
+    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+  );
+}
+
+describe('ReviewInboxCard', () => {
+  it('tells a non-member that only members review, without asking the backend', async () => {
+    const listRequests = jest.fn();
+    await renderCard(['user:default/sam.rivera', 'group:default/security'], {
+      listRequests,
+    });
+    expect(await screen.findByText(/You are not a member/)).toBeInTheDocument();
+    expect(listRequests).not.toHaveBeenCalled();
+  });
+
+  it("lists the group's pending requests and approves one", async () => {
+    const listRequests = jest
+      .fn()
+      .mockResolvedValueOnce({ items: [pendingRequest] })
+      .mockResolvedValue({ items: [] });
+    const decide = jest
+      .fn()
+      .mockResolvedValue({ ...pendingRequest, status: 'approved' });
+    await renderCard(['user:default/calum.leavy', 'group:default/team-c'], {
+      listRequests,
+      decide,
+    });
+
+    const approve = await screen.findByRole('button', {
+      name: 'Approve api:default/petstore for component:default/artist-lookup',
+    });
+    expect(listRequests).toHaveBeenCalledWith({
+      view: 'reviewable',
+      reviewerRef: 'group:default/team-c',
+    });
+    expect(
+      screen.getByText('Show pets on the artist page.'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('Storage: Vault kv/artist-lookup'),
+    ).toBeInTheDocument();
+
+    await userEvent.click(approve);
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.type(
+      within(dialog).getByRole('textbox', { name: 'Comment (optional)' }),
+      'ok',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Confirm approval' }),
+    );
+
+    await waitFor(() =>
+      expect(decide).toHaveBeenCalledWith('req-1', {
+        decision: 'approve',
+        comment: 'ok',
+      }),
+    );
+    expect(await screen.findByText(/now approved/)).toBeInTheDocument();
+    expect(
+      await screen.findByText("Nothing is waiting for this group's decision."),
+    ).toBeInTheDocument();
+  });
+
+  it('needs a reason before a rejection can be confirmed', async () => {
+    const decide = jest.fn();
+    await renderCard(['user:default/calum.leavy', 'group:default/team-c'], {
+      listRequests: jest.fn().mockResolvedValue({ items: [pendingRequest] }),
+      decide,
+    });
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: 'Reject api:default/petstore for component:default/artist-lookup',
+      }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    const confirm = within(dialog).getByRole('button', {
+      name: 'Confirm rejection',
+    });
+    expect(confirm).toBeDisabled();
+    await userEvent.type(
+      within(dialog).getByRole('textbox', { name: 'Reason (required)' }),
+      'Use the public feed',
+    );
+    expect(confirm).toBeEnabled();
+  });
+});

@@ -1,0 +1,228 @@
+/*
+ * On a Group's page: the access requests waiting for this group's decision,
+ * with enough context to decide in one screen.
+ */
+import { useState } from 'react';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InfoCard, Link, Progress } from '@backstage/core-components';
+import { identityApiRef, useApi } from '@backstage/core-plugin-api';
+import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
+import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { DecisionDialog, DecisionKind } from '../DecisionDialog';
+import { requestPath } from '../paths';
+import { ClassificationChip } from '../Chips';
+import { errorMessage, formatDate } from '../../format';
+
+const DONE: Record<DecisionKind, string> = {
+  approve: 'Approved',
+  reject: 'Rejected',
+  request_changes: 'Sent back for changes:',
+};
+
+export function ReviewInboxCard() {
+  const { entity } = useEntity();
+  const groupRef = stringifyEntityRef(entity);
+  const apiAccess = useApi(apiAccessApiRef);
+  const identityApi = useApi(identityApiRef);
+  const [deciding, setDeciding] = useState<{
+    request: AccessRequest;
+    decision: DecisionKind;
+  }>();
+  const [notice, setNotice] = useState<string>();
+
+  const inbox = useAsyncRetry(async () => {
+    const { ownershipEntityRefs } = await identityApi.getBackstageIdentity();
+    const isMember = ownershipEntityRefs.includes(groupRef);
+    if (!isMember) {
+      return { isMember, items: [] as AccessRequest[] };
+    }
+    const page = await apiAccess.listRequests({
+      view: 'reviewable',
+      reviewerRef: groupRef,
+    });
+    return { isMember, items: page.items };
+  }, [apiAccess, identityApi, groupRef]);
+
+  let content: React.ReactNode;
+  if (inbox.loading && !inbox.value) {
+    content = <Progress />;
+  } else if (inbox.error) {
+    content = <Alert severity="error">{errorMessage(inbox.error)}</Alert>;
+  } else if (inbox.value && !inbox.value.isMember) {
+    content = (
+      <Typography variant="body2" color="textSecondary">
+        Members of this group review access requests for the APIs it owns. You
+        are not a member.
+      </Typography>
+    );
+  } else if (inbox.value?.items.length === 0) {
+    content = (
+      <Typography variant="body2" color="textSecondary">
+        Nothing is waiting for this group's decision.
+      </Typography>
+    );
+  } else {
+    content = (
+      <Table size="small" aria-label="Access requests awaiting review">
+        <TableHead>
+          <TableRow>
+            <TableCell>Request</TableCell>
+            <TableCell>Access</TableCell>
+            <TableCell>Why</TableCell>
+            <TableCell align="right">Decision</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {inbox.value!.items.map(request => (
+            <TableRow
+              key={request.id}
+              data-testid={`review-${request.id}`}
+              style={{ verticalAlign: 'top' }}
+            >
+              <TableCell style={{ minWidth: 180 }}>
+                <EntityRefLink entityRef={request.apiRef} />{' '}
+                <ClassificationChip level={request.classification.level} />
+                <Typography
+                  variant="body2"
+                  component="div"
+                  style={{ marginTop: 4 }}
+                >
+                  for <EntityRefLink entityRef={request.consumerRef} />
+                  {request.consumerKind === 'external' && (
+                    <Typography
+                      variant="caption"
+                      color="secondary"
+                      component="span"
+                    >
+                      {' '}
+                      (external party)
+                    </Typography>
+                  )}
+                </Typography>
+                <Typography
+                  variant="caption"
+                  color="textSecondary"
+                  component="div"
+                >
+                  by <EntityRefLink entityRef={request.requesterRef} /> on{' '}
+                  {formatDate(request.createdAt)}
+                </Typography>
+                <Typography variant="caption" component="div">
+                  <Link to={requestPath(request.id)}>Open request</Link>
+                </Typography>
+              </TableCell>
+              <TableCell style={{ minWidth: 120 }}>
+                <Typography variant="body2">{request.environment}</Typography>
+                <Typography variant="caption" display="block">
+                  {request.scopes.join(', ') || 'no scopes'}
+                </Typography>
+                <Typography
+                  variant="caption"
+                  display="block"
+                  color="textSecondary"
+                >
+                  {request.durationDays} days
+                </Typography>
+              </TableCell>
+              <TableCell>
+                <Typography variant="body2">{request.useCase}</Typography>
+                <Typography
+                  variant="caption"
+                  display="block"
+                  color="textSecondary"
+                >
+                  {request.justification}
+                </Typography>
+                <Typography
+                  variant="caption"
+                  display="block"
+                  color="textSecondary"
+                >
+                  Storage: {request.credentialStorage}
+                </Typography>
+              </TableCell>
+              <TableCell
+                align="right"
+                style={{ whiteSpace: 'nowrap', minWidth: 120 }}
+              >
+                <Box display="flex" flexDirection="column" style={{ gap: 8 }}>
+                  <Button
+                    size="small"
+                    color="primary"
+                    variant="contained"
+                    onClick={() =>
+                      setDeciding({ request, decision: 'approve' })
+                    }
+                    aria-label={`Approve ${request.apiRef} for ${request.consumerRef}`}
+                  >
+                    Approve
+                  </Button>
+                  <Button
+                    size="small"
+                    variant="outlined"
+                    onClick={() =>
+                      setDeciding({ request, decision: 'request_changes' })
+                    }
+                    aria-label={`Request changes to ${request.apiRef} for ${request.consumerRef}`}
+                  >
+                    Changes
+                  </Button>
+                  <Button
+                    size="small"
+                    variant="outlined"
+                    onClick={() => setDeciding({ request, decision: 'reject' })}
+                    aria-label={`Reject ${request.apiRef} for ${request.consumerRef}`}
+                  >
+                    Reject
+                  </Button>
+                </Box>
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    );
+  }
+
+  return (
+    <InfoCard title="Access requests to review">
+      {notice && (
+        <Alert
+          severity="success"
+          onClose={() => setNotice(undefined)}
+          style={{ marginBottom: 16 }}
+        >
+          {notice}
+        </Alert>
+      )}
+      {content}
+      {deciding && (
+        <DecisionDialog
+          request={deciding.request}
+          decision={deciding.decision}
+          onClose={() => setDeciding(undefined)}
+          onDecided={result => {
+            setNotice(
+              `${DONE[deciding.decision]} ${deciding.request.apiRef} for ${
+                deciding.request.consumerRef
+              } (now ${result.status.replace('_', ' ')}).`,
+            );
+            setDeciding(undefined);
+            inbox.retry();
+          }}
+        />
+      )}
+    </InfoCard>
+  );
+}
