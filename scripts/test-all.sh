@@ -25,6 +25,9 @@ yarn tsc
 step "lint"
 yarn backstage-cli repo lint
 
+step "generated client and types match the OpenAPI document (\`yarn openapi:generate\` regenerates)"
+node scripts/openapi/generate.mjs --check
+
 step "API reports current (report.api.md per plugin; \`yarn api-reports\` regenerates)"
 yarn backstage-repo-tools api-reports --ci --include 'plugins/*' -o ae-missing-release-tag,ae-wrong-input-file-type --allow-all-warnings
 

@@ -14,3 +14,4 @@ export * from './policy';
 export * from './reviewPlan';
 export * from './schemas';
 export * from './types';
+export * from './generated';

@@ -309,9 +309,13 @@ export const accessReviewItemDecisionSchema = z
       });
     }
   });
+/**
+ * An answer to one grant of an access review. The schema takes `comment` as
+ * optional only to say which comment is missing; the contract requires it.
+ */
 export type AccessReviewItemDecisionInput = z.input<
   typeof accessReviewItemDecisionSchema
->;
+> & { comment: string };
 
 /** Body of POST /access-reviews/run: start a review now (admins, or owners when allowed). */
 export const startAccessReviewSchema = z.object({

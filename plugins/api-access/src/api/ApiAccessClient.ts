@@ -1,8 +1,14 @@
+// The frontend's face of the api-access backend: the generated
+// ApiAccessHttpClient (from the backend's OpenAPI document, so URLs, methods
+// and bodies are never written by hand here) plus what a Backstage frontend
+// client adds: Backstage's fetch and discovery, ResponseError on a non-2xx
+// answer, and following GET /grants' pages for the cards.
 import { parseEntityRef } from '@backstage/catalog-model';
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
   AccessRequest,
+  ApiAccessHttpClient,
   ApiAccessProfile,
   AssessmentResult,
   AuditEvent,
@@ -15,12 +21,12 @@ import {
   PlanDraft,
   ResubmitInput,
   ReviewPlan,
+  TypedResponse,
 } from '@api-access/backstage-plugin-api-access-common';
 import type {
   AccessReview,
   AccessReviewItemDecisionInput,
-} from '@api-access/backstage-plugin-api-access-common';
-import type {
+  AccessRequestStatus,
   DelegateStepInput,
   TimeToDecisionReport,
 } from '@api-access/backstage-plugin-api-access-common';
@@ -31,90 +37,81 @@ const MAX_GRANT_PAGES = 10;
 
 /** Talks to the api-access backend through Backstage's discovery and fetch APIs. */
 export class ApiAccessClient implements ApiAccessApi {
-  constructor(
-    private readonly options: {
-      discoveryApi: DiscoveryApi;
-      fetchApi: FetchApi;
-    },
-  ) {}
+  private readonly http: ApiAccessHttpClient;
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.http = new ApiAccessHttpClient(options);
+  }
 
   getProfile(apiRef: string): Promise<ApiAccessProfile> {
     const { namespace, name } = parseEntityRef(apiRef, { defaultKind: 'api' });
-    return this.call(
-      `/apis/${encodeURIComponent(namespace)}/${encodeURIComponent(
-        name,
-      )}/profile`,
-    );
+    return ok(this.http.getApiProfile({ path: { namespace, name } }));
   }
 
   previewPlan(draft: PlanDraft): Promise<ReviewPlan> {
-    return this.call('/plans', { method: 'POST', body: draft });
+    return ok(this.http.previewPlan({ body: draft }));
   }
 
   createRequest(request: CreateAccessRequest): Promise<AccessRequest> {
-    return this.call('/requests', { method: 'POST', body: request });
+    return ok(this.http.createRequest({ body: request }));
   }
 
   assess(
     draft: DraftToAssess,
     options?: { modules?: boolean },
   ): Promise<AssessmentResult> {
-    return this.call(`/assessments${options?.modules ? '?modules=true' : ''}`, {
-      method: 'POST',
-      body: draft,
-    });
+    return ok(
+      this.http.assessDraft({
+        query: options?.modules ? { modules: 'true' } : undefined,
+        body: draft,
+      }),
+    );
   }
 
-  listRequests(
-    query: Record<string, string | undefined>,
-  ): Promise<Page<AccessRequest>> {
-    return this.call(`/requests?${this.query(query)}`);
+  listRequests(query: {
+    view: 'mine' | 'reviewable';
+    reviewerRef?: string;
+    status?: AccessRequestStatus;
+    cursor?: string;
+  }): Promise<Page<AccessRequest>> {
+    return ok(this.http.listRequests({ query }));
   }
 
   getRequest(id: string): Promise<AccessRequest> {
-    return this.call(`/requests/${encodeURIComponent(id)}`);
+    return ok(this.http.getRequest({ path: { id } }));
   }
 
   decide(id: string, decision: DecisionInput): Promise<AccessRequest> {
-    return this.call(`/requests/${encodeURIComponent(id)}/decisions`, {
-      method: 'POST',
-      body: decision,
-    });
+    return ok(this.http.decideRequest({ path: { id }, body: decision }));
   }
 
   withdraw(id: string): Promise<AccessRequest> {
-    return this.call(`/requests/${encodeURIComponent(id)}/withdraw`, {
-      method: 'POST',
-      body: {},
-    });
+    return ok(this.http.withdrawRequest({ path: { id } }));
   }
 
   resubmit(id: string, body: ResubmitInput): Promise<AccessRequest> {
-    return this.call(`/requests/${encodeURIComponent(id)}/resubmit`, {
-      method: 'POST',
-      body,
-    });
+    return ok(this.http.resubmitRequest({ path: { id }, body }));
   }
 
   async getHistory(subjectId: string): Promise<AuditEvent[]> {
-    const page = await this.call<{ items: AuditEvent[] }>(
-      `/audit?${this.query({ subjectId })}`,
-    );
+    const page = await ok(this.http.getAudit({ query: { subjectId } }));
     return page.items;
   }
 
   getCredentialTerms(): Promise<{ version: string; text: string }> {
-    return this.call('/credentials/terms');
+    return ok(this.http.getCredentialTerms());
   }
 
   issueCredential(
     grantId: string,
     acceptTerms: string,
   ): Promise<IssuedCredential> {
-    return this.call(`/grants/${encodeURIComponent(grantId)}/credentials`, {
-      method: 'POST',
-      body: { acceptTerms },
-    });
+    return ok(
+      this.http.issueCredential({
+        path: { id: grantId },
+        body: { acceptTerms },
+      }),
+    );
   }
 
   issueCertificate(
@@ -122,10 +119,12 @@ export class ApiAccessClient implements ApiAccessApi {
     csr: string,
     acceptTerms: string,
   ): Promise<IssuedCertificate> {
-    return this.call(`/grants/${encodeURIComponent(grantId)}/certificates`, {
-      method: 'POST',
-      body: { csr, acceptTerms },
-    });
+    return ok(
+      this.http.issueCertificate({
+        path: { id: grantId },
+        body: { csr, acceptTerms },
+      }),
+    );
   }
 
   async listGrants(query: {
@@ -138,8 +137,8 @@ export class ApiAccessClient implements ApiAccessApi {
     const items: Grant[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_GRANT_PAGES; page += 1) {
-      const result = await this.call<{ items: Grant[]; nextCursor?: string }>(
-        `/grants?${this.query({ ...query, limit: '200', cursor })}`,
+      const result = await ok(
+        this.http.listGrants({ query: { ...query, limit: 200, cursor } }),
       );
       items.push(...result.items);
       cursor = result.nextCursor;
@@ -148,37 +147,26 @@ export class ApiAccessClient implements ApiAccessApi {
     return items;
   }
 
-  async revokeGrant(grantId: string, reason: string): Promise<Grant> {
-    return this.call(`/grants/${encodeURIComponent(grantId)}/revoke`, {
-      method: 'POST',
-      body: { reason },
-    });
+  revokeGrant(grantId: string, reason: string): Promise<Grant> {
+    return ok(this.http.revokeGrant({ path: { id: grantId }, body: { reason } }));
   }
 
-  async renewGrant(
+  renewGrant(
     grantId: string,
     body: { durationDays: number; justification?: string },
   ): Promise<AccessRequest> {
-    return this.call(`/grants/${encodeURIComponent(grantId)}/renew`, {
-      method: 'POST',
-      body,
-    });
+    return ok(this.http.renewGrant({ path: { id: grantId }, body }));
   }
 
-  async retryProvisioning(grantId: string): Promise<Grant> {
-    return this.call(
-      `/grants/${encodeURIComponent(grantId)}/provisioning/retry`,
-      { method: 'POST', body: {} },
-    );
+  retryProvisioning(grantId: string): Promise<Grant> {
+    return ok(this.http.retryGrantProvisioning({ path: { id: grantId } }));
   }
 
   async listAccessReviews(query: {
     ownerRef?: string;
     status?: 'open' | 'all';
   }): Promise<AccessReview[]> {
-    const page = await this.call<{ items: AccessReview[] }>(
-      `/access-reviews?${this.query(query)}`,
-    );
+    const page = await ok(this.http.listAccessReviews({ query }));
     return page.items;
   }
 
@@ -187,11 +175,11 @@ export class ApiAccessClient implements ApiAccessApi {
     grantId: string,
     answer: AccessReviewItemDecisionInput,
   ): Promise<AccessReview> {
-    return this.call(
-      `/access-reviews/${encodeURIComponent(
-        reviewId,
-      )}/items/${encodeURIComponent(grantId)}`,
-      { method: 'POST', body: answer },
+    return ok(
+      this.http.answerAccessReviewItem({
+        path: { id: reviewId, grantId },
+        body: answer,
+      }),
     );
   }
 
@@ -200,11 +188,8 @@ export class ApiAccessClient implements ApiAccessApi {
     stepId: string,
     body: DelegateStepInput,
   ): Promise<AccessRequest> {
-    return this.call(
-      `/requests/${encodeURIComponent(requestId)}/steps/${encodeURIComponent(
-        stepId,
-      )}/delegate`,
-      { method: 'POST', body },
+    return ok(
+      this.http.delegateStep({ path: { id: requestId, stepId }, body }),
     );
   }
 
@@ -213,30 +198,15 @@ export class ApiAccessClient implements ApiAccessApi {
     to?: string;
     apiRef?: string;
   }): Promise<TimeToDecisionReport> {
-    return this.call(`/metrics/time-to-decision?${this.query(query)}`);
+    return ok(this.http.getTimeToDecision({ query }));
   }
+}
 
-  private query(values: Record<string, string | undefined>) {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(values)) {
-      if (value !== undefined) params.set(key, value);
-    }
-    return params.toString();
+/** The answer's body, or a ResponseError naming what the backend refused. */
+async function ok<T>(pending: Promise<TypedResponse<T>>): Promise<T> {
+  const response = await pending;
+  if (!response.ok) {
+    throw await ResponseError.fromResponse(response as Response);
   }
-
-  private async call<T>(
-    path: string,
-    init?: { method: string; body: unknown },
-  ): Promise<T> {
-    const baseUrl = await this.options.discoveryApi.getBaseUrl('api-access');
-    const response = await this.options.fetchApi.fetch(`${baseUrl}${path}`, {
-      method: init?.method ?? 'GET',
-      headers: init ? { 'Content-Type': 'application/json' } : undefined,
-      body: init ? JSON.stringify(init.body) : undefined,
-    });
-    if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
-    }
-    return (await response.json()) as T;
-  }
+  return response.json();
 }

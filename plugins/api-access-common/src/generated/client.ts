@@ -1,0 +1,812 @@
+// ******************************************************************
+// * THIS FILE IS GENERATED FROM plugins/api-access-backend/src/schema/openapi.yaml
+// * by scripts/openapi/generate.mjs (yarn openapi:generate). DO NOT EDIT IT.
+// ******************************************************************
+
+import type { operations } from './schema';
+
+/** The plugin id the client asks the discovery API for. */
+export const API_ACCESS_PLUGIN_ID = 'api-access';
+
+/** A fetch `Response` whose `json()` is typed by the document. */
+export type TypedResponse<T> = Omit<Response, 'json'> & {
+  json(): Promise<T>;
+};
+
+/** Per-call options: a Backstage token when the caller is not the browser's signed-in user. */
+export interface RequestOptions {
+  token?: string;
+  signal?: AbortSignal;
+}
+
+type RequestParts =
+  | {
+      path?: Record<string, string | number>;
+      query?: Record<string, string | number | boolean | undefined>;
+      headers?: Record<string, string | undefined>;
+      body?: unknown;
+    }
+  | undefined;
+
+/**
+ * The api-access backend's HTTP API (api-access 1),
+ * one method per operation. It answers the raw `Response`: callers decide what
+ * a non-2xx answer means (the frontend's client throws `ResponseError`).
+ */
+export class ApiAccessHttpClient {
+  private readonly discoveryApi: {
+    getBaseUrl(pluginId: string): Promise<string>;
+  };
+  private readonly fetchApi: { fetch: typeof fetch };
+
+  constructor(options: {
+    discoveryApi: { getBaseUrl(pluginId: string): Promise<string> };
+    fetchApi?: { fetch: typeof fetch };
+  }) {
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi ?? { fetch: (...args) => fetch(...args) };
+  }
+
+  /**
+   * GET /health
+   *
+   * Whether the plugin is up; no credentials needed.
+   */
+  async getHealth(
+    request?: Record<string, never>,
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['getHealth']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send('GET', '/health', request as RequestParts, options);
+  }
+
+  /**
+   * GET /apis/{namespace}/{name}/profile
+   *
+   * What the catalog says about an API for access purposes; 404 for an unknown API or one whose access is not requested through api-access.
+   */
+  async getApiProfile(
+    request: { path: operations['getApiProfile']['parameters']['path'] },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['getApiProfile']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'GET',
+      '/apis/{namespace}/{name}/profile',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
+   * POST /plans
+   *
+   * The review plan a draft would get; nothing is written.
+   */
+  async previewPlan(
+    request: {
+      body: NonNullable<
+        operations['previewPlan']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['previewPlan']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/plans',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * POST /assessments
+   *
+   * The request assistant, for the form while the requester types. Nothing is stored or logged; never cached.
+   */
+  async assessDraft(
+    request: {
+      query?: operations['assessDraft']['parameters']['query'];
+      body: NonNullable<
+        operations['assessDraft']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['assessDraft']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/assessments',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * GET /requests
+   *
+   * `view=mine`: the caller's requests, newest first. `view=reviewable`: requests with a pending step for one of the caller's groups that the caller may decide. A CONDITIONAL read decision narrows the list in SQL; DENY gives an empty list.
+   */
+  async listRequests(
+    request: { query: operations['listRequests']['parameters']['query'] },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['listRequests']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send('GET', '/requests', request as RequestParts, options);
+  }
+
+  /**
+   * POST /requests
+   *
+   * Submits an access request; answers 400 with `findings` when the request assistant finds a blocker, 403 for a consumer the caller's groups do not own.
+   */
+  async createRequest(
+    request: {
+      body: NonNullable<
+        operations['createRequest']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['createRequest']['responses'][201]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/requests',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * GET /requests/{id}
+   *
+   * One request with its steps, decisions, assessment and grantId; its requester, its reviewers and admins only.
+   */
+  async getRequest(
+    request: { path: operations['getRequest']['parameters']['path'] },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['getRequest']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send('GET', '/requests/{id}', request as RequestParts, options);
+  }
+
+  /**
+   * POST /requests/{id}/decisions
+   *
+   * Approve (optionally narrowing scopes and duration), reject, or ask for changes on a pending step of the caller's group.
+   */
+  async decideRequest(
+    request: {
+      path: operations['decideRequest']['parameters']['path'];
+      body: NonNullable<
+        operations['decideRequest']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['decideRequest']['responses'][201]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/requests/{id}/decisions',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * POST /requests/{id}/withdraw
+   *
+   * The requester takes back an undecided request. Any body is ignored.
+   */
+  async withdrawRequest(
+    request: { path: operations['withdrawRequest']['parameters']['path'] },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['withdrawRequest']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/requests/{id}/withdraw',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
+   * POST /requests/{id}/resubmit
+   *
+   * The requester answers `changes_requested` with new terms and a comment.
+   */
+  async resubmitRequest(
+    request: {
+      path: operations['resubmitRequest']['parameters']['path'];
+      body: NonNullable<
+        operations['resubmitRequest']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['resubmitRequest']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/requests/{id}/resubmit',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * POST /requests/{id}/steps/{stepId}/delegate
+   *
+   * A member of the step's reviewer group hands the pending step to another member; needs api-access.request.decide on the request.
+   */
+  async delegateStep(
+    request: {
+      path: operations['delegateStep']['parameters']['path'];
+      body: NonNullable<
+        operations['delegateStep']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['delegateStep']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/requests/{id}/steps/{stepId}/delegate',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * GET /audit
+   *
+   * A request's or grant's hash-chained history.
+   */
+  async getAudit(
+    request: { query: operations['getAudit']['parameters']['query'] },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['getAudit']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send('GET', '/audit', request as RequestParts, options);
+  }
+
+  /**
+   * GET /audit/verify
+   *
+   * Admins only (api-access.admin and api-access.audit.verify).
+   */
+  async verifyAudit(
+    request?: { query?: operations['verifyAudit']['parameters']['query'] },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['verifyAudit']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send('GET', '/audit/verify', request as RequestParts, options);
+  }
+
+  /**
+   * GET /credentials/terms
+   *
+   * The usage terms a requester accepts before a credential is issued.
+   */
+  async getCredentialTerms(
+    request?: Record<string, never>,
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['getCredentialTerms']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'GET',
+      '/credentials/terms',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
+   * GET /grants
+   *
+   * One page, newest first, of the grants the caller is a party to. At least one of consumerRef, apiRef and ownerRef is required (400 otherwise).
+   */
+  async listGrants(
+    request?: { query?: operations['listGrants']['parameters']['query'] },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['listGrants']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send('GET', '/grants', request as RequestParts, options);
+  }
+
+  /**
+   * POST /grants/{id}/credentials
+   *
+   * Issues (or rotates) the grant's API key; only its requester. `Cache-Control: no-store`.
+   */
+  async issueCredential(
+    request: {
+      path: operations['issueCredential']['parameters']['path'];
+      body: NonNullable<
+        operations['issueCredential']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['issueCredential']['responses'][201]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/grants/{id}/credentials',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * POST /grants/{id}/certificates
+   *
+   * For grants of credential type `mtls-certificate`; only the grant's requester. `Cache-Control: no-store`. Body at most 64 KB.
+   */
+  async issueCertificate(
+    request: {
+      path: operations['issueCertificate']['parameters']['path'];
+      body: NonNullable<
+        operations['issueCertificate']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['issueCertificate']['responses'][201]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/grants/{id}/certificates',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * POST /grants/{id}/revoke
+   *
+   * Ends the grant; its keys stop working and its certificates go on the CRL.
+   */
+  async revokeGrant(
+    request: {
+      path: operations['revokeGrant']['parameters']['path'];
+      body: NonNullable<
+        operations['revokeGrant']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['revokeGrant']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/grants/{id}/revoke',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * POST /grants/{id}/renew
+   *
+   * Asks to extend the grant: a renewal request, planned by the same policy as a new request with the same terms. Only the grant's requester (and api-access.request.create).
+   */
+  async renewGrant(
+    request: {
+      path: operations['renewGrant']['parameters']['path'];
+      body: NonNullable<
+        operations['renewGrant']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['renewGrant']['responses'][201]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/grants/{id}/renew',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * POST /grants/{id}/provisioning/retry
+   *
+   * Gives the grant's failed provisioner tasks fresh attempts. Same callers as revoke.
+   */
+  async retryGrantProvisioning(
+    request: {
+      path: operations['retryGrantProvisioning']['parameters']['path'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['retryGrantProvisioning']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/grants/{id}/provisioning/retry',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
+   * GET /certificates/ca.pem
+   *
+   * The issuing CA certificate, PEM; no credentials needed. 404 when certificates are not configured.
+   *
+   * Answers application/x-pem-file: read it with `text()`.
+   */
+  async getCaCertificate(
+    request?: Record<string, never>,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<string>> {
+    return this.send(
+      'GET',
+      '/certificates/ca.pem',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
+   * GET /certificates/crl.pem
+   *
+   * The CA's current CRL, PEM; no credentials needed. 404 when certificates are not configured.
+   *
+   * Answers application/x-pem-file: read it with `text()`.
+   */
+  async getCertificateRevocationList(
+    request?: Record<string, never>,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<string>> {
+    return this.send(
+      'GET',
+      '/certificates/crl.pem',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
+   * POST /introspect
+   *
+   * RFC 7662 token introspection for gateways. Mounted before the JSON parser; reads at most 4096 bytes itself (400 above that). `Cache-Control: no-store`.
+   */
+  async introspect(
+    request: {
+      body: NonNullable<
+        operations['introspect']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['introspect']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/introspect',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * GET /authorize
+   *
+   * For gateways: is the presented API key good for this API, environment and scopes? 401 carries `WWW-Authenticate: ApiKey realm="api-access"`; 401 and 403 carry the reason in `X-Api-Access-Reason`. `Cache-Control: no-store`.
+   */
+  async authorizeGatewayCall(
+    request: {
+      headers: operations['authorizeGatewayCall']['parameters']['header'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['authorizeGatewayCall']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send('GET', '/authorize', request as RequestParts, options);
+  }
+
+  /**
+   * POST /authorize
+   *
+   * For gateways: is the presented API key good for this API, environment and scopes? 401 carries `WWW-Authenticate: ApiKey realm="api-access"`; 401 and 403 carry the reason in `X-Api-Access-Reason`. `Cache-Control: no-store`.
+   */
+  async authorizeGatewayCallPost(
+    request: {
+      headers: operations['authorizeGatewayCallPost']['parameters']['header'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['authorizeGatewayCallPost']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send('POST', '/authorize', request as RequestParts, options);
+  }
+
+  /**
+   * POST /admin/lifecycle/run
+   *
+   * Admins: run the lifecycle tick and due provisioning tasks now, instead of waiting for the scheduler. Any body is ignored.
+   */
+  async runLifecycle(
+    request?: Record<string, never>,
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['runLifecycle']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/admin/lifecycle/run',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
+   * GET /metrics/time-to-decision
+   *
+   * p50/p90 hours from a step's opening to its decision, per API, stage and both. Needs api-access.request.read (DENY answers 403).
+   */
+  async getTimeToDecision(
+    request?: {
+      query?: operations['getTimeToDecision']['parameters']['query'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['getTimeToDecision']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'GET',
+      '/metrics/time-to-decision',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
+   * GET /access-reviews
+   *
+   * The caller's access review campaigns, open ones first. Needs api-access.grant.read.
+   */
+  async listAccessReviews(
+    request?: {
+      query?: operations['listAccessReviews']['parameters']['query'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['listAccessReviews']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'GET',
+      '/access-reviews',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
+   * POST /access-reviews/run
+   *
+   * Starts a campaign now. Body at most 16 KB. Admins, or members of the owner when `accessReviews.ownersMayStart` is set.
+   */
+  async startAccessReview(
+    request?: {
+      body?: NonNullable<
+        operations['startAccessReview']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      | operations['startAccessReview']['responses'][200]['content']['application/json']
+      | operations['startAccessReview']['responses'][201]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/access-reviews/run',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * GET /access-reviews/{id}
+   *
+   * One access review campaign with its items and their grants.
+   */
+  async getAccessReview(
+    request: { path: operations['getAccessReview']['parameters']['path'] },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['getAccessReview']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'GET',
+      '/access-reviews/{id}',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
+   * GET /access-reviews/{id}/history
+   *
+   * The campaign's events, its answers and revocations of its grants.
+   */
+  async getAccessReviewHistory(
+    request: {
+      path: operations['getAccessReviewHistory']['parameters']['path'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['getAccessReviewHistory']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'GET',
+      '/access-reviews/{id}/history',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
+   * POST /access-reviews/{id}/items/{grantId}
+   *
+   * Keep or revoke one grant of the campaign; revoke revokes it at once (and needs api-access.grant.revoke). Body at most 16 KB.
+   */
+  async answerAccessReviewItem(
+    request: {
+      path: operations['answerAccessReviewItem']['parameters']['path'];
+      body: NonNullable<
+        operations['answerAccessReviewItem']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['answerAccessReviewItem']['responses'][201]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/access-reviews/{id}/items/{grantId}',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  private async send(
+    method: string,
+    template: string,
+    request: RequestParts,
+    options: RequestOptions | undefined,
+    contentType?: string,
+  ): Promise<TypedResponse<any>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(API_ACCESS_PLUGIN_ID);
+    const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+      const value = request?.path?.[name];
+      if (value === undefined || value === '') {
+        throw new TypeError(
+          `${method} ${template}: path parameter ${name} is missing`,
+        );
+      }
+      return encodeURIComponent(String(value));
+    });
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(request?.query ?? {})) {
+      if (value !== undefined && value !== '') query.set(key, String(value));
+    }
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(request?.headers ?? {})) {
+      if (value !== undefined) headers[key] = value;
+    }
+    if (options?.token) headers.Authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (contentType && request?.body !== undefined) {
+      headers['Content-Type'] = contentType;
+      body =
+        contentType === 'application/x-www-form-urlencoded'
+          ? new URLSearchParams(
+              request.body as Record<string, string>,
+            ).toString()
+          : JSON.stringify(request.body);
+    }
+    const search = query.toString();
+    return this.fetchApi.fetch(
+      `${baseUrl}${path}${search ? `?${search}` : ''}`,
+      {
+        method,
+        headers,
+        body,
+        signal: options?.signal,
+      },
+    );
+  }
+}
