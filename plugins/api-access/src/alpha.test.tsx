@@ -3,12 +3,17 @@
  * lists a page only when it has a title and an icon.
  */
 import { screen } from '@testing-library/react';
-import { coreExtensionData } from '@backstage/frontend-plugin-api';
+import { useRouteRef } from '@backstage/core-plugin-api';
+import {
+  PageBlueprint,
+  coreExtensionData,
+} from '@backstage/frontend-plugin-api';
 import {
   createExtensionTester,
   renderTestApp,
 } from '@backstage/frontend-test-utils';
 import apiAccessPlugin from './alpha';
+import { requestRouteRef } from './routes';
 
 describe('api-access in the new frontend system', () => {
   it('gives its page a title and an icon', () => {
@@ -24,5 +29,25 @@ describe('api-access in the new frontend system', () => {
     const link = await screen.findByRole('link', { name: /API access/ });
     expect(link).toHaveAttribute('href', '/api-access');
     expect(link.querySelector('svg')).not.toBeNull();
+  });
+
+  it("resolves a request's link from the plugin's route, as the cards build it", async () => {
+    function Probe() {
+      const requestLink = useRouteRef(requestRouteRef);
+      return <span data-testid="link">{requestLink({ id: 'req-1' })}</span>;
+    }
+    renderTestApp({
+      features: [apiAccessPlugin],
+      extensions: [
+        PageBlueprint.make({
+          name: 'probe',
+          params: { path: '/probe', loader: async () => <Probe /> },
+        }),
+      ],
+      initialRouteEntries: ['/probe'],
+    });
+    expect(await screen.findByTestId('link')).toHaveTextContent(
+      '/api-access/requests/req-1',
+    );
   });
 });

@@ -6,7 +6,6 @@ import {
   ApiBlueprint,
   PageBlueprint,
   createFrontendPlugin,
-  createRouteRef,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
@@ -19,8 +18,7 @@ import {
 import { ApiAccessClient } from './api/ApiAccessClient';
 import { apiAccessApiRef } from './api/ApiAccessApi';
 import { ApiAccessIcon } from './components/ApiAccessIcon';
-
-const rootRouteRef = createRouteRef();
+import { requestRouteRef, rootRouteRef } from './routes';
 
 const isKind = (kind: string) => (entity: Entity) =>
   entity.kind.toLocaleLowerCase('en-US') === kind;
@@ -129,5 +127,5 @@ export default createFrontendPlugin({
     ownerGrantsCard,
     myRequestsPage,
   ],
-  routes: { root: rootRouteRef },
+  routes: { root: rootRouteRef, request: requestRouteRef },
 });

@@ -12,7 +12,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { ApiAccessClient } from './api/ApiAccessClient';
 import { apiAccessApiRef } from './api/ApiAccessApi';
-import { rootRouteRef } from './routes';
+import { requestRouteRef, rootRouteRef } from './routes';
 
 export const apiAccessPlugin = createPlugin({
   id: 'api-access',
@@ -23,7 +23,7 @@ export const apiAccessPlugin = createPlugin({
       factory: deps => new ApiAccessClient(deps),
     }),
   ],
-  routes: { root: rootRouteRef },
+  routes: { root: rootRouteRef, request: requestRouteRef },
 });
 
 /** For API entity pages: owner, classification, scopes and "Request access". */

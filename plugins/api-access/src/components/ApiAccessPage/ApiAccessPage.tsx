@@ -23,13 +23,13 @@ import {
   Page,
   Progress,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
+import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { AccessRequestStatus } from '@api-access/backstage-plugin-api-access-common';
 import { Route, Routes } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
-import { requestPath } from '../paths';
+import { requestRouteRef } from '../../routes';
 import { RequestPage } from '../RequestPage';
 import { ReviewTimesPanel } from '../ReviewTimesPanel';
 import { ClassificationChip, StatusChip } from '../Chips';
@@ -47,6 +47,7 @@ const STATUSES: Array<[AccessRequestStatus | '', string]> = [
 export function RequestList(props: { view: 'mine' | 'reviewable' }) {
   const { view } = props;
   const apiAccess = useApi(apiAccessApiRef);
+  const requestLink = useRouteRef(requestRouteRef);
   const [status, setStatus] = useState<AccessRequestStatus | ''>('');
   const requests = useAsync(
     () => apiAccess.listRequests({ view, status: status || undefined }),
@@ -89,7 +90,7 @@ export function RequestList(props: { view: 'mine' | 'reviewable' }) {
           {requests.value.items.map(request => (
             <TableRow key={request.id}>
               <TableCell>
-                <Link to={requestPath(request.id)}>
+                <Link to={requestLink({ id: encodeURIComponent(request.id) })}>
                   {request.apiRef.replace(/^api:(default\/)?/, '')}
                 </Link>{' '}
                 <ClassificationChip level={request.classification.level} />

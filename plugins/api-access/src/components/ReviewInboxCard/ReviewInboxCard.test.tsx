@@ -9,6 +9,7 @@ import {
 import { ApiAccessApi, apiAccessApiRef } from '../../api/ApiAccessApi';
 import { ReviewInboxCard } from './ReviewInboxCard';
 import { pendingRequest, teamCEntity } from '../../testData';
+import { rootRouteRef } from '../../routes';
 
 jest.setTimeout(30_000);
 
@@ -34,7 +35,12 @@ function renderCard(
         <ReviewInboxCard />
       </EntityProvider>
     </TestApiProvider>,
-    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    {
+      mountedRoutes: {
+        '/catalog/:namespace/:kind/:name': entityRouteRef,
+        '/api-access': rootRouteRef,
+      },
+    },
   );
 }
 
@@ -61,6 +67,13 @@ describe('ReviewInboxCard', () => {
       decide,
     });
 
+    // The link comes from the plugin's route ref, wherever the app mounts it.
+    expect(
+      await screen.findByRole('link', { name: 'Open request' }),
+    ).toHaveAttribute(
+      'href',
+      `/api-access/requests/${encodeURIComponent(pendingRequest.id)}`,
+    );
     const approve = await screen.findByRole('button', {
       name: 'Approve api:default/petstore for component:default/artist-lookup',
     });

@@ -14,13 +14,17 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard, Link, Progress } from '@backstage/core-components';
-import { identityApiRef, useApi } from '@backstage/core-plugin-api';
+import {
+  identityApiRef,
+  useApi,
+  useRouteRef,
+} from '@backstage/core-plugin-api';
 import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
 import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { DecisionDialog, DecisionKind } from '../DecisionDialog';
-import { requestPath } from '../paths';
+import { requestRouteRef } from '../../routes';
 import { ClassificationChip } from '../Chips';
 import { errorMessage, formatDate } from '../../format';
 
@@ -34,6 +38,7 @@ export function ReviewInboxCard() {
   const { entity } = useEntity();
   const groupRef = stringifyEntityRef(entity);
   const apiAccess = useApi(apiAccessApiRef);
+  const requestLink = useRouteRef(requestRouteRef);
   const identityApi = useApi(identityApiRef);
   const [deciding, setDeciding] = useState<{
     request: AccessRequest;
@@ -119,7 +124,11 @@ export function ReviewInboxCard() {
                   {formatDate(request.createdAt)}
                 </Typography>
                 <Typography variant="caption" component="div">
-                  <Link to={requestPath(request.id)}>Open request</Link>
+                  <Link
+                    to={requestLink({ id: encodeURIComponent(request.id) })}
+                  >
+                    Open request
+                  </Link>
                 </Typography>
               </TableCell>
               <TableCell style={{ minWidth: 120 }}>

@@ -1,3 +1,0 @@
-/** Where the plugin page shows one request; notifications link here too. */
-export const requestPath = (id: string) =>
-  `/api-access/requests/${encodeURIComponent(id)}`;
