@@ -49,7 +49,7 @@ import knexFactory, { Knex } from 'knex';
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import { apiAccessPlugin } from '../../../plugins/api-access-backend/src/plugin';
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
-import { hashSecret } from '../../../plugins/api-access-backend/src/service/CredentialService';
+import { hashSecret } from '../../../plugins/api-access-backend/src/credentials/CredentialService';
 import type { DriverJob, DriverResult } from './driver';
 
 const { values: args } = parseArgs({

@@ -26,21 +26,21 @@ import {
   requestResourceRef,
 } from './permissions/rules';
 import { readApiAccessConfig, readCheckpointSecret } from './config';
-import { AccessStore } from './database/AccessStore';
-import { AuditLog } from './database/AuditLog';
-import { CredentialStore } from './database/CredentialStore';
-import { CredentialService } from './service/CredentialService';
-import { BackstageNotifier } from './service/Notifier';
+import { AccessStore } from './requests/AccessStore';
+import { AuditLog } from './audit/AuditLog';
+import { CredentialStore } from './credentials/CredentialStore';
+import { CredentialService } from './credentials/CredentialService';
+import { BackstageNotifier } from './notifications/Notifier';
 import {
   AccessRequestService,
   GrantHooks,
-} from './service/AccessRequestService';
-import { ApiProfileService } from './service/ApiProfileService';
-import { createRouter } from './service/router';
-import { rejectMalformedPaths } from './service/routeKit';
-import { ProvisioningStore } from './database/ProvisioningStore';
-import { ProvisioningService } from './service/ProvisioningService';
-import { GrantService } from './service/GrantService';
+} from './requests/AccessRequestService';
+import { ApiProfileService } from './profiles/ApiProfileService';
+import { createRouter } from './http/router';
+import { rejectMalformedPaths } from './http/routeKit';
+import { ProvisioningStore } from './provisioning/ProvisioningStore';
+import { ProvisioningService } from './provisioning/ProvisioningService';
+import { GrantService } from './grants/GrantService';
 import { apiAccessClockServiceRef } from './clock';
 import { LifecycleMarks, LifecycleService } from './lifecycle/LifecycleService';
 import { grantLifecycleRules } from './lifecycle/grantRules';
@@ -55,7 +55,7 @@ import {
 import { AssessmentService } from './assessment/AssessmentService';
 import { AssessmentStore } from './assessment/AssessmentStore';
 import { createAssessmentRoutes } from './assessment/routes';
-import { ReviewStepStore } from './database/ReviewStepStore';
+import { ReviewStepStore } from './reviews/ReviewStepStore';
 import { StepDelegationService } from './reviews/StepDelegationService';
 import { TimeToDecisionService } from './reviews/timeToDecision';
 import { createReviewRoutes } from './reviews/routes';
@@ -64,7 +64,7 @@ import { AccessReviewService } from './accessReviews/AccessReviewService';
 import { AccessReviewStore } from './accessReviews/AccessReviewStore';
 import { createAccessReviewRoutes } from './accessReviews/routes';
 import { accessReviewRules } from './lifecycle/accessReviews';
-import { schedulePolicyRefsCheck } from './service/policyRefsCheck';
+import { schedulePolicyRefsCheck } from './reviews/policyRefsCheck';
 
 /**
  * The api-access backend plugin: access requests, reviews and grants.

@@ -28,14 +28,14 @@ import {
 import { Knex } from 'knex';
 import { ApiAccessClock } from '../clock';
 import { ApiAccessConfig } from '../config';
-import { AccessStore } from '../database/AccessStore';
-import { AuditLog, NewAuditEvent } from '../database/AuditLog';
-import { CredentialStore } from '../database/CredentialStore';
+import { AccessStore } from '../requests/AccessStore';
+import { AuditLog, NewAuditEvent } from '../audit/AuditLog';
+import { CredentialStore } from '../credentials/CredentialStore';
 import { LifecycleMarks } from '../lifecycle/LifecycleService';
-import { Caller } from '../service/workflowTypes';
-import { GrantService } from '../service/GrantService';
+import { Caller } from '../requests/workflowTypes';
+import { GrantService } from '../grants/GrantService';
 import type { AdminCheck } from '../permissions/AdminCheck';
-import { Notifier } from '../service/Notifier';
+import { Notifier } from '../notifications/Notifier';
 import type { StakeCheck } from '../reviews/stake';
 import {
   AccessReviewStore,

@@ -33,8 +33,8 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { AccessReviewService } from './AccessReviewService';
-import { createCallerKit, parse } from '../service/routeKit';
-import { jsonBody } from '../service/jsonBody';
+import { createCallerKit, parse } from '../http/routeKit';
+import { jsonBody } from '../http/jsonBody';
 
 /**
  * The body limit of the access-review POST routes: an answer is a decision

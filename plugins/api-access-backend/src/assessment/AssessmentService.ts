@@ -56,8 +56,8 @@ import {
 import { Knex } from 'knex';
 import { z } from 'zod';
 import { ApiAccessConfig } from '../config';
-import type { Caller } from '../service/workflowTypes';
-import { ApiProfileService } from '../service/ApiProfileService';
+import type { Caller } from '../requests/workflowTypes';
+import { ApiProfileService } from '../profiles/ApiProfileService';
 import { AssessmentStore } from './AssessmentStore';
 
 /** Findings one module assessor may add to one request. */

@@ -25,7 +25,7 @@ import {
 } from '@api-access/backstage-plugin-api-access-common';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
-import { Caller } from '../service/workflowTypes';
+import { Caller } from '../requests/workflowTypes';
 import { AssessmentService } from './AssessmentService';
 
 export interface AssessmentRoutesOptions {

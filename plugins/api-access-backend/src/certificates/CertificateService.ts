@@ -20,10 +20,10 @@ import {
 } from '@backstage/errors';
 import { IssuedCertificate } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
-import { AccessStore } from '../database/AccessStore';
-import { AuditLog } from '../database/AuditLog';
-import { CredentialStore } from '../database/CredentialStore';
-import { Caller } from '../service/workflowTypes';
+import { AccessStore } from '../requests/AccessStore';
+import { AuditLog } from '../audit/AuditLog';
+import { CredentialStore } from '../credentials/CredentialStore';
+import { Caller } from '../requests/workflowTypes';
 import { CertificateAuthority } from './CertificateAuthority';
 import { CERTIFICATE_TYPE, CertificateStore } from './CertificateStore';
 import { Knex } from 'knex';

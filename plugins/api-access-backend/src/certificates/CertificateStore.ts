@@ -4,7 +4,7 @@
  * fingerprint of the DER), plus `not_after`. The CRL reads them here.
  */
 import { Knex } from 'knex';
-import { CredentialRow } from '../database/CredentialStore';
+import { CredentialRow } from '../credentials/CredentialStore';
 import { RevokedCertificate } from './CertificateAuthority';
 
 const CREDENTIALS = 'api_access_credentials';

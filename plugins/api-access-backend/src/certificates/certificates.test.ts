@@ -4,7 +4,7 @@
  * (terms, requester, active grant), rotation onto the CRL, revocation onto
  * the CRL, and no CSR or PEM in any table or history.
  */
-import '../certificates/reflectPolyfill';
+import './reflectPolyfill';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import * as x509 from '@peculiar/x509';
 import request from 'supertest';

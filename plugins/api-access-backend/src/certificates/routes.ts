@@ -23,8 +23,8 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { CertificateService, NOT_CONFIGURED } from './CertificateService';
-import { createCallerKit } from '../service/routeKit';
-import type { Caller } from '../service/workflowTypes';
+import { createCallerKit } from '../http/routeKit';
+import type { Caller } from '../requests/workflowTypes';
 
 export interface CertificateRoutesOptions {
   certificates: CertificateService;

@@ -9,12 +9,12 @@ import { AuthService } from '@backstage/backend-plugin-api';
 import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { ApiAccessConfig } from '../config';
-import { AccessStore } from '../database/AccessStore';
-import { AuditLog } from '../database/AuditLog';
-import { CredentialService } from '../service/CredentialService';
-import { GrantService } from '../service/GrantService';
-import { Notifier } from '../service/Notifier';
-import { ProvisioningService } from '../service/ProvisioningService';
+import { AccessStore } from '../requests/AccessStore';
+import { AuditLog } from '../audit/AuditLog';
+import { CredentialService } from '../credentials/CredentialService';
+import { GrantService } from '../grants/GrantService';
+import { Notifier } from '../notifications/Notifier';
+import { ProvisioningService } from '../provisioning/ProvisioningService';
 import { LifecycleMarks, LifecycleRule } from './LifecycleService';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -10,8 +10,8 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { parseReviewPolicy } from '@api-access/backstage-plugin-api-access-common';
 import { Knex } from 'knex';
 import { createTestDatabases } from '../__testUtils__/testBackend';
-import { AuditLog } from '../database/AuditLog';
-import { RequestNotification } from '../service/Notifier';
+import { AuditLog } from '../audit/AuditLog';
+import { RequestNotification } from '../notifications/Notifier';
 import { createReviewDeadlinesRule } from './reviewDeadlines';
 
 const databases = createTestDatabases();

@@ -14,9 +14,9 @@
 import { Knex } from 'knex';
 import { deadlinesForStep } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
-import { AuditLog } from '../database/AuditLog';
-import { OpenStep, ReviewStepStore } from '../database/ReviewStepStore';
-import { Notifier, noNotifier } from '../service/Notifier';
+import { AuditLog } from '../audit/AuditLog';
+import { OpenStep, ReviewStepStore } from '../reviews/ReviewStepStore';
+import { Notifier, noNotifier } from '../notifications/Notifier';
 import { LifecycleMarks, LifecycleRule } from './LifecycleService';
 
 const HOUR_MS = 60 * 60 * 1000;

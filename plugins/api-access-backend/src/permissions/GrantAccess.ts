@@ -35,7 +35,7 @@ import {
   Grant,
   apiAccessGrantReadPermission,
 } from '@api-access/backstage-plugin-api-access-common';
-import { AccessStore } from '../database/AccessStore';
+import { AccessStore } from '../requests/AccessStore';
 import { AdminCheck } from './AdminCheck';
 import { GrantFilter, GrantResource } from './grantPermissionRules';
 

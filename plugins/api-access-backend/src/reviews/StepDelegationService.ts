@@ -15,11 +15,11 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { AccessStore } from '../database/AccessStore';
-import { AuditLog } from '../database/AuditLog';
-import { ReviewStepStore } from '../database/ReviewStepStore';
-import type { Caller } from '../service/workflowTypes';
-import { Notifier, noNotifier } from '../service/Notifier';
+import { AccessStore } from '../requests/AccessStore';
+import { AuditLog } from '../audit/AuditLog';
+import { ReviewStepStore } from './ReviewStepStore';
+import type { Caller } from '../requests/workflowTypes';
+import { Notifier, noNotifier } from '../notifications/Notifier';
 import {
   otherStepDecided,
   stepKey,

@@ -33,11 +33,11 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { RequestFilter } from '../permissions/rules';
-import { AccessRequestService } from '../service/AccessRequestService';
+import { AccessRequestService } from '../requests/AccessRequestService';
 import { StepDelegationService } from './StepDelegationService';
 import { TimeToDecisionService } from './timeToDecision';
-import { createCallerKit, parse } from '../service/routeKit';
-import { jsonBody } from '../service/jsonBody';
+import { createCallerKit, parse } from '../http/routeKit';
+import { jsonBody } from '../http/jsonBody';
 
 /**
  * The body limit of POST /requests/:id/steps/:stepId/delegate: `to` and a

@@ -12,7 +12,7 @@ import {
 import { InputError } from '@backstage/errors';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import type { RequestFilter } from '../permissions/rules';
-import { DecidedStep, ReviewStepStore } from '../database/ReviewStepStore';
+import { DecidedStep, ReviewStepStore } from './ReviewStepStore';
 
 export const MAX_DECIDED_STEPS = 50_000;
 export const DEFAULT_PERIOD_DAYS = 90;

@@ -16,7 +16,7 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import request from 'supertest';
 import { createTestDatabases } from '../__testUtils__/testBackend';
 import { makeCa, makeCsr } from '../certificates/__testUtils__/pki';
-import { createRouter } from '../service/router';
+import { createRouter } from '../http/router';
 import { createAccessReviewRoutes } from '../accessReviews/routes';
 import { createAssessmentRoutes } from '../assessment/routes';
 import { createCertificateRoutes } from '../certificates/routes';
@@ -712,8 +712,8 @@ describe.each(databases.eachSupportedId())(
         'accessReviews/routes.ts',
         'assessment/routes.ts',
         'certificates/routes.ts',
+        'http/router.ts',
         'reviews/routes.ts',
-        'service/router.ts',
       ]);
     });
   },

@@ -13,9 +13,9 @@ import type {
 } from '@api-access/backstage-plugin-api-access-node';
 import { createTestDatabases } from '../__testUtils__/testBackend';
 import { insertApprovedGrant } from '../__testUtils__/grants';
-import { AccessStore } from '../database/AccessStore';
-import { AuditLog } from '../database/AuditLog';
-import { ProvisioningStore } from '../database/ProvisioningStore';
+import { AccessStore } from '../requests/AccessStore';
+import { AuditLog } from '../audit/AuditLog';
+import { ProvisioningStore } from './ProvisioningStore';
 import { ProvisioningService } from './ProvisioningService';
 
 const databases = createTestDatabases();

@@ -7,7 +7,7 @@
 import { Knex } from 'knex';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import type { RequestFilter } from '../permissions/rules';
-import { applyRequestFilter } from './AccessStore';
+import { applyRequestFilter } from '../requests/AccessStore';
 
 const REQUESTS = 'api_access_requests';
 const STEPS = 'api_access_review_steps';

@@ -7,9 +7,9 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { parseReviewPolicy } from '@api-access/backstage-plugin-api-access-common';
 import { createTestDatabases } from '../__testUtils__/testBackend';
-import { AccessStore } from '../database/AccessStore';
-import { AuditLog } from '../database/AuditLog';
-import { CredentialStore } from '../database/CredentialStore';
+import { AccessStore } from '../requests/AccessStore';
+import { AuditLog } from '../audit/AuditLog';
+import { CredentialStore } from './CredentialStore';
 import { CredentialService } from './CredentialService';
 import { insertApprovedGrant } from '../__testUtils__/grants';
 

@@ -24,10 +24,10 @@ import type {
 import { Knex } from 'knex';
 import { ApiAccessConfig } from '../config';
 import { ApiAccessClock, systemClock } from '../clock';
-import { AccessStore } from '../database/AccessStore';
-import { AuditLog, NewAuditEvent } from '../database/AuditLog';
-import { ProvisioningStore, TaskRow } from '../database/ProvisioningStore';
-import { Notifier, noNotifier } from './Notifier';
+import { AccessStore } from '../requests/AccessStore';
+import { AuditLog, NewAuditEvent } from '../audit/AuditLog';
+import { ProvisioningStore, TaskRow } from './ProvisioningStore';
+import { Notifier, noNotifier } from '../notifications/Notifier';
 
 const toIso = (value: Date | string | number) => new Date(value).toISOString();
 

@@ -27,11 +27,11 @@ import {
   excerpt,
 } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
-import { AuditLog } from '../database/AuditLog';
-import { CredentialStore } from '../database/CredentialStore';
-import { AccessStore } from '../database/AccessStore';
-import { Caller } from './workflowTypes';
-import type { ProvisioningService } from './ProvisioningService';
+import { AuditLog } from '../audit/AuditLog';
+import { CredentialStore } from './CredentialStore';
+import { AccessStore } from '../requests/AccessStore';
+import { Caller } from '../requests/workflowTypes';
+import type { ProvisioningService } from '../provisioning/ProvisioningService';
 import { LruCache } from './LruCache';
 
 const KEY_PREFIX = 'aak';

@@ -42,11 +42,11 @@ import {
   RequestTerms,
   StoredAccessRequest,
   decodeCursor,
-} from '../database/AccessStore';
-import { AuditLog, NewAuditEvent } from '../database/AuditLog';
-import { ApiProfileService } from './ApiProfileService';
-import { Notifier, noNotifier } from './Notifier';
-import { extendRenewedGrant } from './renewedGrant';
+} from './AccessStore';
+import { AuditLog, NewAuditEvent } from '../audit/AuditLog';
+import { ApiProfileService } from '../profiles/ApiProfileService';
+import { Notifier, noNotifier } from '../notifications/Notifier';
+import { extendRenewedGrant } from '../grants/renewedGrant';
 import { Caller, GrantHooks, noGrantHooks } from './workflowTypes';
 
 export type { Caller, GrantHooks };

@@ -20,7 +20,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import { Request, RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Caller } from './workflowTypes';
+import type { Caller } from '../requests/workflowTypes';
 
 /** Validates input; a failure is a 400 naming every bad field. */
 export function parse<T extends z.ZodTypeAny>(

@@ -20,13 +20,13 @@ import { staleSince } from '../lifecycle/staleness';
 import { Knex } from 'knex';
 import { ApiAccessConfig } from '../config';
 import { ApiAccessClock, systemClock } from '../clock';
-import { AccessStore, decodeCursor } from '../database/AccessStore';
-import { AuditLog } from '../database/AuditLog';
-import { CredentialStore } from '../database/CredentialStore';
-import { AccessRequestService, Caller } from './AccessRequestService';
-import { CredentialService } from './CredentialService';
-import { Notifier, noNotifier } from './Notifier';
-import { ProvisioningService } from './ProvisioningService';
+import { AccessStore, decodeCursor } from '../requests/AccessStore';
+import { AuditLog } from '../audit/AuditLog';
+import { CredentialStore } from '../credentials/CredentialStore';
+import { AccessRequestService, Caller } from '../requests/AccessRequestService';
+import { CredentialService } from '../credentials/CredentialService';
+import { Notifier, noNotifier } from '../notifications/Notifier';
+import { ProvisioningService } from '../provisioning/ProvisioningService';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -6,9 +6,9 @@
  */
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
-import { AccessStore, StoredAccessRequest } from '../database/AccessStore';
-import { NewAuditEvent } from '../database/AuditLog';
-import type { GrantHooks } from './workflowTypes';
+import { AccessStore, StoredAccessRequest } from '../requests/AccessStore';
+import { NewAuditEvent } from '../audit/AuditLog';
+import type { GrantHooks } from '../requests/workflowTypes';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
