@@ -1,15 +1,11 @@
 /* The chips the api-access cards share: an API's classification, a request's or grant's status. */
 import Chip from '@material-ui/core/Chip';
-
-const CLASSIFICATION_COLORS: Record<string, string> = {
-  public: '#2e7d32',
-  internal: '#1565c0',
-  confidential: '#ef6c00',
-  restricted: '#c62828',
-};
+import { useTheme } from '@material-ui/core/styles';
+import { classificationColor } from './palette';
 
 export function ClassificationChip({ level }: { level: string }) {
-  const color = CLASSIFICATION_COLORS[level] ?? '#6a1b9a';
+  const theme = useTheme();
+  const color = classificationColor(level, theme.palette);
   return (
     <Chip
       size="small"

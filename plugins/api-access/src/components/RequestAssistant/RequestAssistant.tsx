@@ -22,6 +22,7 @@ import {
   RequestAssessment,
   RiskScore,
 } from '@api-access/backstage-plugin-api-access-common';
+import { toneColor } from '../Chips/palette';
 
 /** The blockers a 400 from submit or resubmit carries, if it came from the assistant. */
 export function findingsOfError(error: unknown): Finding[] | undefined {
@@ -80,18 +81,22 @@ const useStyles = makeStyles(theme => ({
     padding: theme.spacing(0.25, 0),
   },
   icon: { fontSize: 18, marginTop: 1, flexShrink: 0 },
-  blocker: { color: theme.palette.error.main },
-  warning: {
-    color:
-      theme.palette.type === 'dark'
-        ? theme.palette.warning.light
-        : theme.palette.warning.dark,
-  },
+  blocker: { color: toneColor('error', theme.palette) },
+  warning: { color: toneColor('warning', theme.palette) },
   info: { color: theme.palette.text.secondary },
   fix: { flexShrink: 0, textTransform: 'none', padding: '0 8px' },
-  low: { color: theme.palette.success.dark, borderColor: 'currentColor' },
-  medium: { color: theme.palette.warning.dark, borderColor: 'currentColor' },
-  high: { color: theme.palette.error.main, borderColor: 'currentColor' },
+  low: {
+    color: toneColor('success', theme.palette),
+    borderColor: 'currentColor',
+  },
+  medium: {
+    color: toneColor('warning', theme.palette),
+    borderColor: 'currentColor',
+  },
+  high: {
+    color: toneColor('error', theme.palette),
+    borderColor: 'currentColor',
+  },
 }));
 
 const SEVERITY_ICONS = {
