@@ -30,7 +30,6 @@ import {
   computeRiskScore,
   maxDurationFor,
   otherStepDecided,
-  stepKey,
 } from '@api-access/backstage-plugin-api-access-common';
 import { Knex } from 'knex';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
@@ -47,6 +46,13 @@ import { AuditLog, NewAuditEvent } from '../audit/AuditLog';
 import { ApiProfileService } from '../profiles/ApiProfileService';
 import { Notifier, noNotifier } from '../notifications/Notifier';
 import { extendRenewedGrant } from '../grants/renewedGrant';
+import {
+  DecisionInput,
+  Refusal,
+  decideRequest,
+  decidedStepKeys,
+  mayDecideStep,
+} from './transitions';
 import { Caller, GrantHooks, noGrantHooks } from './workflowTypes';
 
 export type { Caller, GrantHooks };
@@ -66,6 +72,18 @@ export interface TransitionResult {
 type Terms = Omit<RequestTerms, 'consumerKind'>;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The error that answers a refused decision. */
+function refusalError(refusal: Refusal): Error {
+  switch (refusal.error) {
+    case 'conflict':
+      return new ConflictError(refusal.message);
+    case 'input':
+      return new InputError(refusal.message);
+    default:
+      return new NotAllowedError(refusal.message);
+  }
+}
 
 /** A review plan as the history records it: each stage's reviewers, quorum and rules. */
 function planForHistory(plan: ReviewPlan) {
@@ -134,19 +152,6 @@ function stepsForPlan(
     }
   }
   return steps;
-}
-
-/**
- * Whether the caller may decide the step: a member of its reviewer group, or
- * of the group it was escalated to after its deadline (a delegate is a
- * member of the reviewer group already).
- */
-function mayDecideStep(step: ReviewStep, caller: Caller): boolean {
-  return (
-    caller.ownershipEntityRefs.includes(step.reviewerRef) ||
-    (!!step.escalatedTo &&
-      caller.ownershipEntityRefs.includes(step.escalatedTo))
-  );
 }
 
 function sameSet(a: string[], b: string[]) {
@@ -668,15 +673,9 @@ export class AccessRequestService {
 
   async decide(
     id: string,
-    input: {
-      decision: 'approve' | 'reject' | 'request_changes';
-      comment?: string;
-      scopes?: string[];
-      durationDays?: number;
-    },
+    input: DecisionInput,
     caller: Caller,
   ): Promise<TransitionResult> {
-    let opened: ReviewStep[] = [];
     // Asked before the transaction: the catalog is a network call. The
     // consumer cannot change while the request is in review (only a
     // resubmission changes it), and the transaction checks it did not.
@@ -685,166 +684,26 @@ export class AccessRequestService {
       throw new NotFoundError(`No access request '${id}'`);
     }
     const stake = await this.stake.conflict(caller, before, caller.credentials);
-    if (stake) throw new NotAllowedError(stake.message);
     const result = await this.store.transaction(async tx => {
       const request = await this.store.getRequest(tx, id);
       if (!request) {
         throw new NotFoundError(`No access request '${id}'`);
       }
-      if (
-        request.requesterRef !== before.requesterRef ||
-        request.consumerRef !== before.consumerRef
-      ) {
-        throw new ConflictError(
-          'The request changed while you were deciding; reload it and try again',
-        );
-      }
-      const steps = await this.store.getSteps(tx, id, request.reviewRound);
-      if (!steps.some(step => mayDecideStep(step, caller))) {
-        throw new NotAllowedError(
-          `Only members of ${Array.from(
-            new Set(steps.map(s => s.reviewerRef)),
-          ).join(', ')} can decide this request`,
-        );
-      }
-      if (request.status !== 'in_review') {
-        throw new ConflictError(
-          `The request is ${request.status}; it is no longer awaiting a decision`,
-        );
-      }
-      const allDecisions = await this.store.getDecisions(tx, id);
-      const decisions = allDecisions.filter(
-        d => d.round === request.reviewRound,
-      );
-      if (decisions.some(d => d.deciderRef === caller.userEntityRef)) {
-        throw new NotAllowedError(
-          'You have already decided a step of this request',
-        );
-      }
-      // The caller's own group's step first, then one escalated to them.
-      const step =
-        steps.find(
-          s =>
-            s.status === 'pending' &&
-            caller.ownershipEntityRefs.includes(s.reviewerRef),
-        ) ??
-        steps.find(s => s.status === 'pending' && mayDecideStep(s, caller));
-      if (!step) {
-        const pending = steps
-          .filter(s => s.status === 'pending')
-          .map(s =>
-            s.escalatedTo
-              ? `${s.reviewerRef} (or ${s.escalatedTo})`
-              : s.reviewerRef,
-          );
-        throw new NotAllowedError(
-          `The request is waiting for ${pending.join(
-            ', ',
-          )}, not for a group you belong to`,
-        );
-      }
-      // One step per person per request in every round: an approval kept
-      // from an earlier round still counts as that person's decision.
-      const other = otherStepDecided(
-        caller.userEntityRef,
-        step,
-        await this.decidedSteps(tx, id, allDecisions),
-      );
-      if (other) throw new NotAllowedError(other.message);
-      const narrowed = this.checkNarrowing(request, input);
-
       const now = this.clock();
-      let status: AccessRequestStatus = request.status;
-      const events: NewAuditEvent[] = [];
-      const event = (
-        action: string,
-        details: Record<string, unknown>,
-        to?: AccessRequestStatus,
-      ) =>
-        events.push({
-          subjectType: 'request',
-          subjectId: id,
-          requestId: id,
-          action,
-          actorRef: caller.userEntityRef,
-          occurredAt: now,
-          fromStatus: to ? request.status : undefined,
-          toStatus: to,
-          details,
-        });
-      const stepDetails = {
-        step: step.name,
-        stage: step.stageName,
-        reviewerRef: step.reviewerRef,
-        round: request.reviewRound,
-        comment: input.comment,
-        rules: step.rules,
-        // Decided by the group the step was escalated to.
-        ...(caller.ownershipEntityRefs.includes(step.reviewerRef)
-          ? {}
-          : { escalatedTo: step.escalatedTo }),
-      };
-      const stepUpdates: Array<{
-        ids: string[];
-        status: 'approved' | 'rejected' | 'pending';
-      }> = [];
-      if (input.decision === 'reject') {
-        status = 'rejected';
-        stepUpdates.push({ ids: [step.id], status: 'rejected' });
-        event('request.rejected', stepDetails, status);
-      } else if (input.decision === 'request_changes') {
-        status = 'changes_requested';
-        event('request.changes_requested', stepDetails, status);
-      } else {
-        const approvals =
-          decisions.filter(
-            d => d.stepId === step.id && d.decision === 'approve',
-          ).length + 1;
-        event('step.approval_recorded', {
-          ...stepDetails,
-          approvals,
-          quorum: step.quorum,
-          ...(narrowed
-            ? {
-                approvedScopes: narrowed.scopes,
-                approvedDurationDays: narrowed.durationDays,
-              }
-            : {}),
-        });
-        if (approvals >= step.quorum) {
-          stepUpdates.push({ ids: [step.id], status: 'approved' });
-          const stageOpen = steps.some(
-            s =>
-              s.stageIndex === step.stageIndex &&
-              s.id !== step.id &&
-              s.status !== 'approved',
-          );
-          if (!stageOpen) {
-            const next = steps.filter(
-              s => s.stageIndex === step.stageIndex + 1,
-            );
-            if (next.length > 0) {
-              opened = next;
-              stepUpdates.push({ ids: next.map(s => s.id), status: 'pending' });
-              event('stage.opened', {
-                stage: next[0].stageName,
-                reviewerRefs: next.map(s => s.reviewerRef),
-              });
-            } else {
-              status = 'approved';
-              event(
-                'request.approved',
-                {
-                  approvedScopes: narrowed?.scopes ?? request.approvedScopes,
-                  approvedDurationDays:
-                    narrowed?.durationDays ?? request.approvedDurationDays,
-                },
-                status,
-              );
-            }
-          }
-        }
-      }
+      const decided = decideRequest({
+        request,
+        askedAbout: before,
+        stake,
+        steps: await this.store.getSteps(tx, id, request.reviewRound),
+        decisions: await this.store.getDecisions(tx, id),
+        stepIdentities: await this.store.getStepIdentities(tx, id),
+        caller,
+        input,
+        now,
+      });
+      if (decided.refused) throw refusalError(decided.refused);
+      const { outcome } = decided;
+      const { status, narrowed } = outcome;
 
       // The version check comes first: it takes the row lock, so a racing
       // decision waits here and then fails cleanly instead of writing.
@@ -863,14 +722,13 @@ export class AccessRequestService {
       await this.store.insertDecision(tx, {
         id: randomUUID(),
         requestId: id,
-        stepId: step.id,
+        stepId: outcome.step.id,
         reviewRound: request.reviewRound,
         deciderRef: caller.userEntityRef,
         decision: input.decision,
         comment: input.comment,
-        narrowedScopes: narrowed && input.scopes ? narrowed.scopes : undefined,
-        narrowedDurationDays:
-          narrowed && input.durationDays ? narrowed.durationDays : undefined,
+        narrowedScopes: outcome.narrowedScopes,
+        narrowedDurationDays: outcome.narrowedDurationDays,
         now,
       });
       if (narrowed) {
@@ -881,9 +739,10 @@ export class AccessRequestService {
           narrowed.durationDays,
         );
       }
-      for (const update of stepUpdates) {
+      for (const update of outcome.stepUpdates) {
         await this.store.setStepStatuses(tx, update.ids, update.status, now);
       }
+      const events = [...outcome.events];
       let grant: { id: string } | undefined;
       if (status === 'approved') {
         const approved = (await this.store.getRequest(tx, id))!;
@@ -892,15 +751,21 @@ export class AccessRequestService {
         events.push(grantEvent);
       }
       await this.audit.append(tx, events);
-      return { previousStatus: request.status, status, grant, request };
+      return {
+        previousStatus: request.status,
+        status,
+        grant,
+        request,
+        opened: outcome.opened,
+      };
     });
     if (result.grant) this.grantHooks.afterCommit();
 
-    if (opened.length > 0) {
-      await this.notifyOpenSteps(id, opened, result.request.apiRef);
+    if (result.opened.length > 0) {
+      await this.notifyOpenSteps(id, result.opened, result.request.apiRef);
     }
     // The requester hears of every decision that moved the request along.
-    if (result.status !== 'in_review' || opened.length > 0) {
+    if (result.status !== 'in_review' || result.opened.length > 0) {
       await this.notifier.notify([result.request.requesterRef], {
         title: `Access request for ${
           result.request.apiRef
@@ -1122,21 +987,6 @@ export class AccessRequestService {
     );
   }
 
-  /** Every decision on a request with the identity (stage and name) of the step it decided. */
-  private async decidedSteps(
-    db: Knex | Knex.Transaction,
-    id: string,
-    decisions: Array<{ stepId: string; deciderRef: string }>,
-  ): Promise<Array<{ deciderRef: string; stepKey: string }>> {
-    const identities = await this.store.getStepIdentities(db, id);
-    return decisions.flatMap(d => {
-      const identity = identities.get(d.stepId);
-      return identity
-        ? [{ deciderRef: d.deciderRef, stepKey: stepKey(identity) }]
-        : [];
-    });
-  }
-
   /**
    * Why the caller may not decide the request's open step, if they are one of
    * its reviewers and yet may not: shown where the decision buttons would be.
@@ -1157,10 +1007,9 @@ export class AccessRequestService {
       caller.credentials,
     );
     if (stake) return stake;
-    const decided = await this.decidedSteps(
-      this.store.db,
-      request.id,
+    const decided = decidedStepKeys(
       decisions,
+      await this.store.getStepIdentities(this.store.db, request.id),
     );
     const blocked = mine
       .map(step => otherStepDecided(caller.userEntityRef, step, decided))
@@ -1292,46 +1141,6 @@ export class AccessRequestService {
         `durationDays must be at most ${max} days for ${terms.environment}`,
       );
     }
-  }
-
-  /** Narrowed terms may only be narrower: a subset of scopes, a shorter duration. */
-  private checkNarrowing(
-    request: StoredAccessRequest,
-    input: { decision: string; scopes?: string[]; durationDays?: number },
-  ): { scopes: string[]; durationDays: number } | undefined {
-    if (input.scopes === undefined && input.durationDays === undefined) {
-      return undefined;
-    }
-    if (input.decision !== 'approve') {
-      throw new InputError(
-        'scopes and durationDays can only be narrowed when approving',
-      );
-    }
-    const scopes = input.scopes ?? request.approvedScopes;
-    const wider = scopes.filter(
-      scope => !request.approvedScopes.includes(scope),
-    );
-    if (wider.length > 0) {
-      throw new InputError(
-        `scopes may only narrow the request: ${wider.join(', ')} ${
-          wider.length === 1 ? 'is' : 'are'
-        } not among ${
-          request.approvedScopes.join(', ') || 'the requested scopes'
-        }`,
-      );
-    }
-    if (request.approvedScopes.length > 0 && scopes.length === 0) {
-      throw new InputError(
-        'scopes must keep at least one scope; reject the request instead',
-      );
-    }
-    const durationDays = input.durationDays ?? request.approvedDurationDays;
-    if (durationDays > request.approvedDurationDays) {
-      throw new InputError(
-        `durationDays may only shorten the request: at most ${request.approvedDurationDays} days`,
-      );
-    }
-    return { scopes, durationDays };
   }
 
   private planFor(
