@@ -1,6 +1,11 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  TestApiProvider,
+  renderInTestApp,
+  mockApis,
+} from '@backstage/test-utils';
 import { ResponseError } from '@backstage/errors';
 import {
   EntityProvider,
@@ -88,7 +93,12 @@ async function forbidden() {
 
 function renderCard(apiAccess: Partial<ApiAccessApi>) {
   return renderInTestApp(
-    <TestApiProvider apis={[[apiAccessApiRef, apiAccess]]}>
+    <TestApiProvider
+      apis={[
+        [permissionApiRef, mockApis.permission()],
+        [apiAccessApiRef, apiAccess],
+      ]}
+    >
       <EntityProvider entity={teamCEntity}>
         <AccessReviewCard />
       </EntityProvider>

@@ -31,9 +31,11 @@ import {
   AccessReviewDecision,
   AccessReviewItem,
   Grant,
+  apiAccessGrantRevokePermission,
 } from '@api-access/backstage-plugin-api-access-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { useAllowed } from '../../hooks/useAllowed';
 import { StatusChip } from '../Chips';
 import { errorMessage, formatDate, formatDateTime } from '../../format';
 
@@ -138,6 +140,7 @@ function Answer(props: {
   onAnswer: (decision: AccessReviewDecision) => void;
 }) {
   const { review, item, onAnswer } = props;
+  const mayRevoke = useAllowed(apiAccessGrantRevokePermission);
   if (item.decision) {
     return (
       <Box>
@@ -188,14 +191,16 @@ function Answer(props: {
       >
         Keep
       </Button>
-      <Button
-        size="small"
-        variant="outlined"
-        onClick={() => onAnswer('revoke')}
-        aria-label={`Revoke ${phrase}`}
-      >
-        Revoke
-      </Button>
+      {mayRevoke && (
+        <Button
+          size="small"
+          variant="outlined"
+          onClick={() => onAnswer('revoke')}
+          aria-label={`Revoke ${phrase}`}
+        >
+          Revoke
+        </Button>
+      )}
     </Box>
   );
 }

@@ -1,7 +1,12 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { identityApiRef } from '@backstage/core-plugin-api';
-import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  TestApiProvider,
+  renderInTestApp,
+  mockApis,
+} from '@backstage/test-utils';
 import {
   EntityProvider,
   catalogApiRef,
@@ -10,7 +15,11 @@ import {
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { ApiAccessApi, apiAccessApiRef } from '../../api/ApiAccessApi';
 import { ApiAccessCard } from './ApiAccessCard';
-import { petstoreEntity, petstoreProfile, pendingRequest } from '../../testData';
+import {
+  petstoreEntity,
+  petstoreProfile,
+  pendingRequest,
+} from '../../testData';
 
 function setup(overrides: Partial<ApiAccessApi> = {}) {
   const apiAccess = {
@@ -58,6 +67,7 @@ function setup(overrides: Partial<ApiAccessApi> = {}) {
     renderInTestApp(
       <TestApiProvider
         apis={[
+          [permissionApiRef, mockApis.permission()],
           [apiAccessApiRef, apiAccess],
           [catalogApiRef, catalog],
           [identityApiRef, identity],

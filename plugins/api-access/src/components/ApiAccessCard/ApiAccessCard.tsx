@@ -13,9 +13,13 @@ import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
-import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
+import {
+  AccessRequest,
+  apiAccessRequestCreatePermission,
+} from '@api-access/backstage-plugin-api-access-common';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { useAllowed } from '../../hooks/useAllowed';
 import { RequestAccessDialog } from '../RequestAccessDialog';
 import { ClassificationChip, StatusChip } from '../Chips';
 import { errorMessage } from '../../format';
@@ -56,6 +60,7 @@ export function ApiAccessCard() {
     [apiAccess, apiRef],
   );
   const [open, setOpen] = useState(false);
+  const mayRequest = useAllowed(apiAccessRequestCreatePermission);
   const [submitted, setSubmitted] = useState<AccessRequest>();
 
   let content: React.ReactNode;
@@ -106,14 +111,16 @@ export function ApiAccessCard() {
             <StatusChip status={submitted.status} />
           </Alert>
         )}
-        <Button
-          variant="contained"
-          color="primary"
-          onClick={() => setOpen(true)}
-          disabled={!p.ownerRef}
-        >
-          Request access
-        </Button>
+        {mayRequest && (
+          <Button
+            variant="contained"
+            color="primary"
+            onClick={() => setOpen(true)}
+            disabled={!p.ownerRef}
+          >
+            Request access
+          </Button>
+        )}
         {open && (
           <RequestAccessDialog
             open={open}

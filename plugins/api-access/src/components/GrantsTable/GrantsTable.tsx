@@ -20,8 +20,11 @@ import {
   Grant,
   GrantFlag,
   GrantProvisioning,
+  apiAccessGrantRevokePermission,
+  apiAccessRequestCreatePermission,
 } from '@api-access/backstage-plugin-api-access-common';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { useAllowed } from '../../hooks/useAllowed';
 import { CertificateDialog } from '../CertificateDialog';
 import { CredentialDialog } from '../CredentialDialog';
 import { RevokeGrantDialog } from '../RevokeGrantDialog';
@@ -128,6 +131,10 @@ export function GrantsTable(props: {
   const [revoking, setRevoking] = useState<Grant>();
   const [renewing, setRenewing] = useState<Grant>();
   const [error, setError] = useState<string>();
+  // Revoking and retrying a provisioning need the revoke permission; a
+  // renewal is a new request.
+  const mayRevoke = useAllowed(apiAccessGrantRevokePermission);
+  const mayRenew = useAllowed(apiAccessRequestCreatePermission);
 
   async function retry(grant: Grant) {
     setError(undefined);
@@ -162,7 +169,7 @@ export function GrantsTable(props: {
           {grants.map(grant => {
             const active = grant.status === 'active';
             const mine = grant.requesterRef === me;
-            const manage = canManage(grant);
+            const manage = mayRevoke && canManage(grant);
             return (
               <TableRow key={grant.id}>
                 <TableCell>
@@ -266,7 +273,7 @@ export function GrantsTable(props: {
                         {grant.credential ? 'Rotate' : 'Get credential'}
                       </Button>
                     ))}
-                  {mine && active && !grant.renewalRequestId && (
+                  {mayRenew && mine && active && !grant.renewalRequestId && (
                     <Button
                       size="small"
                       onClick={() => setRenewing(grant)}

@@ -1,7 +1,12 @@
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { identityApiRef } from '@backstage/core-plugin-api';
-import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  TestApiProvider,
+  renderInTestApp,
+  mockApis,
+} from '@backstage/test-utils';
 import {
   EntityProvider,
   entityRouteRef,
@@ -68,6 +73,7 @@ describe('OwnerGrantsCard', () => {
     await renderInTestApp(
       <TestApiProvider
         apis={[
+          [permissionApiRef, mockApis.permission()],
           [apiAccessApiRef, { listGrants }],
           [identityApiRef, identity],
         ]}

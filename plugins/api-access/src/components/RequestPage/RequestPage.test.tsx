@@ -1,6 +1,11 @@
 import { screen, within } from '@testing-library/react';
 import { identityApiRef } from '@backstage/core-plugin-api';
-import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  TestApiProvider,
+  renderInTestApp,
+  mockApis,
+} from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
 import { Route, Routes } from 'react-router-dom';
@@ -92,6 +97,7 @@ async function renderPage(request: AccessRequest) {
   await renderInTestApp(
     <TestApiProvider
       apis={[
+        [permissionApiRef, mockApis.permission()],
         [apiAccessApiRef, apiAccess],
         [identityApiRef, identity],
       ]}

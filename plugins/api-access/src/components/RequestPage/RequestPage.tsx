@@ -21,10 +21,12 @@ import {
   AccessRequest,
   AuditEvent,
   ReviewStep,
+  apiAccessRequestDecidePermission,
 } from '@api-access/backstage-plugin-api-access-common';
 import { useParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { useAllowed } from '../../hooks/useAllowed';
 import { DecisionDialog, DecisionKind } from '../DecisionDialog';
 import { DelegateStepDialog } from '../DelegateStepDialog';
 import { ResubmitDialog } from '../ResubmitDialog';
@@ -191,6 +193,7 @@ export function RequestPage() {
   const [resubmitting, setResubmitting] = useState(false);
   const [delegating, setDelegating] = useState<ReviewStep>();
   const [actionError, setActionError] = useState<string>();
+  const mayDecide = useAllowed(apiAccessRequestDecidePermission, id);
 
   const data = useAsyncRetry(async () => {
     const [request, history, me] = await Promise.all([
@@ -216,6 +219,7 @@ export function RequestPage() {
   // The backend says when the caller reviews the open step yet may not
   // decide it (their own team's access, or another step they decided).
   const canDecide =
+    mayDecide &&
     request.status === 'in_review' &&
     !isRequester &&
     !decidedThisRound &&

@@ -20,9 +20,13 @@ import {
   useRouteRef,
 } from '@backstage/core-plugin-api';
 import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
-import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
+import {
+  AccessRequest,
+  apiAccessRequestDecidePermission,
+} from '@api-access/backstage-plugin-api-access-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { useAllowed } from '../../hooks/useAllowed';
 import { DecisionDialog, DecisionKind } from '../DecisionDialog';
 import { requestRouteRef } from '../../routes';
 import { ClassificationChip } from '../Chips';
@@ -33,6 +37,45 @@ const DONE: Record<DecisionKind, string> = {
   reject: 'Rejected',
   request_changes: 'Sent back for changes:',
 };
+
+/** Approve, changes and reject, when the policy lets the user decide this request. */
+function DecisionButtons(props: {
+  request: AccessRequest;
+  onDecide: (decision: DecisionKind) => void;
+}) {
+  const { request, onDecide } = props;
+  const mayDecide = useAllowed(apiAccessRequestDecidePermission, request.id);
+  if (!mayDecide) return null;
+  return (
+    <Box display="flex" flexDirection="column" style={{ gap: 8 }}>
+      <Button
+        size="small"
+        color="primary"
+        variant="contained"
+        onClick={() => onDecide('approve')}
+        aria-label={`Approve ${request.apiRef} for ${request.consumerRef}`}
+      >
+        Approve
+      </Button>
+      <Button
+        size="small"
+        variant="outlined"
+        onClick={() => onDecide('request_changes')}
+        aria-label={`Request changes to ${request.apiRef} for ${request.consumerRef}`}
+      >
+        Changes
+      </Button>
+      <Button
+        size="small"
+        variant="outlined"
+        onClick={() => onDecide('reject')}
+        aria-label={`Reject ${request.apiRef} for ${request.consumerRef}`}
+      >
+        Reject
+      </Button>
+    </Box>
+  );
+}
 
 export function ReviewInboxCard() {
   const { entity } = useEntity();
@@ -165,37 +208,10 @@ export function ReviewInboxCard() {
                 align="right"
                 style={{ whiteSpace: 'nowrap', minWidth: 120 }}
               >
-                <Box display="flex" flexDirection="column" style={{ gap: 8 }}>
-                  <Button
-                    size="small"
-                    color="primary"
-                    variant="contained"
-                    onClick={() =>
-                      setDeciding({ request, decision: 'approve' })
-                    }
-                    aria-label={`Approve ${request.apiRef} for ${request.consumerRef}`}
-                  >
-                    Approve
-                  </Button>
-                  <Button
-                    size="small"
-                    variant="outlined"
-                    onClick={() =>
-                      setDeciding({ request, decision: 'request_changes' })
-                    }
-                    aria-label={`Request changes to ${request.apiRef} for ${request.consumerRef}`}
-                  >
-                    Changes
-                  </Button>
-                  <Button
-                    size="small"
-                    variant="outlined"
-                    onClick={() => setDeciding({ request, decision: 'reject' })}
-                    aria-label={`Reject ${request.apiRef} for ${request.consumerRef}`}
-                  >
-                    Reject
-                  </Button>
-                </Box>
+                <DecisionButtons
+                  request={request}
+                  onDecide={decision => setDeciding({ request, decision })}
+                />
               </TableCell>
             </TableRow>
           ))}
