@@ -24,6 +24,12 @@ describe('api-access in the new frontend system', () => {
     expect(tester.get(coreExtensionData.icon)).toBeTruthy();
   });
 
+  it('offers an "API access" tab on entity pages', () => {
+    const tab = apiAccessPlugin.getExtension('entity-content:api-access');
+    const tester = createExtensionTester(tab);
+    expect(tester.get(coreExtensionData.routePath)).toBe('/api-access');
+  });
+
   it('shows the page in the app nav, with its icon', async () => {
     renderTestApp({ features: [apiAccessPlugin] });
     const link = await screen.findByRole('link', { name: /API access/ });

@@ -10,7 +10,10 @@ import {
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
-import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import {
   EXTERNAL_GROUP_TYPES,
   isApiAccessAvailable,
@@ -18,6 +21,7 @@ import {
 import { ApiAccessClient } from './api/ApiAccessClient';
 import { apiAccessApiRef } from './api/ApiAccessApi';
 import { ApiAccessIcon } from './components/ApiAccessIcon';
+import { hasApiAccessContent } from './components/EntityApiAccessContent/hasApiAccessContent';
 import { requestRouteRef, rootRouteRef } from './routes';
 
 const isKind = (kind: string) => (entity: Entity) =>
@@ -93,6 +97,20 @@ const ownerGrantsCard = EntityCardBlueprint.make({
   },
 });
 
+// A tab on API, Component and Group pages: the cards' grants and reviews at
+// full width. The cards stay on the overview.
+const apiAccessContent = EntityContentBlueprint.make({
+  params: {
+    path: '/api-access',
+    title: 'API access',
+    filter: hasApiAccessContent,
+    loader: () =>
+      import('./components/EntityApiAccessContent').then(m => (
+        <m.EntityApiAccessContent />
+      )),
+  },
+});
+
 // Title and icon make the app's nav list the page: since
 // frontend-plugin-api 0.17 nav items come from PageBlueprint params (the
 // NavItemBlueprint is gone), in 0.18 and 1.0 alike; a page without an icon
@@ -125,6 +143,7 @@ export default createFrontendPlugin({
     grantsCard,
     apiGrantsCard,
     ownerGrantsCard,
+    apiAccessContent,
     myRequestsPage,
   ],
   routes: { root: rootRouteRef, request: requestRouteRef },

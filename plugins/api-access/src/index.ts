@@ -9,6 +9,7 @@ export {
   ApiAccessPage,
   EntityAccessReviewCard,
   EntityApiAccessCard,
+  EntityApiAccessContent,
   EntityApiAccessGrantsCard,
   EntityApiGrantsCard,
   EntityOwnerGrantsCard,

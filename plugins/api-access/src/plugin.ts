@@ -97,6 +97,22 @@ export const EntityOwnerGrantsCard = apiAccessPlugin.provide(
   }),
 );
 
+/**
+ * A tab for API, Component and Group pages: their grants and reviews at full
+ * width, e.g. `<EntityLayout.Route path="/api-access" title="API access">`.
+ */
+export const EntityApiAccessContent = apiAccessPlugin.provide(
+  createComponentExtension({
+    name: 'EntityApiAccessContent',
+    component: {
+      lazy: () =>
+        import('./components/EntityApiAccessContent').then(
+          m => m.EntityApiAccessContent,
+        ),
+    },
+  }),
+);
+
 /** The plugin page: the signed-in user's requests. */
 export const ApiAccessPage = apiAccessPlugin.provide(
   createRoutableExtension({
