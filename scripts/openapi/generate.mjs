@@ -3,6 +3,7 @@
 // This writes what is derived from it, so nobody keeps those by hand:
 //   plugins/api-access-common/src/generated/schema.ts  the document's types (openapi-typescript)
 //   plugins/api-access-common/src/generated/client.ts  ApiAccessHttpClient, one method per operationId
+//   plugins/api-access-backend/src/schema/generated/schema.ts  the same types, for the typed router
 // `--check` writes nothing and fails when a generated file differs from what the
 // document gives (CI runs it), naming the stale file and the command that fixes it.
 //
@@ -282,11 +283,14 @@ async function main() {
   const schemaFile = path.join(outDir, 'schema.ts');
   const clientFile = path.join(outDir, 'client.ts');
   const indexFile = path.join(outDir, 'index.ts');
+  const serverSchemaFile = path.join(
+    root,
+    'plugins/api-access-backend/src/schema/generated/schema.ts',
+  );
+  const schemaSource = `${HEADER}/* eslint-disable */\n${astToString(ast)}`;
   const files = {
-    [schemaFile]: await format(
-      `${HEADER}/* eslint-disable */\n${astToString(ast)}`,
-      schemaFile,
-    ),
+    [serverSchemaFile]: await format(schemaSource, serverSchemaFile),
+    [schemaFile]: await format(schemaSource, schemaFile),
     [clientFile]: await format(
       clientSource(doc, operationsOf(doc)),
       clientFile,
