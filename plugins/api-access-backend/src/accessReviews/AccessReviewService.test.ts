@@ -13,6 +13,7 @@ import { parseReviewPolicy } from '@api-access/backstage-plugin-api-access-commo
 import { createTestDatabases } from '../__testUtils__/testBackend';
 import { insertApprovedGrant } from '../__testUtils__/grants';
 import { AccessStore } from '../requests/AccessStore';
+import { GrantStore } from '../grants/GrantStore';
 import { AuditLog } from '../audit/AuditLog';
 import { CredentialStore } from '../credentials/CredentialStore';
 import { ProvisioningStore } from '../provisioning/ProvisioningStore';
@@ -69,45 +70,48 @@ describe.each(databases.eachSupportedId())(
           ...overrides,
         },
       });
-      const access = new AccessStore(knex);
+      const requests = new AccessStore(knex);
+      const marks = new LifecycleMarks(knex);
+      const access = new GrantStore(knex, marks);
       const audit = new AuditLog(knex);
       const credentialStore = new CredentialStore(knex);
-      const provisioning = new ProvisioningService(
-        new ProvisioningStore(knex),
-        access,
+      const provisioning = new ProvisioningService({
+        tasks: new ProvisioningStore(knex),
+        grants: access,
         audit,
-        [],
-        policy,
-        mockServices.logger.mock(),
+        provisioners: [],
+        config: policy,
+        logger: mockServices.logger.mock(),
         notifier,
         clock,
-      );
-      const keys = new CredentialService(
-        credentialStore,
-        access,
+      });
+      const keys = new CredentialService({
+        credentials: credentialStore,
+        grants: access,
         audit,
-        policy,
-        () => now,
+        config: policy,
+        clock: () => now,
         provisioning,
-      );
-      const grants = new GrantService(
-        access,
+      });
+      const grants = new GrantService({
+        requests,
+        grants: access,
         credentialStore,
         audit,
-        {} as any,
         keys,
         provisioning,
         policy,
         notifier,
         clock,
-      );
+      });
       const reviews = new AccessReviewService({
         store: new AccessReviewStore(knex),
-        access,
+        access: requests,
+        grantStore: access,
         credentials: credentialStore,
         audit,
         grants,
-        marks: new LifecycleMarks(knex),
+        marks,
         notifier,
         policy,
         clock,

@@ -29,6 +29,7 @@ import { Knex } from 'knex';
 import { ApiAccessClock } from '../clock';
 import { ApiAccessConfig } from '../config';
 import { AccessStore } from '../requests/AccessStore';
+import { GrantStore } from '../grants/GrantStore';
 import { AuditLog, NewAuditEvent } from '../audit/AuditLog';
 import { CredentialStore } from '../credentials/CredentialStore';
 import { LifecycleMarks } from '../lifecycle/LifecycleService';
@@ -53,6 +54,8 @@ const RECENTLY_CLOSED = 5;
 export interface AccessReviewServiceOptions {
   store: AccessReviewStore;
   access: AccessStore;
+  /** The grants table's store, for reading the grants under review. */
+  grantStore: GrantStore;
   credentials: CredentialStore;
   audit: AuditLog;
   grants: GrantService;
@@ -95,6 +98,7 @@ export interface StartedAccessReviews {
 export class AccessReviewService {
   private readonly store: AccessReviewStore;
   private readonly access: AccessStore;
+  private readonly grantStore: GrantStore;
   private readonly credentials: CredentialStore;
   private readonly audit: AuditLog;
   private readonly grants: GrantService;
@@ -109,6 +113,7 @@ export class AccessReviewService {
     this.stake = options.stake;
     this.store = options.store;
     this.access = options.access;
+    this.grantStore = options.grantStore;
     this.credentials = options.credentials;
     this.audit = options.audit;
     this.grants = options.grants;
@@ -557,7 +562,7 @@ export class AccessReviewService {
     if (!review || review.status !== 'open') {
       throw new AlreadyAnswered('The access review is closed');
     }
-    const grant = await this.access.getGrant(tx, grantId);
+    const grant = await this.grantStore.getGrant(tx, grantId);
     if (
       !(await this.store.decideItem(tx, reviewId, grantId, {
         decision: answer.decision,
@@ -630,7 +635,7 @@ export class AccessReviewService {
     // No self-certification: the grant's requester and its consumer's team
     // may give up their access, never confirm it.
     if (input.decision === 'keep') {
-      const grant = await this.access.getGrant(this.access.db, grantId);
+      const grant = await this.grantStore.getGrant(this.access.db, grantId);
       if (grant) {
         const origin = await this.access.getRequest(
           this.access.db,
@@ -670,7 +675,7 @@ export class AccessReviewService {
           },
         );
       } else {
-        const grant = await this.access.getGrant(this.access.db, grantId);
+        const grant = await this.grantStore.getGrant(this.access.db, grantId);
         if (grant && grant.status !== 'active') {
           throw new ConflictError(`The grant is already ${grant.status}`);
         }
@@ -758,7 +763,7 @@ export class AccessReviewService {
     const grantIds = Array.from(new Set(items.map(item => item.grant_id)));
     const grants = new Map<string, Grant>();
     for (const grant of await Promise.all(
-      grantIds.map(id => this.access.getGrant(this.access.db, id)),
+      grantIds.map(id => this.grantStore.getGrant(this.access.db, id)),
     )) {
       if (grant) grants.set(grant.id, grant);
     }

@@ -20,7 +20,7 @@ import {
 } from '@backstage/errors';
 import { IssuedCertificate } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
-import { AccessStore } from '../requests/AccessStore';
+import { GrantStore } from '../grants/GrantStore';
 import { AuditLog } from '../audit/AuditLog';
 import { CredentialStore } from '../credentials/CredentialStore';
 import { Caller } from '../requests/workflowTypes';
@@ -38,7 +38,7 @@ export interface CertificateServiceOptions {
   ca?: CertificateAuthority;
   certificates: CertificateStore;
   credentials: CredentialStore;
-  access: AccessStore;
+  grants: GrantStore;
   audit: AuditLog;
   config: ApiAccessConfig;
   /** How long a built CRL is served from memory. Default 5. */
@@ -106,14 +106,14 @@ export class CertificateService {
   ): Promise<IssuedCertificate> {
     const ca = this.ca;
     if (!ca) throw new ConflictError(NOT_CONFIGURED);
-    const { access, audit, certificates, credentials, config } = this.options;
+    const { grants, audit, certificates, credentials, config } = this.options;
     const { terms, rotationOverlapHours } = config.credentials;
     if (input.acceptTerms !== terms.version) {
       throw new InputError(
         `acceptTerms must be the current usage terms version '${terms.version}', got '${input.acceptTerms}'`,
       );
     }
-    const grant = await access.getGrant(access.db, grantId);
+    const grant = await grants.getGrant(grants.db, grantId);
     if (!grant) {
       throw new NotFoundError(`No grant '${grantId}'`);
     }
@@ -148,7 +148,7 @@ export class CertificateService {
     });
     const id = randomUUID();
     const validUntil = new Date(now.getTime() + rotationOverlapHours * HOUR_MS);
-    const superseded = await access.transaction(async tx => {
+    const superseded = await grants.transaction(async tx => {
       const previous = await credentials.supersedeActive(
         tx,
         grantId,

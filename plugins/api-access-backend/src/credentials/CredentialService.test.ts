@@ -7,7 +7,8 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { parseReviewPolicy } from '@api-access/backstage-plugin-api-access-common';
 import { createTestDatabases } from '../__testUtils__/testBackend';
-import { AccessStore } from '../requests/AccessStore';
+import { GrantStore } from '../grants/GrantStore';
+import { LifecycleMarks } from '../lifecycle/LifecycleService';
 import { AuditLog } from '../audit/AuditLog';
 import { CredentialStore } from './CredentialStore';
 import { CredentialService } from './CredentialService';
@@ -40,14 +41,13 @@ describe.each(databases.eachSupportedId())(
       const policy = parseReviewPolicy({
         credentials: { rotationOverlapHours: 2, introspectionCacheSeconds: 60 },
       });
-      const access = new AccessStore(knex);
-      service = new CredentialService(
-        new CredentialStore(knex),
-        access,
-        new AuditLog(knex),
-        policy,
-        () => now,
-      );
+      service = new CredentialService({
+        credentials: new CredentialStore(knex),
+        grants: new GrantStore(knex, new LifecycleMarks(knex)),
+        audit: new AuditLog(knex),
+        config: policy,
+        clock: () => now,
+      });
     });
 
     function grant(expiresInHours: number) {
@@ -124,7 +124,7 @@ describe.each(databases.eachSupportedId())(
       uses.set(ids[0], new Date('2026-11-04T10:00:30Z'));
       uses.set(ids[1], new Date('2026-11-04T10:00:45Z'));
       uses.set(ids[2], new Date('2026-11-04T10:00:50Z'));
-      await new CredentialStore(knex).recordLastUse(uses);
+      await new GrantStore(knex, new LifecycleMarks(knex)).recordLastUse(uses);
       const rows = await knex('api_access_grants').whereIn('id', ids);
       const byId = Object.fromEntries(
         rows.map((r: any) => [r.id, new Date(r.last_used_at).toISOString()]),
@@ -191,19 +191,19 @@ describe.each(databases.eachSupportedId())(
     it('keeps hot keys cached while unknown keys are sprayed, and evicts the least recently used', async () => {
       now = new Date('2026-11-06T10:00:00Z');
       const store = new CredentialStore(knex);
-      const small = new CredentialService(
-        store,
-        new AccessStore(knex),
-        new AuditLog(knex),
-        parseReviewPolicy({
+      const small = new CredentialService({
+        credentials: store,
+        grants: new GrantStore(knex, new LifecycleMarks(knex)),
+        audit: new AuditLog(knex),
+        config: parseReviewPolicy({
           credentials: {
             introspectionCacheSeconds: 60,
             introspectionCacheEntries: 2,
             introspectionNegativeCacheEntries: 3,
           },
         }),
-        () => now,
-      );
+        clock: () => now,
+      });
       const [a, b, c] = [
         await small.issue(await grant(24), '1', requester),
         await small.issue(await grant(24), '1', requester),

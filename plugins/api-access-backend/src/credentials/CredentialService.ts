@@ -29,7 +29,7 @@ import {
 import { ApiAccessConfig } from '../config';
 import { AuditLog } from '../audit/AuditLog';
 import { CredentialStore } from './CredentialStore';
-import { AccessStore } from '../requests/AccessStore';
+import { GrantStore } from '../grants/GrantStore';
 import { Caller } from '../requests/workflowTypes';
 import type { ProvisioningService } from '../provisioning/ProvisioningService';
 import { LruCache } from './LruCache';
@@ -56,6 +56,15 @@ interface CachedAnswer {
   until: number;
 }
 
+export interface CredentialServiceOptions {
+  credentials: CredentialStore;
+  grants: GrantStore;
+  audit: AuditLog;
+  config: ApiAccessConfig;
+  clock?: () => Date;
+  provisioning?: ProvisioningService;
+}
+
 export class CredentialService {
   /** Answers for active keys. */
   private readonly cache: LruCache<string, CachedAnswer>;
@@ -64,14 +73,22 @@ export class CredentialService {
   private readonly gateways: ReadonlySet<string>;
   private lastUses = new Map<string, Date>();
 
-  constructor(
-    private readonly credentials: CredentialStore,
-    private readonly access: AccessStore,
-    private readonly audit: AuditLog,
-    private readonly config: ApiAccessConfig,
-    private readonly clock: () => Date = () => new Date(),
-    private readonly provisioning?: ProvisioningService,
-  ) {
+  private readonly credentials: CredentialStore;
+  private readonly grants: GrantStore;
+  private readonly audit: AuditLog;
+  private readonly config: ApiAccessConfig;
+  private readonly clock: () => Date;
+  private readonly provisioning?: ProvisioningService;
+
+  constructor(options: CredentialServiceOptions) {
+    this.credentials = options.credentials;
+    this.grants = options.grants;
+    this.audit = options.audit;
+    this.config = options.config;
+    this.clock = options.clock ?? (() => new Date());
+    this.provisioning = options.provisioning;
+    const { config } = this;
+
     this.cache = new LruCache(config.credentials.introspectionCacheEntries);
     this.negativeCache = new LruCache(
       config.credentials.introspectionNegativeCacheEntries,
@@ -114,7 +131,7 @@ export class CredentialService {
       );
     }
     const grant =
-      (await this.access.getGrant(this.access.db, grantId)) ?? undefined;
+      (await this.grants.getGrant(this.grants.db, grantId)) ?? undefined;
     if (!grant) {
       throw new NotFoundError(`No grant '${grantId}'`);
     }
@@ -151,8 +168,8 @@ export class CredentialService {
       .map(row => row.id)
       .sort()
       .join(',');
-    const previous = await this.access.transaction(async tx => {
-      const locked = await this.credentials.lockGrant(tx, grantId);
+    const previous = await this.grants.transaction(async tx => {
+      const locked = await this.grants.lockStatus(tx, grantId);
       if (
         !locked ||
         locked.status !== 'active' ||
@@ -357,7 +374,7 @@ export class CredentialService {
     if (this.lastUses.size === 0) return;
     const batch = this.lastUses;
     this.lastUses = new Map();
-    await this.credentials.recordLastUse(batch);
+    await this.grants.recordLastUse(batch);
   }
 
   /** Drops cached answers for a grant whose credentials changed on this replica. */

@@ -81,26 +81,6 @@ export class CredentialStore {
       .where('status', 'active');
   }
 
-  /**
-   * Locks the grant's row until the transaction ends (SELECT ... FOR UPDATE
-   * on PostgreSQL; SQLite serializes writers anyway) and returns its status
-   * and expiry as they are now, so that two rotations of one grant run one
-   * after the other, never interleaved.
-   */
-  async lockGrant(
-    tx: Knex.Transaction,
-    grantId: string,
-  ): Promise<{ status: string; expiresAt: Date } | undefined> {
-    let query = tx(GRANTS)
-      .where({ id: grantId })
-      .first('status', 'expires_at');
-    if (tx.client.config.client === 'pg') query = query.forUpdate();
-    const row = await query;
-    return row
-      ? { status: row.status, expiresAt: toDate(row.expires_at) }
-      : undefined;
-  }
-
   /** Marks the grant's active credential superseded, working until `validUntil`. */
   async supersedeActive(
     tx: Db,
@@ -140,32 +120,5 @@ export class CredentialStore {
 
   async insert(tx: Db, row: CredentialRow) {
     await tx(CREDENTIALS).insert(row);
-  }
-
-  /**
-   * Writes a batch of last uses collected in memory: one transaction, one
-   * UPDATE per 500 grants, each stamped with the latest use in its chunk
-   * (so a grant's last use may read up to one flush interval late, never
-   * early). One statement per grant took 0.7-1.6 ms each in the benchmark.
-   */
-  async recordLastUse(uses: Map<string, Date>) {
-    const entries = Array.from(uses);
-    await this.db.transaction(async tx => {
-      for (let i = 0; i < entries.length; i += 500) {
-        const chunk = entries.slice(i, i + 500);
-        const at = new Date(
-          Math.max(...chunk.map(([, date]) => date.getTime())),
-        );
-        await tx(GRANTS)
-          .whereIn(
-            'id',
-            chunk.map(([id]) => id),
-          )
-          .andWhere(q =>
-            q.whereNull('last_used_at').orWhere('last_used_at', '<', at),
-          )
-          .update({ last_used_at: at });
-      }
-    });
   }
 }

@@ -20,41 +20,63 @@ import { staleSince } from '../lifecycle/staleness';
 import { Knex } from 'knex';
 import { ApiAccessConfig } from '../config';
 import { ApiAccessClock, systemClock } from '../clock';
-import { AccessStore, decodeCursor } from '../requests/AccessStore';
+import { AccessStore } from '../requests/AccessStore';
+import { GrantStore } from './GrantStore';
+import { decodeCursor } from '../rows';
 import { AuditLog } from '../audit/AuditLog';
 import { CredentialStore } from '../credentials/CredentialStore';
-import { AccessRequestService, Caller } from '../requests/AccessRequestService';
+import { Caller } from '../requests/workflowTypes';
 import { CredentialService } from '../credentials/CredentialService';
 import { Notifier, noNotifier } from '../notifications/Notifier';
 import { ProvisioningService } from '../provisioning/ProvisioningService';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export class GrantService {
-  constructor(
-    private readonly access: AccessStore,
-    private readonly credentialStore: CredentialStore,
-    private readonly audit: AuditLog,
-    // Kept for the constructor's shape; lists now come from the store directly.
-    _requests: AccessRequestService,
-    private readonly keys: CredentialService,
-    private readonly provisioning: ProvisioningService,
-    private readonly policy: ApiAccessConfig,
-    private readonly notifier: Notifier = noNotifier,
-    private readonly clock: ApiAccessClock = systemClock,
-    private readonly afterRevoke: (grantId: string) => void = () => {},
-  ) {}
-
-  private grantAccess?: GrantAccess;
-
+export interface GrantServiceOptions {
+  requests: AccessStore;
+  grants: GrantStore;
+  credentialStore: CredentialStore;
+  audit: AuditLog;
+  keys: CredentialService;
+  provisioning: ProvisioningService;
+  policy: ApiAccessConfig;
+  notifier?: Notifier;
+  clock?: ApiAccessClock;
+  afterRevoke?: (grantId: string) => void;
   /** Who may read and act on grants: the permission policy, the catalog's owners now, admins. */
-  useAccess(access: GrantAccess): void {
-    this.grantAccess = access;
+  grantAccess?: GrantAccess;
+}
+
+export class GrantService {
+  private readonly requests: AccessStore;
+  private readonly grants: GrantStore;
+  private readonly credentialStore: CredentialStore;
+  private readonly audit: AuditLog;
+  private readonly keys: CredentialService;
+  private readonly provisioning: ProvisioningService;
+  private readonly policy: ApiAccessConfig;
+  private readonly notifier: Notifier;
+  private readonly clock: ApiAccessClock;
+  private readonly afterRevoke: (grantId: string) => void;
+  private readonly grantAccess?: GrantAccess;
+
+  constructor(options: GrantServiceOptions) {
+    this.requests = options.requests;
+    this.grants = options.grants;
+    this.credentialStore = options.credentialStore;
+    this.audit = options.audit;
+    this.keys = options.keys;
+    this.provisioning = options.provisioning;
+    this.policy = options.policy;
+    this.notifier = options.notifier ?? noNotifier;
+    this.clock = options.clock ?? systemClock;
+    this.afterRevoke = options.afterRevoke ?? (() => {});
+    this.grantAccess = options.grantAccess;
   }
 
   private get accessCheck(): GrantAccess {
     if (!this.grantAccess) {
-      throw new Error('GrantService: useAccess was not called');
+      throw new Error('GrantService: no grantAccess was given');
     }
     return this.grantAccess;
   }
@@ -80,7 +102,7 @@ export class GrantService {
     }
     const filters = await this.accessCheck.listFilters(caller);
     if (filters === 'none') return { items: [] };
-    const page = await this.access.listGrantsPage(this.access.db, {
+    const page = await this.grants.listGrantsPage(this.requests.db, {
       consumerRef: query.consumerRef,
       apiRef: query.apiRef,
       ownerRef: query.ownerRef,
@@ -101,13 +123,13 @@ export class GrantService {
 
   /** Whether the id names a grant (not a request). */
   async isGrant(id: string): Promise<boolean> {
-    return !!(await this.access.getRequestIdForGrant(this.access.db, id));
+    return !!(await this.grants.getRequestIdForGrant(this.requests.db, id));
   }
 
   /** Adds each grant's active credential (id, prefix, creation; never a secret). */
   private async withCredentials(grants: Grant[]): Promise<Grant[]> {
     const active = await this.credentialStore.activeForGrants(
-      this.access.db,
+      this.requests.db,
       grants.map(grant => grant.id),
     );
     return grants.map(grant => {
@@ -126,7 +148,7 @@ export class GrantService {
   }
 
   async get(id: string): Promise<Grant> {
-    const grant = await this.access.getGrant(this.access.db, id);
+    const grant = await this.grants.getGrant(this.requests.db, id);
     if (!grant) throw new NotFoundError(`No grant '${id}'`);
     return (await this.decorate([grant]))[0];
   }
@@ -136,7 +158,7 @@ export class GrantService {
     const ids = grants.map(grant => grant.id);
     const [provisioning, renewals] = await Promise.all([
       this.provisioning.forGrants(ids),
-      this.access.openRenewals(this.access.db, ids),
+      this.requests.openRenewals(this.requests.db, ids),
     ]);
     const now = this.clock.now().getTime();
     const { lifecycle } = this.policy;
@@ -170,8 +192,8 @@ export class GrantService {
    */
   private async assertManager(grant: Grant, caller: Caller, what: string) {
     await this.accessCheck.readable(grant.id, caller);
-    const request = await this.access.getRequest(
-      this.access.db,
+    const request = await this.requests.getRequest(
+      this.requests.db,
       grant.requestId,
     );
     const allowed =
@@ -187,7 +209,7 @@ export class GrantService {
   }
 
   async revoke(id: string, reason: string, caller: Caller): Promise<Grant> {
-    const grant = await this.access.getGrant(this.access.db, id);
+    const grant = await this.grants.getGrant(this.requests.db, id);
     if (!grant) throw new NotFoundError(`No grant '${id}'`);
     const request = await this.assertManager(grant, caller, 'revoke');
     return this.end(grant, request?.ownerRef, reason, caller.userEntityRef);
@@ -207,10 +229,10 @@ export class GrantService {
     actorRef: string,
     within?: (tx: Knex.Transaction) => Promise<void>,
   ): Promise<Grant> {
-    const grant = await this.access.getGrant(this.access.db, id);
+    const grant = await this.grants.getGrant(this.requests.db, id);
     if (!grant) throw new NotFoundError(`No grant '${id}'`);
-    const request = await this.access.getRequest(
-      this.access.db,
+    const request = await this.requests.getRequest(
+      this.requests.db,
       grant.requestId,
     );
     return this.end(grant, request?.ownerRef, reason, actorRef, within);
@@ -228,10 +250,10 @@ export class GrantService {
       throw new ConflictError(`The grant is already ${grant.status}`);
     }
     const now = this.clock.now();
-    await this.access.transaction(async tx => {
+    await this.requests.transaction(async tx => {
       // The conditional update decides between racing revocations.
       if (
-        !(await this.access.revokeGrant(tx, id, { now, by: actorRef, reason }))
+        !(await this.grants.revokeGrant(tx, id, { now, by: actorRef, reason }))
       ) {
         throw new ConflictError('The grant changed; reload it');
       }
@@ -276,7 +298,7 @@ export class GrantService {
   }
 
   async retryProvisioning(id: string, caller: Caller): Promise<Grant> {
-    const grant = await this.access.getGrant(this.access.db, id);
+    const grant = await this.grants.getGrant(this.requests.db, id);
     if (!grant) throw new NotFoundError(`No grant '${id}'`);
     await this.assertManager(grant, caller, 'retry provisioning of');
     await this.provisioning.retry(id, caller.userEntityRef);

@@ -6,7 +6,8 @@
  */
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
-import { AccessStore, StoredAccessRequest } from '../requests/AccessStore';
+import type { StoredAccessRequest } from '../requests/AccessStore';
+import { GrantStore } from './GrantStore';
 import { NewAuditEvent } from '../audit/AuditLog';
 import type { GrantHooks } from '../requests/workflowTypes';
 
@@ -14,7 +15,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Extends the grant a renewal is for; the audit event to append. */
 export async function extendRenewedGrant(
-  store: AccessStore,
+  store: GrantStore,
   tx: Knex.Transaction,
   request: StoredAccessRequest,
   now: Date,

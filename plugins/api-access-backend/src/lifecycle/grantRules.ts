@@ -10,6 +10,7 @@ import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { ApiAccessConfig } from '../config';
 import { AccessStore } from '../requests/AccessStore';
+import { GrantStore } from '../grants/GrantStore';
 import { AuditLog } from '../audit/AuditLog';
 import { CredentialService } from '../credentials/CredentialService';
 import { GrantService } from '../grants/GrantService';
@@ -22,6 +23,8 @@ const SYSTEM = 'api-access';
 
 export interface GrantRuleDeps {
   access: AccessStore;
+  /** The grants table's store: expiry, suspension, orphan reasons. */
+  grantStore: GrantStore;
   audit: AuditLog;
   marks: LifecycleMarks;
   keys: CredentialService;
@@ -65,12 +68,16 @@ export function grantExpiryRule(deps: GrantRuleDeps): LifecycleRule {
   return {
     name: 'grant-expiry',
     async run(now) {
-      const due = await deps.access.grantsExpiredBy(deps.access.db, now, 500);
+      const due = await deps.grantStore.grantsExpiredBy(
+        deps.access.db,
+        now,
+        500,
+      );
       let expired = 0;
       for (const grant of due) {
         const moved = await deps.access.transaction(async tx => {
           if (
-            !(await deps.access.setGrantStatus(
+            !(await deps.grantStore.setGrantStatus(
               tx,
               grant.id,
               'active',
@@ -131,7 +138,7 @@ export function expiryReminderRule(deps: GrantRuleDeps): LifecycleRule {
       const horizon = new Date(
         now.getTime() + windows[windows.length - 1] * DAY_MS,
       );
-      const grants = await deps.access.grantsExpiringBetween(
+      const grants = await deps.grantStore.grantsExpiringBetween(
         deps.access.db,
         now,
         horizon,
@@ -198,7 +205,7 @@ export function staleAccessRule(deps: GrantRuleDeps): LifecycleRule {
       const cutoff = new Date(
         now.getTime() - deps.policy.lifecycle.staleAfterDays * DAY_MS,
       );
-      const grants = await deps.access.grantsUnusedSince(
+      const grants = await deps.grantStore.grantsUnusedSince(
         deps.access.db,
         cutoff,
       );
@@ -254,7 +261,7 @@ export function orphanedAccessRule(deps: GrantRuleDeps): LifecycleRule {
   return {
     name: 'orphaned-access',
     async run(now) {
-      const grants = await deps.access.activeGrants(deps.access.db);
+      const grants = await deps.grantStore.activeGrants(deps.access.db);
       const requests = new Map(
         (
           await deps.access.getRequests(
@@ -288,7 +295,7 @@ export function orphanedAccessRule(deps: GrantRuleDeps): LifecycleRule {
         }
         if ((reason ?? null) === (grant.orphanReason ?? null)) continue;
         await deps.access.transaction(async tx => {
-          await deps.access.setOrphanReason(tx, grant.id, reason ?? null);
+          await deps.grantStore.setOrphanReason(tx, grant.id, reason ?? null);
           await deps.audit.append(tx, [
             {
               subjectType: 'grant',

@@ -31,12 +31,13 @@ export function createReviewDeadlinesRule(options: {
   policy: ApiAccessConfig;
   audit: AuditLog;
   marks?: LifecycleMarks;
+  steps?: ReviewStepStore;
   notifier?: Notifier;
 }): LifecycleRule {
   const { knex, policy, audit } = options;
   const marks = options.marks ?? new LifecycleMarks(knex);
   const notifier = options.notifier ?? noNotifier;
-  const store = new ReviewStepStore(knex);
+  const store = options.steps ?? new ReviewStepStore(knex);
 
   // The earliest any step can be due: nothing opened later needs a look.
   // '' gives the defaults, for steps named by an earlier policy.

@@ -35,7 +35,7 @@ import {
   Grant,
   apiAccessGrantReadPermission,
 } from '@api-access/backstage-plugin-api-access-common';
-import { AccessStore } from '../requests/AccessStore';
+import { GrantStore } from '../grants/GrantStore';
 import { AdminCheck } from './AdminCheck';
 import { GrantFilter, GrantResource } from './grantPermissionRules';
 
@@ -46,7 +46,7 @@ export interface GrantCaller {
 }
 
 export interface GrantAccessOptions {
-  access: AccessStore;
+  grants: GrantStore;
   permissions: PermissionsService;
   catalog: CatalogService;
   auth: AuthService;
@@ -155,8 +155,8 @@ export class GrantAccess {
    */
   async readable(id: string, caller: GrantCaller): Promise<Grant> {
     const notFound = () => new NotFoundError(`No grant '${id}'`);
-    const [resource] = await this.options.access.getGrantResources(
-      this.options.access.db,
+    const [resource] = await this.options.grants.getGrantResources(
+      this.options.grants.db,
       [id],
     );
     if (!resource) throw notFound();

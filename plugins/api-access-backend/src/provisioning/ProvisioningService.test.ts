@@ -13,7 +13,8 @@ import type {
 } from '@api-access/backstage-plugin-api-access-node';
 import { createTestDatabases } from '../__testUtils__/testBackend';
 import { insertApprovedGrant } from '../__testUtils__/grants';
-import { AccessStore } from '../requests/AccessStore';
+import { GrantStore } from '../grants/GrantStore';
+import { LifecycleMarks } from '../lifecycle/LifecycleService';
 import { AuditLog } from '../audit/AuditLog';
 import { ProvisioningStore } from './ProvisioningStore';
 import { ProvisioningService } from './ProvisioningService';
@@ -57,20 +58,22 @@ describe.each(databases.eachSupportedId())(
         timeoutSeconds: 1,
       },
     });
-    let access: AccessStore;
+    let access: GrantStore;
     let audit: AuditLog;
 
     function replica(provisioners: ApiAccessProvisioner[], notified?: any[]) {
-      return new ProvisioningService(
-        new ProvisioningStore(knex),
-        access,
+      return new ProvisioningService({
+        tasks: new ProvisioningStore(knex),
+        grants: access,
         audit,
         provisioners,
-        policy,
-        mockServices.logger.mock(),
-        { notify: async (to, n) => void notified?.push({ to, ...n }) },
+        config: policy,
+        logger: mockServices.logger.mock(),
+        notifier: {
+          notify: async (to, n) => void notified?.push({ to, ...n }),
+        },
         clock,
-      );
+      });
     }
 
     async function enqueue(
@@ -109,7 +112,7 @@ describe.each(databases.eachSupportedId())(
         ),
         tableName: 'api_access_knex_migrations',
       });
-      access = new AccessStore(knex);
+      access = new GrantStore(knex, new LifecycleMarks(knex));
       audit = new AuditLog(knex);
     });
 

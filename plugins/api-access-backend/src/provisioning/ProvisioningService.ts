@@ -24,12 +24,12 @@ import type {
 import { Knex } from 'knex';
 import { ApiAccessConfig } from '../config';
 import { ApiAccessClock, systemClock } from '../clock';
-import { AccessStore } from '../requests/AccessStore';
+import { GrantStore } from '../grants/GrantStore';
 import { AuditLog, NewAuditEvent } from '../audit/AuditLog';
 import { ProvisioningStore, TaskRow } from './ProvisioningStore';
 import { Notifier, noNotifier } from '../notifications/Notifier';
 
-const toIso = (value: Date | string | number) => new Date(value).toISOString();
+import { toIso } from '../rows';
 
 /** Error text kept on the task and in the history: one line, bounded. */
 function describeError(error: unknown): string {
@@ -63,22 +63,43 @@ export function summarizeTasks(
   return { state, tasks: statuses };
 }
 
+export interface ProvisioningServiceOptions {
+  tasks: ProvisioningStore;
+  grants: GrantStore;
+  audit: AuditLog;
+  provisioners: ApiAccessProvisioner[];
+  config: ApiAccessConfig;
+  logger: LoggerService;
+  notifier?: Notifier;
+  clock?: ApiAccessClock;
+}
+
 export class ProvisioningService {
   /** This replica's name on the leases it takes. */
   private readonly owner = randomUUID();
   private running?: Promise<void>;
   private again = false;
 
-  constructor(
-    private readonly tasks: ProvisioningStore,
-    private readonly access: AccessStore,
-    private readonly audit: AuditLog,
-    private readonly provisioners: ApiAccessProvisioner[],
-    private readonly config: ApiAccessConfig,
-    private readonly logger: LoggerService,
-    private readonly notifier: Notifier = noNotifier,
-    private readonly clock: ApiAccessClock = systemClock,
-  ) {
+  private readonly tasks: ProvisioningStore;
+  private readonly grants: GrantStore;
+  private readonly audit: AuditLog;
+  private readonly provisioners: ApiAccessProvisioner[];
+  private readonly config: ApiAccessConfig;
+  private readonly logger: LoggerService;
+  private readonly notifier: Notifier;
+  private readonly clock: ApiAccessClock;
+
+  constructor(options: ProvisioningServiceOptions) {
+    this.tasks = options.tasks;
+    this.grants = options.grants;
+    this.audit = options.audit;
+    this.provisioners = options.provisioners;
+    this.config = options.config;
+    this.logger = options.logger;
+    this.notifier = options.notifier ?? noNotifier;
+    this.clock = options.clock ?? systemClock;
+    const { provisioners } = this;
+
     const ids = new Set<string>();
     for (const provisioner of provisioners) {
       if (ids.has(provisioner.id)) {
@@ -191,7 +212,7 @@ export class ProvisioningService {
       return false;
     }
     const task = (await this.tasks.get(this.tasks.db, taskId))!;
-    const grant = await this.access.getGrant(this.access.db, task.grant_id);
+    const grant = await this.grants.getGrant(this.grants.db, task.grant_id);
     const provisioner = this.provisioners.find(
       p => p.id === task.provisioner_id,
     );
@@ -302,7 +323,7 @@ export class ProvisioningService {
       attempt: task.attempts,
     };
     let revocationFailed = false;
-    const recorded = await this.access.transaction(async tx => {
+    const recorded = await this.grants.transaction(async tx => {
       if (failure === undefined) {
         const ok = await this.tasks.finish(tx, task.id, this.owner, {
           status: 'succeeded',
@@ -324,7 +345,7 @@ export class ProvisioningService {
         // A revocation that had failed and now went through.
         if (
           task.action === 'revoke' &&
-          (await this.access.setGrantStatus(
+          (await this.grants.setGrantStatus(
             tx,
             task.grant_id,
             'revocation_failed',
@@ -366,7 +387,7 @@ export class ProvisioningService {
         },
       ];
       if (exhausted && task.action === 'revoke') {
-        revocationFailed = await this.access.setGrantStatus(
+        revocationFailed = await this.grants.setGrantStatus(
           tx,
           task.grant_id,
           'revoked',
@@ -424,10 +445,10 @@ export class ProvisioningService {
 
   /** Gives a grant's failed tasks a fresh set of attempts, now. */
   async retry(grantId: string, actorRef: string) {
-    const grant = await this.access.getGrant(this.access.db, grantId);
+    const grant = await this.grants.getGrant(this.grants.db, grantId);
     if (!grant) throw new NotFoundError(`No grant '${grantId}'`);
     const now = this.clock.now();
-    const count = await this.access.transaction(async tx => {
+    const count = await this.grants.transaction(async tx => {
       const n = await this.tasks.retryFailed(tx, grantId, now);
       if (n > 0) {
         await this.audit.append(tx, [

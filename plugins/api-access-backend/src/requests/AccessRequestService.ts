@@ -40,8 +40,9 @@ import {
   NewReviewStep,
   RequestTerms,
   StoredAccessRequest,
-  decodeCursor,
 } from './AccessStore';
+import { GrantStore } from '../grants/GrantStore';
+import { decodeCursor } from '../rows';
 import { AuditLog, NewAuditEvent } from '../audit/AuditLog';
 import { ApiProfileService } from '../profiles/ApiProfileService';
 import { Notifier, noNotifier } from '../notifications/Notifier';
@@ -158,36 +159,57 @@ function sameSet(a: string[], b: string[]) {
   return a.length === b.length && a.every(item => b.includes(item));
 }
 
+export interface AccessRequestServiceOptions {
+  store: AccessStore;
+  audit: AuditLog;
+  catalog: CatalogService;
+  profiles: ApiProfileService;
+  policy: ApiAccessConfig;
+  notifier?: Notifier;
+  clock?: () => Date;
+  grantHooks?: GrantHooks;
+  /** Whether a CA is configured; without one, requests for certificates are refused up front. */
+  certificatesOffered: boolean;
+  /** Runs the request assistant on every submission and stores its findings with the round. */
+  assessments?: AssessmentService;
+  /** The grants an approval issues and a renewal extends. */
+  grants: GrantStore;
+  /** Who is an admin: whoever the permission policy grants api-access.admin. */
+  adminCheck?: AdminCheck;
+}
+
 export class AccessRequestService {
-  constructor(
-    private readonly store: AccessStore,
-    private readonly audit: AuditLog,
-    private readonly catalog: CatalogService,
-    private readonly profiles: ApiProfileService,
-    private readonly policy: ApiAccessConfig,
-    private readonly notifier: Notifier = noNotifier,
-    private readonly clock: () => Date = () => new Date(),
-    private readonly grantHooks: GrantHooks = noGrantHooks,
-  ) {
-    this.stake = new StakeCheck(catalog);
+  private readonly store: AccessStore;
+  private readonly audit: AuditLog;
+  private readonly catalog: CatalogService;
+  private readonly profiles: ApiProfileService;
+  private readonly policy: ApiAccessConfig;
+  private readonly notifier: Notifier;
+  private readonly clock: () => Date;
+  private readonly grantHooks: GrantHooks;
+  private readonly grants: GrantStore;
+  private readonly certificatesOffered: boolean;
+  private readonly assessments?: AssessmentService;
+  private readonly adminCheck?: AdminCheck;
+
+  constructor(options: AccessRequestServiceOptions) {
+    this.store = options.store;
+    this.audit = options.audit;
+    this.catalog = options.catalog;
+    this.profiles = options.profiles;
+    this.policy = options.policy;
+    this.notifier = options.notifier ?? noNotifier;
+    this.clock = options.clock ?? (() => new Date());
+    this.grantHooks = options.grantHooks ?? noGrantHooks;
+    this.grants = options.grants;
+    this.certificatesOffered = options.certificatesOffered;
+    this.assessments = options.assessments;
+    this.adminCheck = options.adminCheck;
+    this.stake = new StakeCheck(this.catalog);
   }
 
   /** Conflict of interest: the requester and the consumer's owners never decide. */
   readonly stake: StakeCheck;
-
-  private assessments?: AssessmentService;
-
-  /** Runs the request assistant on every submission and stores its findings with the round. */
-  useAssessments(assessments: AssessmentService): void {
-    this.assessments = assessments;
-  }
-
-  private certificatesOffered = true;
-
-  /** Whether a CA is configured; without one, requests for certificates are refused up front. */
-  offerCertificates(available: boolean): void {
-    this.certificatesOffered = available;
-  }
 
   /** The plan a draft would get, without writing anything. */
   async previewPlan(
@@ -338,7 +360,7 @@ export class AccessRequestService {
     caller: Caller,
   ): Promise<{ requestId: string; autoApproved: boolean }> {
     const db = this.store.db;
-    const grant = await this.store.getGrant(db, grantId);
+    const grant = await this.grants.getGrant(db, grantId);
     if (!grant) throw new NotFoundError(`No grant '${grantId}'`);
     if (grant.requesterRef !== caller.userEntityRef) {
       throw new NotAllowedError('Only the requester of a grant can renew it');
@@ -438,7 +460,7 @@ export class AccessRequestService {
     const steps = stepsForPlan(id, 1, plan);
     await this.store.transaction(async tx => {
       // The grant's row lock makes "one open renewal" hold under races.
-      const locked = await this.store.lockGrant(tx, grantId);
+      const locked = await this.grants.lockGrant(tx, grantId);
       checkRenewable(locked!, now);
       const open = (await this.store.openRenewals(tx, [grantId])).get(grantId);
       if (open) {
@@ -595,7 +617,7 @@ export class AccessRequestService {
     const steps = await this.store.getSteps(db, id, request.reviewRound);
     const decisions = await this.store.getDecisions(db, id);
     const grantId =
-      (await this.store.getGrantIdForRequest(db, id)) ??
+      (await this.grants.getGrantIdForRequest(db, id)) ??
       (request.status === 'approved' ? request.renewalOfGrantId : undefined);
     const assessment = await this.assessments?.get(id, request.reviewRound);
     const conflict = await this.viewerConflict(
@@ -615,7 +637,7 @@ export class AccessRequestService {
   }
 
   async history(subjectId: string, caller: Caller): Promise<AuditEvent[]> {
-    const grantRequestId = await this.store.getRequestIdForGrant(
+    const grantRequestId = await this.grants.getRequestIdForGrant(
       this.store.db,
       subjectId,
     );
@@ -1029,13 +1051,13 @@ export class AccessRequestService {
   ): Promise<NewAuditEvent> {
     // A renewal's approval extends the grant it is for; no new grant.
     if (request.renewalOfGrantId) {
-      return extendRenewedGrant(this.store, tx, request, now, this.grantHooks);
+      return extendRenewedGrant(this.grants, tx, request, now, this.grantHooks);
     }
     const id = randomUUID();
     const expiresAt = new Date(
       now.getTime() + request.approvedDurationDays * DAY_MS,
     );
-    await this.store.insertGrant(tx, {
+    await this.grants.insertGrant(tx, {
       id,
       requestId: request.id,
       apiRef: request.apiRef,
@@ -1068,13 +1090,6 @@ export class AccessRequestService {
         expiresAt: expiresAt.toISOString(),
       },
     };
-  }
-
-  private adminCheck?: AdminCheck;
-
-  /** Who is an admin: whoever the permission policy grants api-access.admin. */
-  useAdmins(admins: AdminCheck): void {
-    this.adminCheck = admins;
   }
 
   /** The request, if the caller made it, reviews it (in any round), is an admin, or may not see it. */

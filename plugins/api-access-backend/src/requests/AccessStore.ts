@@ -1,6 +1,8 @@
 /*
- * Every SQL statement api-access runs lives here. The store decides nothing:
- * the workflow service tells it what to write, inside the transaction it opens.
+ * The requests table, and for now the review steps and decisions the workflow
+ * writes with them. Grants have their own store (grants/GrantStore). The store
+ * decides nothing: the workflow service tells it what to write, inside the
+ * transaction it opens.
  */
 import { Knex } from 'knex';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
@@ -10,16 +12,11 @@ import {
   isOrCriteria,
 } from '@backstage/plugin-permission-node';
 import type { RequestFilter } from '../permissions/rules';
-import type {
-  GrantFilter,
-  GrantResource,
-} from '../permissions/grantPermissionRules';
+import { Cursor, encodeCursor, toIso } from '../rows';
 import {
   AccessRequest,
   AccessRequestStatus,
   ConsumerKind,
-  Grant,
-  GrantStatus,
   ReviewDecision,
   ReviewPlan,
   ReviewStep,
@@ -29,7 +26,6 @@ import {
 const REQUESTS = 'api_access_requests';
 const STEPS = 'api_access_review_steps';
 const DECISIONS = 'api_access_decisions';
-const GRANTS = 'api_access_grants';
 
 type Db = Knex | Knex.Transaction;
 
@@ -93,32 +89,6 @@ interface DecisionRow {
   created_at: Date | string | number;
 }
 
-interface GrantRow {
-  id: string;
-  request_id: string;
-  api_ref: string;
-  consumer_ref: string;
-  requester_ref: string;
-  environment: string;
-  scopes: string;
-  credential_type: string;
-  status: string;
-  created_at: Date | string | number;
-  expires_at: Date | string | number;
-  last_used_at?: Date | string | number | null;
-  revoked_at?: Date | string | number | null;
-  revoked_by?: string | null;
-  revocation_reason?: string | null;
-  orphan_reason?: string | null;
-  renewed_at?: Date | string | number | null;
-  renewals?: number | null;
-}
-
-/** SQLite hands timestamps back as numbers or strings, PostgreSQL as Dates. */
-function toIso(value: Date | string | number): string {
-  return new Date(value).toISOString();
-}
-
 /** The terms a requester chooses, and can change on resubmission. */
 export type RequestTerms = Pick<
   AccessRequest,
@@ -162,53 +132,10 @@ export interface NewReviewStep {
   status: ReviewStepStatus;
 }
 
-export interface NewGrant {
-  id: string;
-  requestId: string;
-  apiRef: string;
-  consumerRef: string;
-  requesterRef: string;
-  environment: string;
-  scopes: string[];
-  credentialType: string;
-  now: Date;
-  expiresAt: Date;
-}
-
 export interface StoredAccessRequest extends AccessRequest {
   plan: ReviewPlan;
   /** The consumer's owners at submission (empty for requests from before they were kept). */
   consumerOwnerRefs: string[];
-}
-
-/** Keyset pagination position: newest first, ties broken by id. */
-interface Cursor {
-  createdAt: string;
-  id: string;
-}
-
-function encodeCursor(row: {
-  created_at: Date | string | number;
-  id: string;
-}): string {
-  const cursor: Cursor = { createdAt: toIso(row.created_at), id: row.id };
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-export function decodeCursor(value: string): Cursor | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (
-      typeof parsed?.createdAt === 'string' &&
-      typeof parsed?.id === 'string' &&
-      !Number.isNaN(Date.parse(parsed.createdAt))
-    ) {
-      return parsed;
-    }
-  } catch {
-    // fall through: the caller reports an invalid cursor
-  }
-  return undefined;
 }
 
 /** Translates permission criteria on requests into a WHERE clause. */
@@ -248,67 +175,6 @@ export function applyRequestFilter(
         ),
     );
   }
-}
-
-/** Translates permission criteria on grants into a WHERE clause. */
-export function applyGrantFilter(
-  db: Db,
-  query: Knex.QueryBuilder,
-  criteria: PermissionCriteria<GrantFilter>,
-): void {
-  if (isAndCriteria(criteria)) {
-    for (const part of criteria.allOf) {
-      query.andWhere(inner => applyGrantFilter(db, inner, part));
-    }
-  } else if (isOrCriteria(criteria)) {
-    query.where(outer => {
-      for (const part of criteria.anyOf) {
-        outer.orWhere(inner => applyGrantFilter(db, inner, part));
-      }
-    });
-  } else if (isNotCriteria(criteria)) {
-    query.whereNot(inner => applyGrantFilter(db, inner, criteria.not));
-  } else if ('requesterIn' in criteria) {
-    query.whereIn(`${GRANTS}.requester_ref`, criteria.requesterIn);
-  } else if ('consumerIn' in criteria) {
-    query.whereIn(`${GRANTS}.consumer_ref`, criteria.consumerIn);
-  } else if ('apiIn' in criteria) {
-    query.whereIn(`${GRANTS}.api_ref`, criteria.apiIn);
-  } else if ('environmentIn' in criteria) {
-    query.whereIn(`${GRANTS}.environment`, criteria.environmentIn);
-  } else {
-    const owners = criteria.approvedOwnerIn;
-    query.whereExists(sub =>
-      sub
-        .select(db.raw('1'))
-        .from(REQUESTS)
-        .whereRaw(`${REQUESTS}.id = ${GRANTS}.request_id`)
-        .whereIn(`${REQUESTS}.owner_ref`, owners),
-    );
-  }
-}
-
-function toGrant(row: GrantRow): Grant {
-  return {
-    id: row.id,
-    requestId: row.request_id,
-    apiRef: row.api_ref,
-    consumerRef: row.consumer_ref,
-    requesterRef: row.requester_ref,
-    environment: row.environment,
-    scopes: JSON.parse(row.scopes),
-    credentialType: row.credential_type,
-    status: row.status as GrantStatus,
-    createdAt: toIso(row.created_at),
-    expiresAt: toIso(row.expires_at),
-    lastUsedAt: row.last_used_at ? toIso(row.last_used_at) : undefined,
-    revokedAt: row.revoked_at ? toIso(row.revoked_at) : undefined,
-    revokedBy: row.revoked_by ?? undefined,
-    revocationReason: row.revocation_reason ?? undefined,
-    orphanReason: row.orphan_reason ?? undefined,
-    renewedAt: row.renewed_at ? toIso(row.renewed_at) : undefined,
-    renewals: row.renewals ?? 0,
-  };
 }
 
 export class AccessStore {
@@ -682,117 +548,6 @@ export class AccessStore {
     };
   }
 
-  async insertGrant(tx: Db, grant: NewGrant) {
-    await tx<GrantRow>(GRANTS).insert({
-      id: grant.id,
-      request_id: grant.requestId,
-      api_ref: grant.apiRef,
-      consumer_ref: grant.consumerRef,
-      requester_ref: grant.requesterRef,
-      environment: grant.environment,
-      scopes: JSON.stringify(grant.scopes),
-      credential_type: grant.credentialType,
-      status: 'active',
-      created_at: grant.now,
-      expires_at: grant.expiresAt,
-    });
-  }
-
-  async getRequestIdForGrant(
-    db: Db,
-    grantId: string,
-  ): Promise<string | undefined> {
-    const row = await db<GrantRow>(GRANTS)
-      .where({ id: grantId })
-      .first('request_id');
-    return row?.request_id;
-  }
-
-  async getGrantIdForRequest(
-    db: Db,
-    requestId: string,
-  ): Promise<string | undefined> {
-    const row = await db<GrantRow>(GRANTS)
-      .where({ request_id: requestId })
-      .first('id');
-    return row?.id;
-  }
-
-  /** Active grants whose expiry has passed, oldest first. */
-  async grantsExpiredBy(db: Db, now: Date, limit: number): Promise<Grant[]> {
-    const rows = await db<GrantRow>(GRANTS)
-      .where('status', 'active')
-      .andWhere('expires_at', '<=', now)
-      .orderBy('expires_at')
-      .limit(limit);
-    return rows.map(toGrant);
-  }
-
-  /** Active grants expiring after `from` and by `to`. */
-  async grantsExpiringBetween(db: Db, from: Date, to: Date): Promise<Grant[]> {
-    const rows = await db<GrantRow>(GRANTS)
-      .where('status', 'active')
-      .andWhere('expires_at', '>', from)
-      .andWhere('expires_at', '<=', to);
-    return rows.map(toGrant);
-  }
-
-  /** Active grants not used (or, never used, not created) since `cutoff`. */
-  async grantsUnusedSince(db: Db, cutoff: Date): Promise<Grant[]> {
-    const rows = await db<GrantRow>(GRANTS)
-      .where('status', 'active')
-      .andWhere(q =>
-        q
-          .where('last_used_at', '<', cutoff)
-          .orWhere(q2 =>
-            q2.whereNull('last_used_at').andWhere('created_at', '<', cutoff),
-          ),
-      );
-    return rows.map(toGrant);
-  }
-
-  async activeGrants(db: Db): Promise<Grant[]> {
-    const rows = await db<GrantRow>(GRANTS).where('status', 'active');
-    return rows.map(toGrant);
-  }
-
-  /**
-   * Extends an active grant from a renewal's approval; false if it is no
-   * longer active. Reminder marks are cleared so the new term gets its own.
-   */
-  async extendGrant(
-    tx: Db,
-    id: string,
-    renewal: { now: Date; expiresAt: Date },
-  ): Promise<boolean> {
-    const updated = await tx(GRANTS)
-      .where({ id, status: 'active' })
-      .update({
-        expires_at: renewal.expiresAt,
-        renewed_at: renewal.now,
-        renewals: tx.raw('renewals + 1'),
-      });
-    if (updated !== 1) return false;
-    await tx('api_access_lifecycle_marks')
-      .where('subject_id', id)
-      .andWhere('kind', 'like', 'reminder:%')
-      .delete();
-    return true;
-  }
-
-  /**
-   * Locks a grant's row until the transaction ends (PostgreSQL; SQLite runs
-   * one writer at a time anyway), so checks made after it, such as "no open
-   * renewal", hold until the transaction commits.
-   */
-  async lockGrant(
-    tx: Knex.Transaction,
-    id: string,
-  ): Promise<Grant | undefined> {
-    const row = await tx<GrantRow>(GRANTS).where({ id }).forUpdate().first();
-    return row ? toGrant(row) : undefined;
-  }
-
   /**
    * The last time people reviewed a grant's terms: its own request's or an
    * approved renewal's, whichever is newest, that a reviewer (not policy)
@@ -827,153 +582,6 @@ export class AccessStore {
       .whereIn('status', ['in_review', 'changes_requested'])
       .select('id', 'renewal_of_grant_id');
     return new Map(rows.map(row => [row.renewal_of_grant_id, row.id]));
-  }
-
-  async setOrphanReason(tx: Db, id: string, reason: string | null) {
-    await tx(GRANTS).where({ id }).update({ orphan_reason: reason });
-  }
-
-  /** Moves a grant from one status to another; false if it was not in `from`. */
-  async setGrantStatus(
-    tx: Db,
-    id: string,
-    from: GrantStatus,
-    to: GrantStatus,
-  ): Promise<boolean> {
-    const updated = await tx(GRANTS)
-      .where({ id, status: from })
-      .update({ status: to });
-    return updated === 1;
-  }
-
-  /** Ends an active grant; false if it was not active (someone else ended it). */
-  async revokeGrant(
-    tx: Db,
-    id: string,
-    revocation: { now: Date; by: string; reason: string },
-  ): Promise<boolean> {
-    const updated = await tx(GRANTS).where({ id, status: 'active' }).update({
-      status: 'revoked',
-      revoked_at: revocation.now,
-      revoked_by: revocation.by,
-      revocation_reason: revocation.reason,
-    });
-    return updated === 1;
-  }
-
-  async getGrant(db: Db, id: string): Promise<Grant | undefined> {
-    const row = await db<GrantRow>(GRANTS).where({ id }).first();
-    return row ? toGrant(row) : undefined;
-  }
-
-  /**
-   * One page of grants, newest first. Every criterion in `filters` must hold
-   * (the policy's conditions and the caller's party filter), in SQL, so a
-   * page is full and nothing the caller may not read is loaded.
-   */
-  async listGrantsPage(
-    db: Db,
-    options: {
-      consumerRef?: string;
-      apiRef?: string;
-      ownerRef?: string;
-      filters: PermissionCriteria<GrantFilter>[];
-      limit: number;
-      cursor?: Cursor;
-    },
-  ): Promise<{ items: Grant[]; nextCursor?: string }> {
-    const query = db<GrantRow>(GRANTS).select(`${GRANTS}.*`);
-    for (const filter of options.filters) {
-      query.where(inner => applyGrantFilter(db, inner, filter));
-    }
-    if (options.consumerRef) {
-      query.where(`${GRANTS}.consumer_ref`, options.consumerRef);
-    }
-    if (options.apiRef) {
-      query.where(`${GRANTS}.api_ref`, options.apiRef);
-    }
-    if (options.ownerRef) {
-      const ownerRef = options.ownerRef;
-      query.whereExists(sub =>
-        sub
-          .select(db.raw('1'))
-          .from(REQUESTS)
-          .whereRaw(`${REQUESTS}.id = ${GRANTS}.request_id`)
-          .where(`${REQUESTS}.owner_ref`, ownerRef),
-      );
-    }
-    if (options.cursor) {
-      const { createdAt, id } = options.cursor;
-      const at = new Date(createdAt);
-      query.where(inner =>
-        inner
-          .where(`${GRANTS}.created_at`, '<', at)
-          .orWhere(same =>
-            same
-              .where(`${GRANTS}.created_at`, at)
-              .andWhere(`${GRANTS}.id`, '<', id),
-          ),
-      );
-    }
-    const rows: GrantRow[] = await query
-      .orderBy([
-        { column: `${GRANTS}.created_at`, order: 'desc' },
-        { column: `${GRANTS}.id`, order: 'desc' },
-      ])
-      .limit(options.limit + 1);
-    const page = rows.slice(0, options.limit);
-    return {
-      items: page.map(toGrant),
-      nextCursor:
-        rows.length > options.limit
-          ? encodeCursor(page[page.length - 1])
-          : undefined,
-    };
-  }
-
-  /** Grants as the grant permission rules see them, with the owner recorded at approval. */
-  async getGrantResources(
-    db: Db,
-    ids: string[],
-  ): Promise<Array<GrantResource | undefined>> {
-    if (ids.length === 0) return [];
-    const rows: Array<GrantRow & { approved_owner_ref: string | null }> =
-      await db(GRANTS)
-        .leftJoin(REQUESTS, `${REQUESTS}.id`, `${GRANTS}.request_id`)
-        .whereIn(`${GRANTS}.id`, ids)
-        .select(`${GRANTS}.*`, `${REQUESTS}.owner_ref as approved_owner_ref`);
-    return ids.map(id => {
-      const row = rows.find(r => r.id === id);
-      return row
-        ? {
-            ...toGrant(row),
-            approvedOwnerRef: row.approved_owner_ref ?? undefined,
-          }
-        : undefined;
-    });
-  }
-
-  async listGrants(
-    db: Db,
-    filter: { consumerRef?: string; apiRef?: string; ownerRef?: string },
-  ): Promise<Grant[]> {
-    const query = db<GrantRow>(GRANTS).select(`${GRANTS}.*`);
-    if (filter.consumerRef) {
-      query.where(`${GRANTS}.consumer_ref`, filter.consumerRef);
-    }
-    if (filter.apiRef) {
-      query.where(`${GRANTS}.api_ref`, filter.apiRef);
-    }
-    if (filter.ownerRef) {
-      query
-        .join(REQUESTS, `${REQUESTS}.id`, `${GRANTS}.request_id`)
-        .where(`${REQUESTS}.owner_ref`, filter.ownerRef);
-    }
-    const rows = await query.orderBy([
-      { column: `${GRANTS}.created_at`, order: 'desc' },
-      { column: `${GRANTS}.id`, order: 'desc' },
-    ]);
-    return rows.map(toGrant);
   }
 
   private toRequest(row: RequestRow): StoredAccessRequest {

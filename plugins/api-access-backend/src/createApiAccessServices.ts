@@ -1,0 +1,302 @@
+/*
+ * The plugin's object graph in one place: one store per table, each built
+ * once, and every service given what it needs through its options. plugin.ts
+ * only reads config, runs migrations, schedules tasks and mounts routes.
+ */
+import {
+  AuthService,
+  LoggerService,
+  PermissionsRegistryService,
+  PermissionsService,
+  RootConfigService,
+} from '@backstage/backend-plugin-api';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { NotificationService } from '@backstage/plugin-notifications-node';
+import {
+  apiAccessGrantReadPermission,
+  apiAccessPermissions,
+  apiAccessRequestDecidePermission,
+  apiAccessRequestReadPermission,
+} from '@api-access/backstage-plugin-api-access-common';
+import {
+  createConditionAuthorizer,
+  createConditionTransformer,
+} from '@backstage/plugin-permission-node';
+import {
+  ApiAccessAssessor,
+  ApiAccessProvisioner,
+} from '@api-access/backstage-plugin-api-access-node';
+import { Knex } from 'knex';
+import { ApiAccessConfig } from './config';
+import { ApiAccessClock } from './clock';
+import { AdminCheck } from './permissions/AdminCheck';
+import { GrantAccess } from './permissions/GrantAccess';
+import {
+  grantPermissionRules,
+  grantResourceRef,
+} from './permissions/grantPermissionRules';
+import {
+  requestPermissionRules,
+  requestResourceRef,
+} from './permissions/rules';
+import { AccessStore } from './requests/AccessStore';
+import {
+  AccessRequestService,
+  GrantHooks,
+} from './requests/AccessRequestService';
+import { AuditLog } from './audit/AuditLog';
+import { GrantStore } from './grants/GrantStore';
+import { GrantService } from './grants/GrantService';
+import { CredentialStore } from './credentials/CredentialStore';
+import { CredentialService } from './credentials/CredentialService';
+import { BackstageNotifier } from './notifications/Notifier';
+import { ApiProfileService } from './profiles/ApiProfileService';
+import { ProvisioningStore } from './provisioning/ProvisioningStore';
+import { ProvisioningService } from './provisioning/ProvisioningService';
+import { CertificateService } from './certificates/CertificateService';
+import { AssessmentService } from './assessment/AssessmentService';
+import { AssessmentStore } from './assessment/AssessmentStore';
+import { ReviewStepStore } from './reviews/ReviewStepStore';
+import { StepDelegationService } from './reviews/StepDelegationService';
+import { TimeToDecisionService } from './reviews/timeToDecision';
+import { LifecycleMarks, LifecycleService } from './lifecycle/LifecycleService';
+import { grantLifecycleRules } from './lifecycle/grantRules';
+import { createReviewDeadlinesRule } from './lifecycle/reviewDeadlines';
+import { accessReviewRules } from './lifecycle/accessReviews';
+import { AccessReviewService } from './accessReviews/AccessReviewService';
+import { AccessReviewStore } from './accessReviews/AccessReviewStore';
+
+export interface ApiAccessServicesOptions {
+  knex: Knex;
+  /** The review policy (apiAccess.*), parsed. */
+  policy: ApiAccessConfig;
+  /** The root config, for the certificate authority's key (read apart from the policy). */
+  rootConfig: RootConfigService;
+  checkpointSecret?: string;
+  logger: LoggerService;
+  permissions: PermissionsService;
+  permissionsRegistry: PermissionsRegistryService;
+  catalog: CatalogService;
+  notifications: NotificationService;
+  clock: ApiAccessClock;
+  auth: AuthService;
+  provisioners: ApiAccessProvisioner[];
+  assessors: ApiAccessAssessor[];
+}
+
+export async function createApiAccessServices(
+  options: ApiAccessServicesOptions,
+) {
+  const { knex, policy, logger, catalog, auth, clock } = options;
+  const now = () => clock.now();
+
+  // One store per table, each built once.
+  const store = new AccessStore(knex);
+  const marks = new LifecycleMarks(knex);
+  const grantStore = new GrantStore(knex, marks);
+  const credentialStore = new CredentialStore(knex);
+  const reviewSteps = new ReviewStepStore(knex);
+  const auditLog = new AuditLog(knex, {
+    checkpointSecret: options.checkpointSecret,
+  });
+
+  // Administrators are whoever the permission policy grants api-access.admin.
+  const admins = new AdminCheck(options.permissions);
+  const notifier = new BackstageNotifier(options.notifications, logger);
+  const provisioning = new ProvisioningService({
+    tasks: new ProvisioningStore(knex),
+    grants: grantStore,
+    audit: auditLog,
+    provisioners: options.provisioners,
+    config: policy,
+    logger,
+    notifier,
+    clock,
+  });
+  // Provisioners hear of each new grant, and again (provision is an
+  // upsert) when a renewal moves its expiry.
+  const grantHooks: GrantHooks = {
+    grantCreated: (tx, grant, at) =>
+      provisioning.enqueue(tx, grant, 'provision', { now: at }),
+    grantRenewed: (tx, grant, renewalId, at) =>
+      provisioning.enqueue(tx, grant, 'provision', {
+        now: at,
+        reason: 'renewed',
+        dedupeKey: `renewal:${renewalId}`,
+      }),
+    afterCommit: () => provisioning.kick(),
+  };
+  const profiles = new ApiProfileService(catalog, policy);
+  // The request assistant: built-in checks plus module assessors, on
+  // every submission and for the form's live checks.
+  const assessments = new AssessmentService({
+    store: new AssessmentStore(knex),
+    catalog,
+    profiles,
+    policy,
+    logger,
+    assessors: options.assessors,
+    clock: now,
+  });
+  const credentials = new CredentialService({
+    credentials: credentialStore,
+    grants: grantStore,
+    audit: auditLog,
+    config: policy,
+    clock: now,
+    provisioning,
+  });
+  // mTLS client certificates; apiAccess.certificates is read apart from
+  // the policy because it holds the CA's private key.
+  const certificates = await CertificateService.fromConfig(options.rootConfig, {
+    knex,
+    grants: grantStore,
+    credentials: credentialStore,
+    audit: auditLog,
+    config: policy,
+    clock: now,
+  });
+  const requests = new AccessRequestService({
+    store,
+    grants: grantStore,
+    audit: auditLog,
+    catalog,
+    profiles,
+    policy,
+    notifier,
+    clock: now,
+    grantHooks,
+    assessments,
+    adminCheck: admins,
+    certificatesOffered: certificates.configured,
+  });
+
+  // Grants: a resource whose reads a policy can condition; lists apply
+  // the conditions in SQL, single reads to the loaded grant.
+  const registry = options.permissionsRegistry;
+  registry.addPermissions(apiAccessPermissions);
+  registry.addResourceType({
+    resourceRef: grantResourceRef,
+    permissions: [apiAccessGrantReadPermission],
+    rules: grantPermissionRules,
+    getResources: ids => grantStore.getGrantResources(grantStore.db, ids),
+  });
+  const grantRuleset = registry.getPermissionRuleset(grantResourceRef);
+  const applyGrantConditions = createConditionAuthorizer(grantRuleset);
+  registry.addResourceType({
+    resourceRef: requestResourceRef,
+    permissions: [
+      apiAccessRequestReadPermission,
+      apiAccessRequestDecidePermission,
+    ],
+    rules: requestPermissionRules,
+    getResources: ids => requests.getResources(ids),
+  });
+  const toRequestFilter = createConditionTransformer(
+    registry.getPermissionRuleset(requestResourceRef),
+  );
+
+  const grants = new GrantService({
+    requests: store,
+    grants: grantStore,
+    credentialStore,
+    audit: auditLog,
+    keys: credentials,
+    provisioning,
+    policy,
+    notifier,
+    clock,
+    // A revocation shows on this replica's CRL at once.
+    afterRevoke: () => certificates.invalidateCrl(),
+    grantAccess: new GrantAccess({
+      grants: grantStore,
+      permissions: options.permissions,
+      catalog,
+      auth,
+      admins,
+      toGrantFilter: createConditionTransformer(grantRuleset),
+      conditionApplies: (decision, grant) =>
+        applyGrantConditions(decision, grant),
+    }),
+  });
+
+  // Periodic access reviews: campaigns, reminders and due dates run in
+  // the lifecycle tick; owners answer on their Group page.
+  const accessReviews = new AccessReviewService({
+    store: new AccessReviewStore(knex),
+    access: store,
+    grantStore,
+    credentials: credentialStore,
+    audit: auditLog,
+    grants,
+    marks,
+    notifier,
+    policy,
+    clock,
+    admins,
+    stake: requests.stake,
+  });
+
+  // Time-driven rules (expiry, reminders, stale and orphaned access,
+  // deadlines, access reviews) in one tick. The scheduler runs a global
+  // task on one replica at a time; each rule is idempotent besides.
+  const lifecycle = new LifecycleService(clock, logger);
+  lifecycle.addRule(
+    ...grantLifecycleRules({
+      access: store,
+      grantStore,
+      audit: auditLog,
+      marks,
+      keys: credentials,
+      grants,
+      provisioning,
+      notifier,
+      catalog,
+      auth,
+      policy,
+      afterEnd: () => certificates.invalidateCrl(),
+    }),
+  );
+  lifecycle.addRule(
+    createReviewDeadlinesRule({
+      knex,
+      policy,
+      audit: auditLog,
+      marks,
+      steps: reviewSteps,
+      notifier,
+    }),
+  );
+  lifecycle.addRule(...accessReviewRules(accessReviews));
+
+  // Review deadlines: delegating a step, and time to decision.
+  const delegation = new StepDelegationService({
+    access: store,
+    steps: reviewSteps,
+    audit: auditLog,
+    catalog,
+    notifier,
+    clock: now,
+  });
+  const timeToDecision = new TimeToDecisionService(reviewSteps, now);
+
+  return {
+    admins,
+    profiles,
+    requests,
+    assessments,
+    grants,
+    credentials,
+    certificates,
+    provisioning,
+    lifecycle,
+    accessReviews,
+    delegation,
+    timeToDecision,
+    toRequestFilter,
+  };
+}
+
+export type ApiAccessServices = Awaited<
+  ReturnType<typeof createApiAccessServices>
+>;
