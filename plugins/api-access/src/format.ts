@@ -1,5 +1,6 @@
-/* Text the api-access views share: a failed call's message and dates. */
+/* Text the api-access views share: a failed call's message, dates and countdowns (luxon). */
 import { ResponseError } from '@backstage/errors';
+import { DateTime } from 'luxon';
 
 /** The backend's own message for a failed call, which names the bad field. */
 export function errorMessage(error: unknown): string {
@@ -10,19 +11,23 @@ export function errorMessage(error: unknown): string {
 }
 
 export function formatDate(iso: string): string {
-  return new Date(iso).toLocaleDateString(undefined, {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-  });
+  return DateTime.fromISO(iso).toLocaleString(DateTime.DATE_MED);
 }
 
 export function formatDateTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
+  return DateTime.fromISO(iso).toLocaleString({
+    ...DateTime.DATE_MED,
     hour: '2-digit',
     minute: '2-digit',
   });
+}
+
+/** "in 12 days", "in 5 hours", "2 days ago": days from two days on, hours from two hours. */
+export function countdown(iso: string, now = Date.now()): string {
+  const at = DateTime.fromISO(iso);
+  const base = DateTime.fromMillis(now);
+  const hours = Math.abs(at.diff(base, 'hours').hours);
+  if (hours < 1 / 60) return at >= base ? 'in 1 minute' : '1 minute ago';
+  const unit = hours >= 48 ? 'days' : hours >= 2 ? 'hours' : 'minutes';
+  return at.toRelative({ base, unit }) ?? '';
 }

@@ -13,6 +13,7 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
@@ -30,7 +31,19 @@ import { CredentialDialog } from '../CredentialDialog';
 import { RevokeGrantDialog } from '../RevokeGrantDialog';
 import { RenewGrantDialog } from '../RenewGrantDialog';
 import { StatusChip } from '../Chips';
-import { errorMessage, formatDate, formatDateTime } from '../../format';
+import {
+  countdown,
+  errorMessage,
+  formatDate,
+  formatDateTime,
+} from '../../format';
+
+// Five columns, with the environment and scopes under the API (or consumer):
+// seven wrapped names and headers mid-word ("pets tore") at card width.
+const useStyles = makeStyles({
+  head: { whiteSpace: 'nowrap' },
+  party: { wordBreak: 'keep-all', minWidth: 160 },
+});
 
 const PROVISIONING_LABELS: Record<GrantProvisioning['state'], string> = {
   pending: 'Provisioning',
@@ -91,23 +104,6 @@ const FLAG_HELP: Record<GrantFlag, string> = {
     'Its requester, consumer or API left the catalog, or the API changed owner',
 };
 
-/** "in 12 days", "in 5 hours", "2 days ago". */
-export function countdown(iso: string, now = Date.now()): string {
-  const ms = Date.parse(iso) - now;
-  const abs = Math.abs(ms);
-  let value = Math.max(1, Math.floor(abs / 60_000));
-  let unit = 'minute';
-  if (abs >= 2 * 86_400_000) {
-    value = Math.floor(abs / 86_400_000);
-    unit = 'day';
-  } else if (abs >= 2 * 3_600_000) {
-    value = Math.floor(abs / 3_600_000);
-    unit = 'hour';
-  }
-  const text = `${value} ${unit}${value === 1 ? '' : 's'}`;
-  return ms >= 0 ? `in ${text}` : `${text} ago`;
-}
-
 function credentialText(grant: Grant) {
   if (!grant.credential) return 'none yet';
   return grant.credentialType === 'mtls-certificate'
@@ -131,6 +127,7 @@ export function GrantsTable(props: {
   const [revoking, setRevoking] = useState<Grant>();
   const [renewing, setRenewing] = useState<Grant>();
   const [error, setError] = useState<string>();
+  const classes = useStyles();
   // Revoking and retrying a provisioning need the revoke permission; a
   // renewal is a new request.
   const mayRevoke = useAllowed(apiAccessGrantRevokePermission);
@@ -156,13 +153,13 @@ export function GrantsTable(props: {
       <Table size="small" aria-label={label}>
         <TableHead>
           <TableRow>
-            <TableCell>{show === 'api' ? 'API' : 'Consumer'}</TableCell>
-            <TableCell>Environment</TableCell>
-            <TableCell>Scopes</TableCell>
-            <TableCell>Status</TableCell>
-            <TableCell>Expires</TableCell>
-            <TableCell>Credential</TableCell>
-            <TableCell>Actions</TableCell>
+            <TableCell className={classes.head}>
+              {show === 'api' ? 'API' : 'Consumer'}
+            </TableCell>
+            <TableCell className={classes.head}>Status</TableCell>
+            <TableCell className={classes.head}>Expires</TableCell>
+            <TableCell className={classes.head}>Credential</TableCell>
+            <TableCell className={classes.head}>Actions</TableCell>
           </TableRow>
         </TableHead>
         <TableBody>
@@ -172,15 +169,25 @@ export function GrantsTable(props: {
             const manage = mayRevoke && canManage(grant);
             return (
               <TableRow key={grant.id}>
-                <TableCell>
+                <TableCell className={classes.party}>
                   <EntityRefLink
                     entityRef={
                       show === 'api' ? grant.apiRef : grant.consumerRef
                     }
                   />
+                  <Typography
+                    variant="caption"
+                    color="textSecondary"
+                    display="block"
+                  >
+                    {grant.environment} ·{' '}
+                    <span>
+                      {grant.scopes.length
+                        ? grant.scopes.join(', ')
+                        : 'all scopes'}
+                    </span>
+                  </Typography>
                 </TableCell>
-                <TableCell>{grant.environment}</TableCell>
-                <TableCell>{grant.scopes.join(', ') || 'all'}</TableCell>
                 <TableCell>
                   <StatusChip status={grant.status} />
                   {(grant.flags ?? []).map(flag => (

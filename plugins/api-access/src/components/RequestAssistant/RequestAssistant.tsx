@@ -23,6 +23,7 @@ import {
   RiskScore,
 } from '@api-access/backstage-plugin-api-access-common';
 import { toneColor } from '../Chips/palette';
+import { formatDateTime } from '../../format';
 
 /** The blockers a 400 from submit or resubmit carries, if it came from the assistant. */
 export function findingsOfError(error: unknown): Finding[] | undefined {
@@ -312,7 +313,7 @@ export function AssessmentSummary(props: { assessment: RequestAssessment }) {
           );
         })}
         <Typography variant="caption" color="textSecondary">
-          Assessed {new Date(assessment.assessedAt).toLocaleString()} (round{' '}
+          Assessed {formatDateTime(assessment.assessedAt)} (round{' '}
           {assessment.round}). The assistant only advises; the decision is
           yours.
         </Typography>

@@ -18,12 +18,12 @@ import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { DecisionTimeStats } from '@api-access/backstage-plugin-api-access-common';
+import { DateTime } from 'luxon';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { errorMessage } from '../../format';
 
 const PERIODS = [30, 90, 365];
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Hours as people read them: "5.5 h", or "77 h (3.2 d)" from two days on. */
 export function formatHours(hours: number): string {
@@ -47,7 +47,7 @@ export function ReviewTimesPanel() {
   const report = useAsync(
     () =>
       apiAccess.getTimeToDecision({
-        from: new Date(Date.now() - days * DAY_MS).toISOString(),
+        from: DateTime.utc().minus({ days }).toISO()!,
       }),
     [apiAccess, days],
   );
