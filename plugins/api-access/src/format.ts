@@ -28,6 +28,8 @@ export function countdown(iso: string, now = Date.now()): string {
   const base = DateTime.fromMillis(now);
   const hours = Math.abs(at.diff(base, 'hours').hours);
   if (hours < 1 / 60) return at >= base ? 'in 1 minute' : '1 minute ago';
-  const unit = hours >= 48 ? 'days' : hours >= 2 ? 'hours' : 'minutes';
+  let unit: 'days' | 'hours' | 'minutes' = 'minutes';
+  if (hours >= 48) unit = 'days';
+  else if (hours >= 2) unit = 'hours';
   return at.toRelative({ base, unit }) ?? '';
 }
