@@ -126,6 +126,10 @@ const myRequestsPage = PageBlueprint.make({
   },
 });
 
+// The plugin's messages, for apps to translate or reword with
+// createTranslationResource.
+export { apiAccessTranslationRef } from './translation';
+
 /**
  * The api-access plugin for the new frontend system.
  *

@@ -3,6 +3,8 @@
  * classification and where it came from, scopes, environments) and the
  * "Request access" button.
  */
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { apiAccessTranslationRef } from '../../translation';
 import { useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -54,6 +56,7 @@ function ClassificationSource(props: { source: string; apiRef: string }) {
 export function ApiAccessCard() {
   const { entity } = useEntity();
   const apiRef = stringifyEntityRef(entity);
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const apiAccess = useApi(apiAccessApiRef);
   const profile = useAsync(
     () => apiAccess.getProfile(apiRef),
@@ -73,23 +76,23 @@ export function ApiAccessCard() {
     const source = p.classification.source;
     content = (
       <>
-        <Field label="Owner">
+        <Field label={t('apiAccessCard.owner')}>
           {p.ownerRef ? (
             <EntityRefLink entityRef={p.ownerRef} />
           ) : (
-            'No owner in the catalog'
+            t('apiAccessCard.noOwner')
           )}
         </Field>
-        <Field label="Data classification">
+        <Field label={t('apiAccessCard.classification')}>
           <ClassificationChip level={p.classification.level} />{' '}
           <Typography variant="body2" component="span" color="textSecondary">
             <ClassificationSource source={source} apiRef={apiRef} />
           </Typography>
         </Field>
-        <Field label="Scopes">
+        <Field label={t('apiAccessCard.scopes')}>
           {p.scopes.length === 0 ? (
             <Typography variant="body2">
-              No scopes: access is all or nothing
+              {t('apiAccessCard.noScopes')}
             </Typography>
           ) : (
             p.scopes.map(scope => (
@@ -102,7 +105,7 @@ export function ApiAccessCard() {
             ))
           )}
         </Field>
-        <Field label="Environments">
+        <Field label={t('apiAccessCard.environments')}>
           <Typography variant="body2">{p.environments.join(', ')}</Typography>
         </Field>
         {submitted && (
@@ -118,7 +121,7 @@ export function ApiAccessCard() {
             onClick={() => setOpen(true)}
             disabled={!p.ownerRef}
           >
-            Request access
+            {t('apiAccessCard.requestAccess')}
           </Button>
         )}
         {open && (
@@ -135,5 +138,5 @@ export function ApiAccessCard() {
       </>
     );
   }
-  return <InfoCard title="API access">{content}</InfoCard>;
+  return <InfoCard title={t('apiAccessCard.title')}>{content}</InfoCard>;
 }

@@ -2,6 +2,8 @@
  * The plugin's own page: "My requests" and "To review" with status filters,
  * and one request's page at requests/:id.
  */
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { apiAccessTranslationRef } from '../../translation';
 import { useState } from 'react';
 import Box from '@material-ui/core/Box';
 import MenuItem from '@material-ui/core/MenuItem';
@@ -36,7 +38,6 @@ import { ClassificationChip, StatusChip } from '../Chips';
 import { errorMessage, formatDate } from '../../format';
 
 const STATUSES: Array<[AccessRequestStatus | '', string]> = [
-  ['', 'Any status'],
   ['in_review', 'In review'],
   ['changes_requested', 'Changes requested'],
   ['approved', 'Approved'],
@@ -46,6 +47,7 @@ const STATUSES: Array<[AccessRequestStatus | '', string]> = [
 
 export function RequestList(props: { view: 'mine' | 'reviewable' }) {
   const { view } = props;
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const apiAccess = useApi(apiAccessApiRef);
   const requestLink = useRouteRef(requestRouteRef);
   const [status, setStatus] = useState<AccessRequestStatus | ''>('');
@@ -63,8 +65,8 @@ export function RequestList(props: { view: 'mine' | 'reviewable' }) {
     body = (
       <Typography variant="body2" color="textSecondary">
         {view === 'mine'
-          ? 'No requests here. Open an API in the catalog and choose "Request access".'
-          : 'Nothing is waiting for your decision.'}
+          ? t('requestList.emptyMine')
+          : t('requestList.emptyReviewable')}
       </Typography>
     );
   } else {
@@ -72,18 +74,22 @@ export function RequestList(props: { view: 'mine' | 'reviewable' }) {
       <Table
         size="small"
         aria-label={
-          view === 'mine' ? 'My access requests' : 'Requests to review'
+          view === 'mine'
+            ? t('requestList.mineLabel')
+            : t('requestList.reviewableLabel')
         }
       >
         <TableHead>
           <TableRow>
-            <TableCell>API</TableCell>
-            <TableCell>Consumer</TableCell>
-            {view === 'reviewable' && <TableCell>Requested by</TableCell>}
-            <TableCell>Environment</TableCell>
-            <TableCell>Scopes</TableCell>
-            <TableCell>Submitted</TableCell>
-            <TableCell>Status</TableCell>
+            <TableCell>{t('requestList.api')}</TableCell>
+            <TableCell>{t('requestList.consumer')}</TableCell>
+            {view === 'reviewable' && (
+              <TableCell>{t('requestList.requestedBy')}</TableCell>
+            )}
+            <TableCell>{t('requestList.environment')}</TableCell>
+            <TableCell>{t('requestList.scopes')}</TableCell>
+            <TableCell>{t('requestList.submitted')}</TableCell>
+            <TableCell>{t('requestList.status')}</TableCell>
           </TableRow>
         </TableHead>
         <TableBody>
@@ -104,7 +110,9 @@ export function RequestList(props: { view: 'mine' | 'reviewable' }) {
                 </TableCell>
               )}
               <TableCell>{request.environment}</TableCell>
-              <TableCell>{request.scopes.join(', ') || 'all'}</TableCell>
+              <TableCell>
+                {request.scopes.join(', ') || t('requestList.allScopes')}
+              </TableCell>
               <TableCell>{formatDate(request.createdAt)}</TableCell>
               <TableCell>
                 <StatusChip status={request.status} />
@@ -121,11 +129,12 @@ export function RequestList(props: { view: 'mine' | 'reviewable' }) {
         <TextField
           select
           id={`api-access-status-${view}`}
-          label="Status"
+          label={t('requestList.status')}
           value={status}
           onChange={e => setStatus(e.target.value as AccessRequestStatus | '')}
           style={{ minWidth: 220 }}
         >
+          <MenuItem value="">{t('requestList.anyStatus')}</MenuItem>
           {STATUSES.map(([value, label]) => (
             <MenuItem key={value || 'any'} value={value}>
               {label}
@@ -139,18 +148,19 @@ export function RequestList(props: { view: 'mine' | 'reviewable' }) {
 }
 
 function Overview() {
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const [tab, setTab] = useState(0);
   return (
     <InfoCard>
       <Tabs
         value={tab}
         onChange={(_e, value) => setTab(value)}
-        aria-label="Access requests"
+        aria-label={t('page.tabsLabel')}
         indicatorColor="primary"
       >
-        <Tab label="My requests" />
-        <Tab label="To review" />
-        <Tab label="Review times" />
+        <Tab label={t('page.myRequests')} />
+        <Tab label={t('page.toReview')} />
+        <Tab label={t('page.reviewTimes')} />
       </Tabs>
       <Box mt={2}>
         {tab === 0 && <RequestList view="mine" />}
@@ -162,12 +172,10 @@ function Overview() {
 }
 
 export function ApiAccessPage() {
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   return (
     <Page themeId="tool">
-      <Header
-        title="API access"
-        subtitle="Requests for access to APIs in the catalog"
-      />
+      <Header title={t('page.title')} subtitle={t('page.subtitle')} />
       <Content>
         <Routes>
           <Route path="/" element={<Overview />} />

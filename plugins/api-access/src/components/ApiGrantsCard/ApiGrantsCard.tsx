@@ -3,6 +3,8 @@
  * scopes, and when each credential was last used. The API's owners (and
  * admins, whom the backend knows) can revoke from here.
  */
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { apiAccessTranslationRef } from '../../translation';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import {
@@ -23,6 +25,7 @@ export function ApiGrantsCard() {
   const owners = (entity.relations ?? [])
     .filter(r => r.type === RELATION_OWNED_BY)
     .map(r => r.targetRef);
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const apiAccess = useApi(apiAccessApiRef);
   const identityApi = useApi(identityApiRef);
   const grants = useAsyncRetry(async () => {
@@ -41,7 +44,7 @@ export function ApiGrantsCard() {
   } else if (!grants.value?.items.length) {
     content = (
       <Typography variant="body2" color="textSecondary">
-        Nobody holds access to this API through api-access yet.
+        {t('apiGrantsCard.empty')}
       </Typography>
     );
   } else {
@@ -54,9 +57,9 @@ export function ApiGrantsCard() {
         me={me}
         canManage={grant => ownsApi || grant.requesterRef === me}
         onChanged={grants.retry}
-        label="Access granted to this API"
+        label={t('apiGrantsCard.title')}
       />
     );
   }
-  return <InfoCard title="Access granted to this API">{content}</InfoCard>;
+  return <InfoCard title={t('apiGrantsCard.title')}>{content}</InfoCard>;
 }

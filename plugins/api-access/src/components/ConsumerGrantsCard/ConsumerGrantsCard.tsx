@@ -3,6 +3,8 @@
  * grant's credential (by its public prefix) and last use, and for the
  * requester the "Get credential", "Rotate" and "Revoke" actions.
  */
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { apiAccessTranslationRef } from '../../translation';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { stringifyEntityRef } from '@backstage/catalog-model';
@@ -17,6 +19,7 @@ import { errorMessage } from '../../format';
 export function ConsumerGrantsCard() {
   const { entity } = useEntity();
   const consumerRef = stringifyEntityRef(entity);
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const apiAccess = useApi(apiAccessApiRef);
   const identityApi = useApi(identityApiRef);
   const grants = useAsyncRetry(async () => {
@@ -35,7 +38,7 @@ export function ConsumerGrantsCard() {
   } else if (!grants.value?.items.length) {
     content = (
       <Typography variant="body2" color="textSecondary">
-        This component holds no API access yet. Request it from the API's page.
+        {t('consumerGrantsCard.empty')}
       </Typography>
     );
   } else {
@@ -49,9 +52,9 @@ export function ConsumerGrantsCard() {
         // on the consumer's page, the requester is the one who acts.
         canManage={grant => grant.requesterRef === me}
         onChanged={grants.retry}
-        label="API access held"
+        label={t('consumerGrantsCard.title')}
       />
     );
   }
-  return <InfoCard title="API access held">{content}</InfoCard>;
+  return <InfoCard title={t('consumerGrantsCard.title')}>{content}</InfoCard>;
 }

@@ -3,6 +3,8 @@
  * API's page (who may call it): status, provisioning, credential by prefix,
  * last use, and the actions the signed-in user may take.
  */
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { apiAccessTranslationRef } from '../../translation';
 import { useState } from 'react';
 import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
@@ -128,6 +130,7 @@ export function GrantsTable(props: {
   const [renewing, setRenewing] = useState<Grant>();
   const [error, setError] = useState<string>();
   const classes = useStyles();
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   // Revoking and retrying a provisioning need the revoke permission; a
   // renewal is a new request.
   const mayRevoke = useAllowed(apiAccessGrantRevokePermission);
@@ -154,12 +157,22 @@ export function GrantsTable(props: {
         <TableHead>
           <TableRow>
             <TableCell className={classes.head}>
-              {show === 'api' ? 'API' : 'Consumer'}
+              {show === 'api'
+                ? t('grantsTable.api')
+                : t('grantsTable.consumer')}
             </TableCell>
-            <TableCell className={classes.head}>Status</TableCell>
-            <TableCell className={classes.head}>Expires</TableCell>
-            <TableCell className={classes.head}>Credential</TableCell>
-            <TableCell className={classes.head}>Actions</TableCell>
+            <TableCell className={classes.head}>
+              {t('grantsTable.status')}
+            </TableCell>
+            <TableCell className={classes.head}>
+              {t('grantsTable.expires')}
+            </TableCell>
+            <TableCell className={classes.head}>
+              {t('grantsTable.credential')}
+            </TableCell>
+            <TableCell className={classes.head}>
+              {t('grantsTable.actions')}
+            </TableCell>
           </TableRow>
         </TableHead>
         <TableBody>
@@ -184,7 +197,7 @@ export function GrantsTable(props: {
                     <span>
                       {grant.scopes.length
                         ? grant.scopes.join(', ')
-                        : 'all scopes'}
+                        : t('grantsTable.allScopes')}
                     </span>
                   </Typography>
                 </TableCell>
@@ -248,8 +261,10 @@ export function GrantsTable(props: {
                     display="block"
                   >
                     {grant.lastUsedAt
-                      ? `last used ${formatDateTime(grant.lastUsedAt)}`
-                      : 'never used'}
+                      ? t('grantsTable.lastUsed', {
+                          when: formatDateTime(grant.lastUsedAt),
+                        })
+                      : t('grantsTable.neverUsed')}
                   </Typography>
                 </TableCell>
                 <TableCell>
@@ -265,8 +280,8 @@ export function GrantsTable(props: {
                         } certificate for ${grant.apiRef}`}
                       >
                         {grant.credential
-                          ? 'Renew certificate'
-                          : 'Get certificate'}
+                          ? t('grantsTable.renewCertificate')
+                          : t('grantsTable.getCertificate')}
                       </Button>
                     ) : (
                       <Button
@@ -277,7 +292,9 @@ export function GrantsTable(props: {
                           grant.credential ? 'Rotate' : 'Get'
                         } credential for ${grant.apiRef}`}
                       >
-                        {grant.credential ? 'Rotate' : 'Get credential'}
+                        {grant.credential
+                          ? t('grantsTable.rotate')
+                          : t('grantsTable.getCredential')}
                       </Button>
                     ))}
                   {mayRenew && mine && active && !grant.renewalRequestId && (
@@ -286,12 +303,12 @@ export function GrantsTable(props: {
                       onClick={() => setRenewing(grant)}
                       aria-label={`Renew ${grant.consumerRef}'s access to ${grant.apiRef} in ${grant.environment}`}
                     >
-                      Renew
+                      {t('grantsTable.renew')}
                     </Button>
                   )}
                   {grant.renewalRequestId && (
                     <Typography variant="caption" display="block">
-                      Renewal in review
+                      {t('grantsTable.renewalInReview')}
                     </Typography>
                   )}
                   {manage && active && (
@@ -301,12 +318,12 @@ export function GrantsTable(props: {
                       onClick={() => setRevoking(grant)}
                       aria-label={`Revoke ${grant.consumerRef}'s access to ${grant.apiRef} in ${grant.environment}`}
                     >
-                      Revoke
+                      {t('grantsTable.revoke')}
                     </Button>
                   )}
                   {manage && grant.provisioning?.state === 'failed' && (
                     <Button size="small" onClick={() => retry(grant)}>
-                      Retry provisioning
+                      {t('grantsTable.retryProvisioning')}
                     </Button>
                   )}
                 </TableCell>

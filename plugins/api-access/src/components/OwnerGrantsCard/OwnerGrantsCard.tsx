@@ -3,6 +3,8 @@
  * needs a look — expiring, stale, orphaned, or a revocation that failed at a
  * provisioner — with revoke at hand. Quiet when all is well.
  */
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { apiAccessTranslationRef } from '../../translation';
 import { useState } from 'react';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Switch from '@material-ui/core/Switch';
@@ -29,6 +31,7 @@ export function needsAttention(grant: Grant): boolean {
 export function OwnerGrantsCard() {
   const { entity } = useEntity();
   const ownerRef = stringifyEntityRef(entity);
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const apiAccess = useApi(apiAccessApiRef);
   const identityApi = useApi(identityApiRef);
   const [showAll, setShowAll] = useState(false);
@@ -59,13 +62,13 @@ export function OwnerGrantsCard() {
               color="primary"
             />
           }
-          label={`Show all ${items.length} grants`}
+          label={t('ownerGrantsCard.showAll', { total: String(items.length) })}
         />
         {shown.length === 0 ? (
           <Typography variant="body2" color="textSecondary">
             {items.length === 0
-              ? "Nobody holds access to this group's APIs yet."
-              : 'Nothing needs a look: no grant is expiring, stale, orphaned or failing to revoke.'}
+              ? t('ownerGrantsCard.empty')
+              : t('ownerGrantsCard.allWell')}
           </Typography>
         ) : (
           <GrantsTable
@@ -74,13 +77,11 @@ export function OwnerGrantsCard() {
             me={me}
             canManage={grant => member || grant.requesterRef === me}
             onChanged={grants.retry}
-            label="Access to this group's APIs"
+            label={t('ownerGrantsCard.tableLabel')}
           />
         )}
       </>
     );
   }
-  return (
-    <InfoCard title="Access to our APIs that needs a look">{content}</InfoCard>
-  );
+  return <InfoCard title={t('ownerGrantsCard.title')}>{content}</InfoCard>;
 }

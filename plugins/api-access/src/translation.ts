@@ -1,0 +1,87 @@
+/*
+ * The plugin's user-facing messages. Apps override them with
+ * createTranslationResource / createTranslationMessages on this ref
+ * (exported from the ./alpha entry point).
+ */
+import { createTranslationRef } from '@backstage/core-plugin-api/alpha';
+
+/**
+ * The api-access plugin's messages.
+ *
+ * @alpha
+ */
+export const apiAccessTranslationRef = createTranslationRef({
+  id: 'api-access',
+  messages: {
+    apiAccessCard: {
+      title: 'API access',
+      owner: 'Owner',
+      noOwner: 'No owner in the catalog',
+      classification: 'Data classification',
+      scopes: 'Scopes',
+      noScopes: 'No scopes: access is all or nothing',
+      environments: 'Environments',
+      requestAccess: 'Request access',
+    },
+    consumerGrantsCard: {
+      title: 'API access held',
+      empty:
+        "This component holds no API access yet. Request it from the API's page.",
+    },
+    apiGrantsCard: {
+      title: 'Access granted to this API',
+      empty: 'Nobody holds access to this API through api-access yet.',
+    },
+    ownerGrantsCard: {
+      title: 'Access to our APIs that needs a look',
+      tableLabel: "Access to this group's APIs",
+      showAll: 'Show all {{total}} grants',
+      empty: "Nobody holds access to this group's APIs yet.",
+      allWell:
+        'Nothing needs a look: no grant is expiring, stale, orphaned or failing to revoke.',
+    },
+    grantsTable: {
+      api: 'API',
+      consumer: 'Consumer',
+      status: 'Status',
+      expires: 'Expires',
+      credential: 'Credential',
+      actions: 'Actions',
+      allScopes: 'all scopes',
+      neverUsed: 'never used',
+      lastUsed: 'last used {{when}}',
+      renewalInReview: 'Renewal in review',
+      getCredential: 'Get credential',
+      rotate: 'Rotate',
+      getCertificate: 'Get certificate',
+      renewCertificate: 'Renew certificate',
+      renew: 'Renew',
+      revoke: 'Revoke',
+      retryProvisioning: 'Retry provisioning',
+    },
+    page: {
+      title: 'API access',
+      subtitle: 'Requests for access to APIs in the catalog',
+      tabsLabel: 'Access requests',
+      myRequests: 'My requests',
+      toReview: 'To review',
+      reviewTimes: 'Review times',
+    },
+    requestList: {
+      status: 'Status',
+      anyStatus: 'Any status',
+      emptyMine:
+        'No requests here. Open an API in the catalog and choose "Request access".',
+      emptyReviewable: 'Nothing is waiting for your decision.',
+      mineLabel: 'My access requests',
+      reviewableLabel: 'Requests to review',
+      api: 'API',
+      consumer: 'Consumer',
+      requestedBy: 'Requested by',
+      environment: 'Environment',
+      scopes: 'Scopes',
+      submitted: 'Submitted',
+      allScopes: 'all',
+    },
+  },
+});
