@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian machine with Node 20 lacks: Debian's Chromium
-# and nginx for the browser and gateway tests (skipped with
-# SETUP_SKIP_CHROMIUM=1; nginx also by SETUP_SKIP_NGINX=1), a running
+# Installs what a fresh Debian machine with Node 20 lacks: Debian's Chromium,
+# nginx and Caddy for the browser and gateway tests (skipped with
+# SETUP_SKIP_CHROMIUM=1; nginx also by SETUP_SKIP_NGINX=1, Caddy by
+# SETUP_SKIP_CADDY=1), a running
 # PostgreSQL when one is installed but stopped, yarn, and the node modules.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
@@ -14,6 +15,9 @@ fi
 if [ "${SETUP_SKIP_CHROMIUM:-}" != 1 ] && [ "${SETUP_SKIP_NGINX:-}" != 1 ] && [ ! -x /usr/sbin/nginx ]; then
   packages+=(nginx)
 fi
+if [ "${SETUP_SKIP_CHROMIUM:-}" != 1 ] && [ "${SETUP_SKIP_CADDY:-}" != 1 ] && [ ! -x /usr/bin/caddy ]; then
+  packages+=(caddy)
+fi
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing Debian's ${packages[*]} for the browser and gateway tests"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
@@ -22,6 +26,10 @@ if [ ${#packages[@]} -gt 0 ]; then
   # Debian starts the packaged nginx on port 80; the tests run their own.
   if [[ " ${packages[*]} " == *" nginx "* ]]; then
     $SUDO service nginx stop >/dev/null 2>&1 || $SUDO nginx -s quit 2>/dev/null || true
+  fi
+  # The same for Caddy (port 80 and its admin endpoint on 2019).
+  if [[ " ${packages[*]} " == *" caddy "* ]]; then
+    $SUDO service caddy stop >/dev/null 2>&1 || $SUDO caddy stop >/dev/null 2>&1 || true
   fi
 fi
 
