@@ -12,10 +12,8 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { InfoCard, Progress } from '@backstage/core-components';
-import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { useGrants } from '../../hooks/useGrants';
 import { GrantsTable } from '../GrantsTable';
 import { errorMessage } from '../../format';
 
@@ -26,15 +24,7 @@ export function ApiGrantsCard() {
     .filter(r => r.type === RELATION_OWNED_BY)
     .map(r => r.targetRef);
   const { t } = useTranslationRef(apiAccessTranslationRef);
-  const apiAccess = useApi(apiAccessApiRef);
-  const identityApi = useApi(identityApiRef);
-  const grants = useAsyncRetry(async () => {
-    const [items, me] = await Promise.all([
-      apiAccess.listGrants({ apiRef }),
-      identityApi.getBackstageIdentity(),
-    ]);
-    return { items, me: me.userEntityRef, refs: me.ownershipEntityRefs };
-  }, [apiAccess, identityApi, apiRef]);
+  const grants = useGrants({ apiRef });
 
   let content: React.ReactNode;
   if (grants.loading && !grants.value) {

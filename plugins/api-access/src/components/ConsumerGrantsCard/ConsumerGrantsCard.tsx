@@ -9,10 +9,8 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard, Progress } from '@backstage/core-components';
-import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { useGrants } from '../../hooks/useGrants';
 import { GrantsTable } from '../GrantsTable';
 import { errorMessage } from '../../format';
 
@@ -20,15 +18,7 @@ export function ConsumerGrantsCard() {
   const { entity } = useEntity();
   const consumerRef = stringifyEntityRef(entity);
   const { t } = useTranslationRef(apiAccessTranslationRef);
-  const apiAccess = useApi(apiAccessApiRef);
-  const identityApi = useApi(identityApiRef);
-  const grants = useAsyncRetry(async () => {
-    const [items, me] = await Promise.all([
-      apiAccess.listGrants({ consumerRef }),
-      identityApi.getBackstageIdentity(),
-    ]);
-    return { items, me: me.userEntityRef };
-  }, [apiAccess, identityApi, consumerRef]);
+  const grants = useGrants({ consumerRef });
 
   let content: React.ReactNode;
   if (grants.loading && !grants.value) {

@@ -12,11 +12,9 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard, Progress } from '@backstage/core-components';
-import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Grant } from '@api-access/backstage-plugin-api-access-common';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { useGrants } from '../../hooks/useGrants';
 import { GrantsTable } from '../GrantsTable';
 import { errorMessage } from '../../format';
 
@@ -32,16 +30,8 @@ export function OwnerGrantsCard() {
   const { entity } = useEntity();
   const ownerRef = stringifyEntityRef(entity);
   const { t } = useTranslationRef(apiAccessTranslationRef);
-  const apiAccess = useApi(apiAccessApiRef);
-  const identityApi = useApi(identityApiRef);
   const [showAll, setShowAll] = useState(false);
-  const grants = useAsyncRetry(async () => {
-    const [items, me] = await Promise.all([
-      apiAccess.listGrants({ ownerRef }),
-      identityApi.getBackstageIdentity(),
-    ]);
-    return { items, me: me.userEntityRef, refs: me.ownershipEntityRefs };
-  }, [apiAccess, identityApi, ownerRef]);
+  const grants = useGrants({ ownerRef });
 
   let content: React.ReactNode;
   if (grants.loading && !grants.value) {
