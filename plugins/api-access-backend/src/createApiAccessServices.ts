@@ -158,6 +158,7 @@ export async function createApiAccessServices(
   });
   const requests = new AccessRequestService({
     store,
+    steps: reviewSteps,
     grants: grantStore,
     audit: auditLog,
     catalog,

@@ -3,6 +3,7 @@
  * assessment stored with each review round of a request.
  */
 import { Knex } from 'knex';
+import { toIso } from '../rows';
 import {
   AssessmentResult,
   ExistingAccess,
@@ -26,8 +27,6 @@ interface AssessmentRow {
   findings: string;
   created_at: Date | string | number;
 }
-
-const toIso = (value: Date | string | number) => new Date(value).toISOString();
 
 export interface AccessKey {
   apiRef: string;

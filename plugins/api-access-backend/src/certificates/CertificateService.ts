@@ -106,7 +106,7 @@ export class CertificateService {
   ): Promise<IssuedCertificate> {
     const ca = this.ca;
     if (!ca) throw new ConflictError(NOT_CONFIGURED);
-    const { grants, audit, certificates, credentials, config } = this.options;
+    const { grants, audit, credentials, config } = this.options;
     const { terms, rotationOverlapHours } = config.credentials;
     if (input.acceptTerms !== terms.version) {
       throw new InputError(
@@ -154,7 +154,7 @@ export class CertificateService {
         grantId,
         validUntil,
       );
-      await certificates.insert(tx, {
+      await credentials.insert(tx, {
         id,
         grant_id: grantId,
         credential_type: CERTIFICATE_TYPE,

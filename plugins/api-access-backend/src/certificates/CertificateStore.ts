@@ -1,7 +1,8 @@
 /*
  * SQL for client certificates: they are rows of api_access_credentials with
  * credential_type 'mtls-certificate' (prefix = serial, secret_hash = SHA-256
- * fingerprint of the DER), plus `not_after`. The CRL reads them here.
+ * fingerprint of the DER), plus `not_after`. CredentialStore writes them;
+ * the CRL reads them here.
  */
 import { Knex } from 'knex';
 import { CredentialRow } from '../credentials/CredentialStore';
@@ -12,7 +13,6 @@ const GRANTS = 'api_access_grants';
 
 export const CERTIFICATE_TYPE = 'mtls-certificate';
 
-type Db = Knex | Knex.Transaction;
 
 export interface CertificateRow extends CredentialRow {
   not_after: Date;
@@ -22,10 +22,6 @@ const toDate = (value: Date | string | number) => new Date(value);
 
 export class CertificateStore {
   constructor(readonly db: Knex) {}
-
-  async insert(tx: Db, row: CertificateRow) {
-    await tx(CREDENTIALS).insert(row);
-  }
 
   /**
    * Certificates that must be refused although not yet expired: revoked

@@ -118,7 +118,8 @@ export class CredentialStore {
     return live.map(row => row.prefix);
   }
 
-  async insert(tx: Db, row: CredentialRow) {
+  /** A key, or a client certificate with its `not_after`. */
+  async insert(tx: Db, row: CredentialRow & { not_after?: Date }) {
     await tx(CREDENTIALS).insert(row);
   }
 }

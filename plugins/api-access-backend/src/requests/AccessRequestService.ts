@@ -35,13 +35,9 @@ import { Knex } from 'knex';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import { RequestFilter, RequestResource } from '../permissions/rules';
 import { ApiAccessConfig } from '../config';
-import {
-  AccessStore,
-  NewReviewStep,
-  RequestTerms,
-  StoredAccessRequest,
-} from './AccessStore';
+import { AccessStore, RequestTerms, StoredAccessRequest } from './AccessStore';
 import { GrantStore } from '../grants/GrantStore';
+import { NewReviewStep, ReviewStepStore } from '../reviews/ReviewStepStore';
 import { decodeCursor } from '../rows';
 import { AuditLog, NewAuditEvent } from '../audit/AuditLog';
 import { ApiProfileService } from '../profiles/ApiProfileService';
@@ -161,6 +157,8 @@ function sameSet(a: string[], b: string[]) {
 
 export interface AccessRequestServiceOptions {
   store: AccessStore;
+  /** Review steps and decisions. */
+  steps: ReviewStepStore;
   audit: AuditLog;
   catalog: CatalogService;
   profiles: ApiProfileService;
@@ -180,6 +178,7 @@ export interface AccessRequestServiceOptions {
 
 export class AccessRequestService {
   private readonly store: AccessStore;
+  private readonly steps: ReviewStepStore;
   private readonly audit: AuditLog;
   private readonly catalog: CatalogService;
   private readonly profiles: ApiProfileService;
@@ -194,6 +193,7 @@ export class AccessRequestService {
 
   constructor(options: AccessRequestServiceOptions) {
     this.store = options.store;
+    this.steps = options.steps;
     this.audit = options.audit;
     this.catalog = options.catalog;
     this.profiles = options.profiles;
@@ -266,31 +266,28 @@ export class AccessRequestService {
       : 'in_review';
     const steps = stepsForPlan(id, 1, plan);
     await this.store.transaction(async tx => {
-      await this.store.insertRequest(
-        tx,
-        {
-          id,
-          apiRef: profile.apiRef,
-          consumerRef: input.consumerRef,
-          consumerKind,
-          requesterRef: caller.userEntityRef,
-          ownerRef: profile.ownerRef ?? 'none',
-          environment: input.environment,
-          scopes: input.scopes,
-          credentialType: input.credentialType,
-          useCase: input.useCase,
-          justification: input.justification,
-          credentialStorage: input.credentialStorage,
-          durationDays: input.durationDays,
-          classificationLevel: profile.classification.level,
-          classificationSource: profile.classification.source,
-          plan,
-          status,
-          now,
-          consumerOwnerRefs,
-        },
-        steps,
-      );
+      await this.store.insertRequest(tx, {
+        id,
+        apiRef: profile.apiRef,
+        consumerRef: input.consumerRef,
+        consumerKind,
+        requesterRef: caller.userEntityRef,
+        ownerRef: profile.ownerRef ?? 'none',
+        environment: input.environment,
+        scopes: input.scopes,
+        credentialType: input.credentialType,
+        useCase: input.useCase,
+        justification: input.justification,
+        credentialStorage: input.credentialStorage,
+        durationDays: input.durationDays,
+        classificationLevel: profile.classification.level,
+        classificationSource: profile.classification.source,
+        plan,
+        status,
+        now,
+        consumerOwnerRefs,
+      });
+      await this.steps.insertSteps(tx, steps, now);
       const events: NewAuditEvent[] = [
         {
           subjectType: 'request',
@@ -468,32 +465,29 @@ export class AccessRequestService {
           `A renewal of this grant is already in review: request ${open}`,
         );
       }
-      await this.store.insertRequest(
-        tx,
-        {
-          id,
-          apiRef: grant.apiRef,
-          consumerRef: grant.consumerRef,
-          consumerKind,
-          requesterRef: caller.userEntityRef,
-          ownerRef: profile.ownerRef ?? original.ownerRef,
-          environment: grant.environment,
-          scopes: grant.scopes,
-          credentialType: grant.credentialType,
-          useCase: original.useCase,
-          justification: input.justification ?? original.justification,
-          credentialStorage: original.credentialStorage,
-          durationDays: input.durationDays,
-          classificationLevel: profile.classification.level,
-          classificationSource: profile.classification.source,
-          plan,
-          status: plan.autoApproved ? 'approved' : 'in_review',
-          now,
-          renewalOfGrantId: grantId,
-          consumerOwnerRefs,
-        },
-        steps,
-      );
+      await this.store.insertRequest(tx, {
+        id,
+        apiRef: grant.apiRef,
+        consumerRef: grant.consumerRef,
+        consumerKind,
+        requesterRef: caller.userEntityRef,
+        ownerRef: profile.ownerRef ?? original.ownerRef,
+        environment: grant.environment,
+        scopes: grant.scopes,
+        credentialType: grant.credentialType,
+        useCase: original.useCase,
+        justification: input.justification ?? original.justification,
+        credentialStorage: original.credentialStorage,
+        durationDays: input.durationDays,
+        classificationLevel: profile.classification.level,
+        classificationSource: profile.classification.source,
+        plan,
+        status: plan.autoApproved ? 'approved' : 'in_review',
+        now,
+        renewalOfGrantId: grantId,
+        consumerOwnerRefs,
+      });
+      await this.steps.insertSteps(tx, steps, now);
       const events: NewAuditEvent[] = [
         {
           subjectType: 'request',
@@ -614,8 +608,8 @@ export class AccessRequestService {
   async get(id: string, caller: Caller): Promise<AccessRequest> {
     const request = await this.readable(id, caller);
     const db = this.store.db;
-    const steps = await this.store.getSteps(db, id, request.reviewRound);
-    const decisions = await this.store.getDecisions(db, id);
+    const steps = await this.steps.getSteps(db, id, request.reviewRound);
+    const decisions = await this.steps.getDecisions(db, id);
     const grantId =
       (await this.grants.getGrantIdForRequest(db, id)) ??
       (request.status === 'approved' ? request.renewalOfGrantId : undefined);
@@ -716,9 +710,9 @@ export class AccessRequestService {
         request,
         askedAbout: before,
         stake,
-        steps: await this.store.getSteps(tx, id, request.reviewRound),
-        decisions: await this.store.getDecisions(tx, id),
-        stepIdentities: await this.store.getStepIdentities(tx, id),
+        steps: await this.steps.getSteps(tx, id, request.reviewRound),
+        decisions: await this.steps.getDecisions(tx, id),
+        stepIdentities: await this.steps.getStepIdentities(tx, id),
         caller,
         input,
         now,
@@ -741,7 +735,7 @@ export class AccessRequestService {
           'The request changed while you were deciding; reload it and try again',
         );
       }
-      await this.store.insertDecision(tx, {
+      await this.steps.insertDecision(tx, {
         id: randomUUID(),
         requestId: id,
         stepId: outcome.step.id,
@@ -762,7 +756,7 @@ export class AccessRequestService {
         );
       }
       for (const update of outcome.stepUpdates) {
-        await this.store.setStepStatuses(tx, update.ids, update.status, now);
+        await this.steps.setStepStatuses(tx, update.ids, update.status, now);
       }
       const events = [...outcome.events];
       let grant: { id: string } | undefined;
@@ -867,7 +861,7 @@ export class AccessRequestService {
           },
         );
       } else {
-        const previous = await this.store.getSteps(tx, id, request.reviewRound);
+        const previous = await this.steps.getSteps(tx, id, request.reviewRound);
         kept = new Set(
           previous
             .filter(s => s.status === 'approved')
@@ -899,7 +893,7 @@ export class AccessRequestService {
           ? input.durationDays
           : request.approvedDurationDays,
       });
-      await this.store.insertSteps(tx, newSteps, now);
+      await this.steps.insertSteps(tx, newSteps, now);
       await this.audit.append(tx, [
         {
           subjectType: 'request',
@@ -1000,7 +994,7 @@ export class AccessRequestService {
       ids.map(async id => {
         const request = requests.find(r => r.id === id);
         if (!request) return undefined;
-        const reviewerRefs = await this.store.getReviewerRefs(
+        const reviewerRefs = await this.steps.getReviewerRefs(
           this.store.db,
           id,
         );
@@ -1031,7 +1025,7 @@ export class AccessRequestService {
     if (stake) return stake;
     const decided = decidedStepKeys(
       decisions,
-      await this.store.getStepIdentities(this.store.db, request.id),
+      await this.steps.getStepIdentities(this.store.db, request.id),
     );
     const blocked = mine
       .map(step => otherStepDecided(caller.userEntityRef, step, decided))
@@ -1102,7 +1096,7 @@ export class AccessRequestService {
       throw new NotFoundError(`No access request '${id}'`);
     }
     if (request.requesterRef !== caller.userEntityRef) {
-      const reviewers = await this.store.getReviewerRefs(this.store.db, id);
+      const reviewers = await this.steps.getReviewerRefs(this.store.db, id);
       if (
         !reviewers.some(ref => caller.ownershipEntityRefs.includes(ref)) &&
         !(await this.adminCheck?.isAdmin(caller.credentials))

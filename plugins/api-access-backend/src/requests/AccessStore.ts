@@ -1,7 +1,6 @@
 /*
- * The requests table, and for now the review steps and decisions the workflow
- * writes with them. Grants have their own store (grants/GrantStore). The store
- * decides nothing: the workflow service tells it what to write, inside the
+ * The requests table. Steps and decisions have reviews/ReviewStepStore,
+ * grants grants/GrantStore. The store decides nothing: the workflow service tells it what to write, inside the
  * transaction it opens.
  */
 import { Knex } from 'knex';
@@ -17,10 +16,7 @@ import {
   AccessRequest,
   AccessRequestStatus,
   ConsumerKind,
-  ReviewDecision,
   ReviewPlan,
-  ReviewStep,
-  ReviewStepStatus,
 } from '@api-access/backstage-plugin-api-access-common';
 
 const REQUESTS = 'api_access_requests';
@@ -58,37 +54,6 @@ interface RequestRow {
   consumer_owner_refs?: string | null;
 }
 
-interface StepRow {
-  id: string;
-  request_id: string;
-  review_round: number;
-  stage_index: number;
-  stage_name: string;
-  step_index: number;
-  step_name: string;
-  reviewer_ref: string;
-  quorum: number;
-  reason: string;
-  rules: string;
-  status: string;
-  pending_since?: Date | string | number | null;
-  delegate_ref?: string | null;
-  escalated_to?: string | null;
-}
-
-interface DecisionRow {
-  id: string;
-  request_id: string;
-  step_id: string;
-  review_round: number;
-  decider_ref: string;
-  decision: string;
-  comment: string | null;
-  narrowed_scopes: string | null;
-  narrowed_duration_days: number | null;
-  created_at: Date | string | number;
-}
-
 /** The terms a requester chooses, and can change on resubmission. */
 export type RequestTerms = Pick<
   AccessRequest,
@@ -116,21 +81,6 @@ export type NewAccessRequest = RequestTerms &
     /** Who owned the consumer at submission: nobody there decides this request. */
     consumerOwnerRefs: string[];
   };
-
-export interface NewReviewStep {
-  id: string;
-  requestId: string;
-  round: number;
-  stageIndex: number;
-  stageName: string;
-  stepIndex: number;
-  name: string;
-  reviewerRef: string;
-  quorum: number;
-  reason: string;
-  rules: string[];
-  status: ReviewStepStatus;
-}
 
 export interface StoredAccessRequest extends AccessRequest {
   plan: ReviewPlan;
@@ -185,11 +135,7 @@ export class AccessStore {
     return this.db.transaction(fn);
   }
 
-  async insertRequest(
-    tx: Db,
-    request: NewAccessRequest,
-    steps: NewReviewStep[],
-  ) {
+  async insertRequest(tx: Db, request: NewAccessRequest) {
     await tx<RequestRow>(REQUESTS).insert({
       id: request.id,
       api_ref: request.apiRef,
@@ -218,30 +164,6 @@ export class AccessStore {
       renewal_of_grant_id: request.renewalOfGrantId ?? null,
       consumer_owner_refs: JSON.stringify(request.consumerOwnerRefs),
     });
-    await this.insertSteps(tx, steps, request.now);
-  }
-
-  /** `now` is when pending steps open: deadlines and time to decision count from it. */
-  async insertSteps(tx: Db, steps: NewReviewStep[], now?: Date) {
-    if (steps.length > 0) {
-      await tx<StepRow>(STEPS).insert(
-        steps.map(step => ({
-          id: step.id,
-          request_id: step.requestId,
-          review_round: step.round,
-          stage_index: step.stageIndex,
-          stage_name: step.stageName,
-          step_index: step.stepIndex,
-          step_name: step.name,
-          reviewer_ref: step.reviewerRef,
-          quorum: step.quorum,
-          reason: step.reason,
-          rules: JSON.stringify(step.rules),
-          status: step.status,
-          pending_since: step.status === 'pending' ? now ?? null : null,
-        })),
-      );
-    }
   }
 
   /** New terms and a new review round, after changes were requested. */
@@ -303,132 +225,6 @@ export class AccessStore {
   ): Promise<StoredAccessRequest | undefined> {
     const row = await db<RequestRow>(REQUESTS).where({ id }).first();
     return row ? this.toRequest(row) : undefined;
-  }
-
-  /** The steps of one review round, in plan order. */
-  async getSteps(
-    db: Db,
-    requestId: string,
-    round: number,
-  ): Promise<ReviewStep[]> {
-    const rows = await db<StepRow>(STEPS)
-      .where({ request_id: requestId, review_round: round })
-      .orderBy([{ column: 'stage_index' }, { column: 'step_index' }]);
-    return rows.map(row => ({
-      id: row.id,
-      round: row.review_round,
-      stageIndex: row.stage_index,
-      stageName: row.stage_name,
-      name: row.step_name,
-      reviewerRef: row.reviewer_ref,
-      quorum: row.quorum,
-      status: row.status as ReviewStepStatus,
-      reason: row.reason,
-      rules: JSON.parse(row.rules),
-      pendingSince: row.pending_since ? toIso(row.pending_since) : undefined,
-      delegateRef: row.delegate_ref ?? undefined,
-      escalatedTo: row.escalated_to ?? undefined,
-    }));
-  }
-
-  /** Every reviewer (and escalation) group a request has had in any round: they may read it. */
-  async getReviewerRefs(db: Db, requestId: string): Promise<string[]> {
-    const rows = await db<StepRow>(STEPS)
-      .where({ request_id: requestId })
-      .distinct('reviewer_ref', 'escalated_to');
-    return Array.from(
-      new Set(
-        rows.flatMap(row =>
-          row.escalated_to
-            ? [row.reviewer_ref, row.escalated_to]
-            : [row.reviewer_ref],
-        ),
-      ),
-    );
-  }
-
-  /** Each step id of a request, in every round, with its stage and name: a step's identity across rounds. */
-  async getStepIdentities(
-    db: Db,
-    requestId: string,
-  ): Promise<Map<string, { stageName: string; name: string }>> {
-    const rows = await db<StepRow>(STEPS)
-      .where({ request_id: requestId })
-      .select('id', 'stage_name', 'step_name');
-    return new Map(
-      rows.map(row => [
-        row.id,
-        { stageName: row.stage_name, name: row.step_name },
-      ]),
-    );
-  }
-
-  async getDecisions(db: Db, requestId: string): Promise<ReviewDecision[]> {
-    const rows = await db<DecisionRow>(DECISIONS)
-      .where({ request_id: requestId })
-      .orderBy([{ column: 'created_at' }, { column: 'id' }]);
-    return rows.map(row => ({
-      id: row.id,
-      stepId: row.step_id,
-      round: row.review_round,
-      deciderRef: row.decider_ref,
-      decision: row.decision as ReviewDecision['decision'],
-      comment: row.comment ?? undefined,
-      narrowedScopes: row.narrowed_scopes
-        ? JSON.parse(row.narrowed_scopes)
-        : undefined,
-      narrowedDurationDays: row.narrowed_duration_days ?? undefined,
-      createdAt: toIso(row.created_at),
-    }));
-  }
-
-  async insertDecision(
-    tx: Db,
-    decision: {
-      id: string;
-      requestId: string;
-      stepId: string;
-      reviewRound: number;
-      deciderRef: string;
-      decision: ReviewDecision['decision'];
-      comment?: string;
-      narrowedScopes?: string[];
-      narrowedDurationDays?: number;
-      now: Date;
-    },
-  ) {
-    await tx<DecisionRow>(DECISIONS).insert({
-      id: decision.id,
-      request_id: decision.requestId,
-      step_id: decision.stepId,
-      review_round: decision.reviewRound,
-      decider_ref: decision.deciderRef,
-      decision: decision.decision,
-      comment: decision.comment ?? null,
-      narrowed_scopes: decision.narrowedScopes
-        ? JSON.stringify(decision.narrowedScopes)
-        : null,
-      narrowed_duration_days: decision.narrowedDurationDays ?? null,
-      created_at: decision.now,
-    });
-  }
-
-  /** `now` is when steps set to pending open: deadlines count from it. */
-  async setStepStatuses(
-    tx: Db,
-    stepIds: string[],
-    status: ReviewStepStatus,
-    now?: Date,
-  ) {
-    if (stepIds.length > 0) {
-      await tx<StepRow>(STEPS)
-        .whereIn('id', stepIds)
-        .update(
-          status === 'pending' && now
-            ? { status, pending_since: now }
-            : { status },
-        );
-    }
   }
 
   /**

@@ -1,13 +1,19 @@
 /*
  * SQL for review deadlines, delegation and time to decision: the steps a
  * deadline may have passed for, conditional updates of one pending step, and
- * the decided steps of a period. The workflow's own step SQL stays in
- * AccessStore.
+ * the decided steps of a period; and the workflow's steps and decisions.
+ * The only store that writes api_access_review_steps and api_access_decisions.
  */
 import { Knex } from 'knex';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import type { RequestFilter } from '../permissions/rules';
 import { applyRequestFilter } from '../requests/AccessStore';
+import {
+  ReviewDecision,
+  ReviewStep,
+  ReviewStepStatus,
+} from '@api-access/backstage-plugin-api-access-common';
+import { toIso } from '../rows';
 
 const REQUESTS = 'api_access_requests';
 const STEPS = 'api_access_review_steps';
@@ -15,6 +21,52 @@ const DECISIONS = 'api_access_decisions';
 
 type Db = Knex | Knex.Transaction;
 type DbTime = Date | string | number;
+
+interface StepRow {
+  id: string;
+  request_id: string;
+  review_round: number;
+  stage_index: number;
+  stage_name: string;
+  step_index: number;
+  step_name: string;
+  reviewer_ref: string;
+  quorum: number;
+  reason: string;
+  rules: string;
+  status: string;
+  pending_since?: Date | string | number | null;
+  delegate_ref?: string | null;
+  escalated_to?: string | null;
+}
+
+interface DecisionRow {
+  id: string;
+  request_id: string;
+  step_id: string;
+  review_round: number;
+  decider_ref: string;
+  decision: string;
+  comment: string | null;
+  narrowed_scopes: string | null;
+  narrowed_duration_days: number | null;
+  created_at: Date | string | number;
+}
+
+export interface NewReviewStep {
+  id: string;
+  requestId: string;
+  round: number;
+  stageIndex: number;
+  stageName: string;
+  stepIndex: number;
+  name: string;
+  reviewerRef: string;
+  quorum: number;
+  reason: string;
+  rules: string[];
+  status: ReviewStepStatus;
+}
 
 /** A pending step of the current round of a request in review. */
 export interface OpenStep {
@@ -85,6 +137,155 @@ function toOpenStep(row: any): OpenStep {
 
 export class ReviewStepStore {
   constructor(readonly db: Knex) {}
+
+  /** `now` is when pending steps open: deadlines and time to decision count from it. */
+  async insertSteps(tx: Db, steps: NewReviewStep[], now?: Date) {
+    if (steps.length > 0) {
+      await tx<StepRow>(STEPS).insert(
+        steps.map(step => ({
+          id: step.id,
+          request_id: step.requestId,
+          review_round: step.round,
+          stage_index: step.stageIndex,
+          stage_name: step.stageName,
+          step_index: step.stepIndex,
+          step_name: step.name,
+          reviewer_ref: step.reviewerRef,
+          quorum: step.quorum,
+          reason: step.reason,
+          rules: JSON.stringify(step.rules),
+          status: step.status,
+          pending_since: step.status === 'pending' ? now ?? null : null,
+        })),
+      );
+    }
+  }
+
+  /** The steps of one review round, in plan order. */
+  async getSteps(
+    db: Db,
+    requestId: string,
+    round: number,
+  ): Promise<ReviewStep[]> {
+    const rows = await db<StepRow>(STEPS)
+      .where({ request_id: requestId, review_round: round })
+      .orderBy([{ column: 'stage_index' }, { column: 'step_index' }]);
+    return rows.map(row => ({
+      id: row.id,
+      round: row.review_round,
+      stageIndex: row.stage_index,
+      stageName: row.stage_name,
+      name: row.step_name,
+      reviewerRef: row.reviewer_ref,
+      quorum: row.quorum,
+      status: row.status as ReviewStepStatus,
+      reason: row.reason,
+      rules: JSON.parse(row.rules),
+      pendingSince: row.pending_since ? toIso(row.pending_since) : undefined,
+      delegateRef: row.delegate_ref ?? undefined,
+      escalatedTo: row.escalated_to ?? undefined,
+    }));
+  }
+
+  /** Every reviewer (and escalation) group a request has had in any round: they may read it. */
+  async getReviewerRefs(db: Db, requestId: string): Promise<string[]> {
+    const rows = await db<StepRow>(STEPS)
+      .where({ request_id: requestId })
+      .distinct('reviewer_ref', 'escalated_to');
+    return Array.from(
+      new Set(
+        rows.flatMap(row =>
+          row.escalated_to
+            ? [row.reviewer_ref, row.escalated_to]
+            : [row.reviewer_ref],
+        ),
+      ),
+    );
+  }
+
+  /** Each step id of a request, in every round, with its stage and name: a step's identity across rounds. */
+  async getStepIdentities(
+    db: Db,
+    requestId: string,
+  ): Promise<Map<string, { stageName: string; name: string }>> {
+    const rows = await db<StepRow>(STEPS)
+      .where({ request_id: requestId })
+      .select('id', 'stage_name', 'step_name');
+    return new Map(
+      rows.map(row => [
+        row.id,
+        { stageName: row.stage_name, name: row.step_name },
+      ]),
+    );
+  }
+
+  async getDecisions(db: Db, requestId: string): Promise<ReviewDecision[]> {
+    const rows = await db<DecisionRow>(DECISIONS)
+      .where({ request_id: requestId })
+      .orderBy([{ column: 'created_at' }, { column: 'id' }]);
+    return rows.map(row => ({
+      id: row.id,
+      stepId: row.step_id,
+      round: row.review_round,
+      deciderRef: row.decider_ref,
+      decision: row.decision as ReviewDecision['decision'],
+      comment: row.comment ?? undefined,
+      narrowedScopes: row.narrowed_scopes
+        ? JSON.parse(row.narrowed_scopes)
+        : undefined,
+      narrowedDurationDays: row.narrowed_duration_days ?? undefined,
+      createdAt: toIso(row.created_at),
+    }));
+  }
+
+  async insertDecision(
+    tx: Db,
+    decision: {
+      id: string;
+      requestId: string;
+      stepId: string;
+      reviewRound: number;
+      deciderRef: string;
+      decision: ReviewDecision['decision'];
+      comment?: string;
+      narrowedScopes?: string[];
+      narrowedDurationDays?: number;
+      now: Date;
+    },
+  ) {
+    await tx<DecisionRow>(DECISIONS).insert({
+      id: decision.id,
+      request_id: decision.requestId,
+      step_id: decision.stepId,
+      review_round: decision.reviewRound,
+      decider_ref: decision.deciderRef,
+      decision: decision.decision,
+      comment: decision.comment ?? null,
+      narrowed_scopes: decision.narrowedScopes
+        ? JSON.stringify(decision.narrowedScopes)
+        : null,
+      narrowed_duration_days: decision.narrowedDurationDays ?? null,
+      created_at: decision.now,
+    });
+  }
+
+  /** `now` is when steps set to pending open: deadlines count from it. */
+  async setStepStatuses(
+    tx: Db,
+    stepIds: string[],
+    status: ReviewStepStatus,
+    now?: Date,
+  ) {
+    if (stepIds.length > 0) {
+      await tx<StepRow>(STEPS)
+        .whereIn('id', stepIds)
+        .update(
+          status === 'pending' && now
+            ? { status, pending_since: now }
+            : { status },
+        );
+    }
+  }
 
   /** Pending steps (of requests in review, current round) that opened at or before `cutoff`, oldest first. */
   async openStepsSince(

@@ -133,7 +133,7 @@ export class StepDelegationService {
         }), so they cannot decide it`,
       );
     }
-    const decided = await access.getDecisions(access.db, requestId);
+    const decided = await this.options.steps.getDecisions(access.db, requestId);
     if (
       decided.some(d => d.round === step.round && d.deciderRef === input.to)
     ) {
@@ -141,7 +141,10 @@ export class StepDelegationService {
         `to: ${input.to} has already decided a step of this request in this round, so they cannot decide this one`,
       );
     }
-    const identities = await access.getStepIdentities(access.db, requestId);
+    const identities = await this.options.steps.getStepIdentities(
+      access.db,
+      requestId,
+    );
     const other = otherStepDecided(
       input.to,
       { stageName: step.stageName, name: step.name },
