@@ -76,7 +76,6 @@ const APIS = 200;
 const TEAMS = 100;
 const REQUESTERS = 2000;
 const CONSUMERS = 3000;
-const ENVIRONMENTS = ['sandbox', 'development', 'staging', 'production'];
 
 /** Who the pages are read as, and what the plugin's userInfo says of them. */
 const REVIEWER = 'user:default/reviewer-7';
@@ -144,7 +143,9 @@ async function load(db: Knex, size: number) {
   await db.raw(`INSERT INTO api_access_grants
     (id, request_id, api_ref, consumer_ref, requester_ref, environment, scopes,
      credential_type, status, created_at, expires_at)
-    ${withSeq}SELECT ${id('g')}, ${id('r')}, 'api:default/api-' || (i % ${APIS}),
+    ${withSeq}SELECT ${id('g')}, ${id(
+    'r',
+  )}, 'api:default/api-' || (i % ${APIS}),
       'component:default/consumer-' || (i % ${CONSUMERS}), 'user:default/user-' || (i % ${REQUESTERS}),
       CASE i % 4 WHEN 0 THEN 'sandbox' WHEN 1 THEN 'development' WHEN 2 THEN 'staging' ELSE 'production' END,
       '["api-' || (i % ${APIS}) || ':read"]', 'api-key', 'active', ts,
@@ -175,7 +176,9 @@ async function openSqlite(): Promise<BenchDatabase> {
     label: `SQLite ${v} (file)`,
     knex,
     async explain(sql, bindings) {
-      const rows = await knex.raw(`EXPLAIN QUERY PLAN ${sql}`, bindings);
+      const rows = await knex.raw(`EXPLAIN QUERY PLAN ${sql}`, [
+        ...bindings,
+      ] as any[]);
       return rows.map((r: { detail: string }) => r.detail).join('; ');
     },
     async cleanup() {
@@ -224,9 +227,7 @@ async function openPostgres(): Promise<BenchDatabase> {
     },
     async cleanup() {
       await knex.destroy();
-      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [
-        PG_DATABASE,
-      ]);
+      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [PG_DATABASE]);
       await admin.destroy();
     },
   };
@@ -255,7 +256,9 @@ async function startPlugin(knex: Knex) {
       }),
       mockServices.rootConfig.factory({
         data: {
-          apiAccess: { gateway: { allowedSubjects: ['external:test-service'] } },
+          apiAccess: {
+            gateway: { allowedSubjects: ['external:test-service'] },
+          },
         },
       }),
     ],
@@ -313,12 +316,15 @@ async function measure(
     items = body.items.length;
     // The page's own query: the one that orders and limits.
     mainQuery ??= queries.find(
-      q => /^select/i.test(q.sql) && /order by/i.test(q.sql) && /limit/i.test(q.sql),
+      q =>
+        /^select/i.test(q.sql) &&
+        /order by/i.test(q.sql) &&
+        /limit/i.test(q.sql),
     );
     for (let depth = 0; depth < 4 && body.nextCursor; depth++) {
-      const next = `${url}/api/api-access${page.path}&cursor=${encodeURIComponent(
-        body.nextCursor,
-      )}`;
+      const next = `${url}/api/api-access${
+        page.path
+      }&cursor=${encodeURIComponent(body.nextCursor)}`;
       t = performance.now();
       body = await get(next, page.as);
       if (depth === 3) deep.push(performance.now() - t);
@@ -334,24 +340,34 @@ async function measure(
 
 async function main() {
   console.log(
-    `bench:lists: ${SIZES.join(' and ')} requests, pages of 50, median of ${REPEAT}, ${os.cpus().length} cores, Node ${process.version}`,
+    `bench:lists: ${SIZES.join(
+      ' and ',
+    )} requests, pages of 50, median of ${REPEAT}, ${
+      os.cpus().length
+    } cores, Node ${process.version}`,
   );
   const summary: string[] = [];
   for (const dbName of DBS) {
-    const results = new Map<number, Map<string, { first: number; deep: number }>>();
+    const results = new Map<
+      number,
+      Map<string, { first: number; deep: number }>
+    >();
     for (const size of SIZES) {
       const database =
         dbName === 'sqlite' ? await openSqlite() : await openPostgres();
       try {
         const loadSeconds = await load(database.knex, size);
-        const queries: Array<{ sql: string; bindings: readonly unknown[] }> = [];
+        const queries: Array<{ sql: string; bindings: readonly unknown[] }> =
+          [];
         database.knex.on('query', (q: { sql: string; bindings?: unknown[] }) =>
           queries.push({ sql: q.sql, bindings: q.bindings ?? [] }),
         );
         const { backend, url } = await startPlugin(database.knex);
         try {
           console.log(
-            `\n${database.label}, ${size.toLocaleString('en')} requests (loaded in ${loadSeconds.toFixed(1)} s)`,
+            `\n${database.label}, ${size.toLocaleString(
+              'en',
+            )} requests (loaded in ${loadSeconds.toFixed(1)} s)`,
           );
           const bySize = new Map<string, { first: number; deep: number }>();
           for (const page of PAGES) {
@@ -361,7 +377,11 @@ async function main() {
               ? await database.explain(m.mainQuery.sql, m.mainQuery.bindings)
               : 'no query seen';
             console.log(
-              `  ${page.name.padEnd(20)} page 1 ${m.first.toFixed(1).padStart(7)} ms   page 5 ${m.deep.toFixed(1).padStart(7)} ms   (${m.items} items)\n    plan: ${plan}`,
+              `  ${page.name.padEnd(20)} page 1 ${m.first
+                .toFixed(1)
+                .padStart(7)} ms   page 5 ${m.deep
+                .toFixed(1)
+                .padStart(7)} ms   (${m.items} items)\n    plan: ${plan}`,
             );
           }
           results.set(size, bySize);
@@ -381,7 +401,11 @@ async function main() {
         const b = results.get(large)!.get(page.name)!;
         const ratio = Math.max(b.first / a.first, b.deep / a.deep || 0);
         summary.push(
-          `${dbName.padEnd(6)} ${page.name.padEnd(20)} ${large.toLocaleString('en')}/${small.toLocaleString('en')}: ${ratio.toFixed(2)}x ${ratio <= GOAL_RATIO ? 'meets' : 'MISSES'} the ${GOAL_RATIO}x goal`,
+          `${dbName.padEnd(6)} ${page.name.padEnd(20)} ${large.toLocaleString(
+            'en',
+          )}/${small.toLocaleString('en')}: ${ratio.toFixed(2)}x ${
+            ratio <= GOAL_RATIO ? 'meets' : 'MISSES'
+          } the ${GOAL_RATIO}x goal`,
         );
       }
     }
