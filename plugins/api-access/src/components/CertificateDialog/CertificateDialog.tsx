@@ -7,23 +7,21 @@
  */
 import { useEffect, useState } from 'react';
 import Button from '@material-ui/core/Button';
-import Checkbox from '@material-ui/core/Checkbox';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
-import FormControlLabel from '@material-ui/core/FormControlLabel';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import {
   Grant,
   IssuedCertificate,
 } from '@api-access/backstage-plugin-api-access-common';
-import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { useTermsAcceptance } from '../../hooks/useTermsAcceptance';
+import { TermsAcceptance } from '../TermsAcceptance';
 import { errorMessage, formatDateTime } from '../../format';
 
 const MONOSPACE = {
@@ -131,8 +129,8 @@ export function CertificateDialog(props: {
 }) {
   const { grant, onClose } = props;
   const apiAccess = useApi(apiAccessApiRef);
-  const terms = useAsync(() => apiAccess.getCredentialTerms(), [apiAccess]);
-  const [accepted, setAccepted] = useState(false);
+  const acceptance = useTermsAcceptance();
+  const { terms, accepted } = acceptance;
   const [csr, setCsr] = useState('');
   const [checked, setChecked] = useState(false);
   const [sending, setSending] = useState(false);
@@ -179,36 +177,9 @@ export function CertificateDialog(props: {
         for {grant.apiRef}
       </DialogTitle>
       <DialogContent>
-        {error && (
-          <Alert severity="error" role="alert" style={{ marginBottom: 16 }}>
-            {error}
-          </Alert>
-        )}
-        {terms.loading && <Progress />}
-        {terms.error && (
-          <Alert severity="error">{errorMessage(terms.error)}</Alert>
-        )}
+        <TermsAcceptance acceptance={acceptance} error={error} show={!issued} />
         {terms.value && !issued && (
           <>
-            <Typography variant="subtitle2">
-              Usage terms (version {terms.value.version})
-            </Typography>
-            <Typography
-              variant="body2"
-              paragraph
-              style={{ whiteSpace: 'pre-wrap' }}
-            >
-              {terms.value.text}
-            </Typography>
-            <FormControlLabel
-              control={
-                <Checkbox
-                  checked={accepted}
-                  onChange={e => setAccepted(e.target.checked)}
-                />
-              }
-              label="I accept these usage terms"
-            />
             <Typography variant="subtitle2" style={{ marginTop: 16 }}>
               1. Make a private key and a certificate signing request
             </Typography>

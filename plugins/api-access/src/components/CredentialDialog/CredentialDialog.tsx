@@ -4,23 +4,21 @@
  */
 import { useState } from 'react';
 import Button from '@material-ui/core/Button';
-import Checkbox from '@material-ui/core/Checkbox';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
-import FormControlLabel from '@material-ui/core/FormControlLabel';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import {
   Grant,
   IssuedCredential,
 } from '@api-access/backstage-plugin-api-access-common';
-import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { useTermsAcceptance } from '../../hooks/useTermsAcceptance';
+import { TermsAcceptance } from '../TermsAcceptance';
 import { errorMessage, formatDateTime } from '../../format';
 
 export function CredentialDialog(props: {
@@ -29,8 +27,8 @@ export function CredentialDialog(props: {
 }) {
   const { grant, onClose } = props;
   const apiAccess = useApi(apiAccessApiRef);
-  const terms = useAsync(() => apiAccess.getCredentialTerms(), [apiAccess]);
-  const [accepted, setAccepted] = useState(false);
+  const acceptance = useTermsAcceptance();
+  const { terms, accepted } = acceptance;
   const [issued, setIssued] = useState<IssuedCredential>();
   const [error, setError] = useState<string>();
   const [copied, setCopied] = useState(false);
@@ -59,44 +57,19 @@ export function CredentialDialog(props: {
         {rotating ? 'Rotate the API key' : 'Get the API key'} for {grant.apiRef}
       </DialogTitle>
       <DialogContent>
-        {error && (
-          <Alert severity="error" role="alert" style={{ marginBottom: 16 }}>
-            {error}
-          </Alert>
-        )}
-        {terms.loading && <Progress />}
-        {terms.error && (
-          <Alert severity="error">{errorMessage(terms.error)}</Alert>
-        )}
-        {terms.value && !issued && (
-          <>
-            <Typography variant="subtitle2">
-              Usage terms (version {terms.value.version})
-            </Typography>
-            <Typography
-              variant="body2"
-              paragraph
-              style={{ whiteSpace: 'pre-wrap' }}
-            >
-              {terms.value.text}
-            </Typography>
-            {rotating && (
+        <TermsAcceptance
+          acceptance={acceptance}
+          error={error}
+          show={!issued}
+          notice={
+            rotating && (
               <Alert severity="info" style={{ marginBottom: 8 }}>
                 The current key ({grant.credential!.prefix}…) keeps working only
                 for the configured overlap after you rotate.
               </Alert>
-            )}
-            <FormControlLabel
-              control={
-                <Checkbox
-                  checked={accepted}
-                  onChange={e => setAccepted(e.target.checked)}
-                />
-              }
-              label="I accept these usage terms"
-            />
-          </>
-        )}
+            )
+          }
+        />
         {issued && (
           <>
             <Alert severity="warning" style={{ marginBottom: 16 }}>
