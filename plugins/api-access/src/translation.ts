@@ -59,6 +59,21 @@ export const apiAccessTranslationRef = createTranslationRef({
       revoke: 'Revoke',
       retryProvisioning: 'Retry provisioning',
     },
+    reviewInbox: {
+      title: 'Access requests to review',
+      notMember:
+        'Members of this group review access requests for the APIs it owns. You are not a member.',
+      empty: "Nothing is waiting for this group's decision.",
+      tableLabel: 'Access requests awaiting review',
+      request: 'Request',
+      access: 'Access',
+      why: 'Why',
+      openRequest: 'Open request',
+      externalParty: '(external party)',
+      approve: 'Approve',
+      changes: 'Changes',
+      reject: 'Reject',
+    },
     page: {
       title: 'API access',
       subtitle: 'Requests for access to APIs in the catalog',

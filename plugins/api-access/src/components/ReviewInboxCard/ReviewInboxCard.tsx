@@ -2,6 +2,8 @@
  * On a Group's page: the access requests waiting for this group's decision,
  * with enough context to decide in one screen.
  */
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { apiAccessTranslationRef } from '../../translation';
 import { useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -45,6 +47,7 @@ function DecisionButtons(props: {
 }) {
   const { request, onDecide } = props;
   const mayDecide = useAllowed(apiAccessRequestDecidePermission, request.id);
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   if (!mayDecide) return null;
   return (
     <Box display="flex" flexDirection="column" style={{ gap: 8 }}>
@@ -55,7 +58,7 @@ function DecisionButtons(props: {
         onClick={() => onDecide('approve')}
         aria-label={`Approve ${request.apiRef} for ${request.consumerRef}`}
       >
-        Approve
+        {t('reviewInbox.approve')}
       </Button>
       <Button
         size="small"
@@ -63,7 +66,7 @@ function DecisionButtons(props: {
         onClick={() => onDecide('request_changes')}
         aria-label={`Request changes to ${request.apiRef} for ${request.consumerRef}`}
       >
-        Changes
+        {t('reviewInbox.changes')}
       </Button>
       <Button
         size="small"
@@ -71,7 +74,7 @@ function DecisionButtons(props: {
         onClick={() => onDecide('reject')}
         aria-label={`Reject ${request.apiRef} for ${request.consumerRef}`}
       >
-        Reject
+        {t('reviewInbox.reject')}
       </Button>
     </Box>
   );
@@ -82,6 +85,7 @@ export function ReviewInboxCard() {
   const groupRef = stringifyEntityRef(entity);
   const apiAccess = useApi(apiAccessApiRef);
   const requestLink = useRouteRef(requestRouteRef);
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const identityApi = useApi(identityApiRef);
   const [deciding, setDeciding] = useState<{
     request: AccessRequest;
@@ -110,24 +114,23 @@ export function ReviewInboxCard() {
   } else if (inbox.value && !inbox.value.isMember) {
     content = (
       <Typography variant="body2" color="textSecondary">
-        Members of this group review access requests for the APIs it owns. You
-        are not a member.
+        {t('reviewInbox.notMember')}
       </Typography>
     );
   } else if (inbox.value?.items.length === 0) {
     content = (
       <Typography variant="body2" color="textSecondary">
-        Nothing is waiting for this group's decision.
+        {t('reviewInbox.empty')}
       </Typography>
     );
   } else {
     content = (
-      <Table size="small" aria-label="Access requests awaiting review">
+      <Table size="small" aria-label={t('reviewInbox.tableLabel')}>
         <TableHead>
           <TableRow>
-            <TableCell>Request</TableCell>
-            <TableCell>Access</TableCell>
-            <TableCell>Why</TableCell>
+            <TableCell>{t('reviewInbox.request')}</TableCell>
+            <TableCell>{t('reviewInbox.access')}</TableCell>
+            <TableCell>{t('reviewInbox.why')}</TableCell>
             <TableCell align="right">Decision</TableCell>
           </TableRow>
         </TableHead>
@@ -154,7 +157,7 @@ export function ReviewInboxCard() {
                       component="span"
                     >
                       {' '}
-                      (external party)
+                      {t('reviewInbox.externalParty')}
                     </Typography>
                   )}
                 </Typography>
@@ -170,7 +173,7 @@ export function ReviewInboxCard() {
                   <Link
                     to={requestLink({ id: encodeURIComponent(request.id) })}
                   >
-                    Open request
+                    {t('reviewInbox.openRequest')}
                   </Link>
                 </Typography>
               </TableCell>
@@ -221,7 +224,7 @@ export function ReviewInboxCard() {
   }
 
   return (
-    <InfoCard title="Access requests to review">
+    <InfoCard title={t('reviewInbox.title')}>
       {notice && (
         <Alert
           severity="success"
