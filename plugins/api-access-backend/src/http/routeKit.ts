@@ -1,9 +1,10 @@
 /*
  * What every api-access route file needs: body and query validation with the
- * -common schemas, the signed-in caller, and permission checks. One copy,
- * shared by the main router and the feature routers.
+ * -common schemas, the signed-in caller, permission checks and the auditor
+ * event around a state change. One copy, shared by every feature's routes.
  */
 import {
+  AuditorService,
   HttpAuthService,
   PermissionsService,
   UserInfoService,
@@ -12,6 +13,7 @@ import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   describeZodError,
   excerpt,
+  sanitizeError,
 } from '@api-access/backstage-plugin-api-access-common';
 import {
   AuthorizeResult,
@@ -120,3 +122,51 @@ export function createCallerKit(options: {
 
   return { callerOf, authorize };
 }
+
+/**
+ * Runs a state-changing action inside a Backstage auditor event, which
+ * records who tried what and whether it succeeded (never request bodies).
+ * The auditor writes `error.message` and the meta to the log, so both carry
+ * request input only as bounded, escaped excerpts. The event's first meta is
+ * the path's id as `requestId` unless `initialMeta` says otherwise.
+ */
+export function createAuditedAction(auditor: AuditorService) {
+  return async function audited<T>(
+    req: Request,
+    eventId: string,
+    severityLevel: 'low' | 'medium' | 'high',
+    action: () => Promise<{ result: T; meta: Record<string, unknown> }>,
+  ): Promise<T> {
+    const event = await auditor.createEvent({
+      eventId,
+      severityLevel,
+      request: req,
+      meta: req.params.id ? { requestId: excerpt(req.params.id) } : undefined,
+    });
+    try {
+      const { result, meta } = await action();
+      await event.success({
+        meta: { requestId: req.params.id && excerpt(req.params.id), ...meta },
+      });
+      return result;
+    } catch (error) {
+      await event.fail({ error: sanitizeError(error) });
+      throw error;
+    }
+  };
+}
+
+/** The signed-in caller, permission checks and audited actions, for one router. */
+export function createRouteKit(options: {
+  httpAuth: HttpAuthService;
+  userInfo: UserInfoService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+}) {
+  return {
+    ...createCallerKit(options),
+    audited: createAuditedAction(options.auditor),
+  };
+}
+
+export type RouteKit = ReturnType<typeof createRouteKit>;

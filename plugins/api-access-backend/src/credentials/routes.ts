@@ -1,0 +1,209 @@
+/*
+ * HTTP for API keys: the usage terms, issuing and rotating a key, and the
+ * gateways' two questions about a presented key (RFC 7662 introspection and
+ * the auth_request / ext_authz style authorize). Gateways authenticate as
+ * services named in apiAccess.gateway.allowedSubjects.
+ */
+import { HttpAuthService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import {
+  excerpt,
+  introspectSchema,
+  issueCredentialSchema,
+} from '@api-access/backstage-plugin-api-access-common';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import express, { Request } from 'express';
+import type { GrantService } from '../grants/GrantService';
+import { RouteKit, parse } from '../http/routeKit';
+import { CredentialService } from './CredentialService';
+
+export interface CredentialRoutesOptions {
+  keys: CredentialService;
+  grants: GrantService;
+  httpAuth: HttpAuthService;
+}
+
+/** Reads a request body of at most `limit` bytes; a larger one is a 400 naming the limit. */
+function readSmallBody(req: Request, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(
+          new InputError(
+            `Invalid introspection request: the body must be at most ${limit} bytes`,
+          ),
+        );
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** `token=...` as a form, or `{"token": "..."}` as JSON. */
+function parseIntrospectionBody(
+  raw: string,
+  contentType: string | undefined,
+): Record<string, unknown> {
+  if ((contentType ?? '').includes('json')) {
+    try {
+      const value = JSON.parse(raw || '{}');
+      return value && typeof value === 'object' ? value : {};
+    } catch {
+      throw new InputError(
+        'Invalid introspection request: the body is not JSON',
+      );
+    }
+  }
+  const form = new URLSearchParams(raw);
+  const result: Record<string, unknown> = {};
+  for (const key of ['token', 'token_type_hint']) {
+    const value = form.get(key);
+    if (value !== null) result[key] = value;
+  }
+  return result;
+}
+
+/** Only the gateways named in apiAccess.gateway.allowedSubjects may ask about keys. */
+function gatewayCheck(httpAuth: HttpAuthService, keys: CredentialService) {
+  return async function gatewayOf(req: Request) {
+    const credentials = await httpAuth.credentials(req, { allow: ['service'] });
+    keys.assertGateway(credentials.principal.subject);
+  };
+}
+
+/** Goes before the router-wide JSON parser: it reads its own few bytes. */
+export function addIntrospectionRoute(
+  router: express.Router,
+  options: Pick<CredentialRoutesOptions, 'keys' | 'httpAuth'>,
+) {
+  const { keys } = options;
+  const gatewayOf = gatewayCheck(options.httpAuth, keys);
+
+  // RFC 7662: gateways post `token=...` (form-encoded, or JSON) with a service
+  // token. The hot path of every call behind a gateway, so it is mounted
+  // before the router-wide JSON parser and reads its few bytes itself; the
+  // benchmark (docs/benchmarks.md) measures it.
+  router.post('/introspect', async (req, res) => {
+    await gatewayOf(req);
+    const { token } = parse(
+      introspectSchema,
+      parseIntrospectionBody(
+        await readSmallBody(req, 4096),
+        req.headers['content-type'],
+      ),
+      'introspection request',
+    );
+    const body = JSON.stringify(await keys.introspect(token));
+    res.writeHead(200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+    });
+    res.end(body);
+  });
+}
+
+export function addCredentialRoutes(
+  router: express.Router,
+  kit: RouteKit,
+  options: CredentialRoutesOptions,
+) {
+  const { keys, grants } = options;
+  const { callerOf, audited } = kit;
+  const gatewayOf = gatewayCheck(options.httpAuth, keys);
+
+  router.get('/credentials/terms', async (req, res) => {
+    await callerOf(req);
+    res.json(keys.terms());
+  });
+
+  router.post('/grants/:id/credentials', async (req, res) => {
+    const issued = await audited(req, 'credential-issue', 'high', async () => {
+      const caller = await callerOf(req);
+      const { acceptTerms } = parse(
+        issueCredentialSchema,
+        req.body,
+        'credential request',
+      );
+      // A grant the caller may not read is a 404, as an unknown one.
+      await grants.readable(req.params.id, caller);
+      const credential = await keys.issue(req.params.id, acceptTerms, caller);
+      return {
+        result: credential,
+        meta: {
+          grantId: credential.grantId,
+          prefix: credential.prefix,
+          rotated: !!credential.previousValidUntil,
+        },
+      };
+    });
+    // The secret is in this body and nowhere else: no cache may keep it.
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
+    res.status(201).json(issued);
+  });
+
+  /**
+   * For gateways (nginx auth_request, Envoy ext_authz): the presented key in
+   * X-Api-Access-Key, the protected API in X-Api-Access-Api, optionally the
+   * scope the call needs and the environment. Answers 200, 401 or 403.
+   */
+  router.all('/authorize', async (req, res) => {
+    await gatewayOf(req);
+    const api = req.header('x-api-access-api');
+    if (!api) {
+      throw new InputError(
+        'The X-Api-Access-Api header is required: the entity ref of the API the gateway protects',
+      );
+    }
+    let apiRef: string;
+    try {
+      apiRef = stringifyEntityRef(
+        parseEntityRef(api, {
+          defaultKind: 'api',
+          defaultNamespace: 'default',
+        }),
+      );
+    } catch {
+      // The parser's message quotes the header: name it only as an excerpt.
+      throw new InputError(
+        `The X-Api-Access-Api header is not an entity ref: '${excerpt(api)}'`,
+      );
+    }
+    const answer = await keys.authorize(req.header('x-api-access-key'), {
+      apiRef,
+      scope: req.header('x-api-access-scope') || undefined,
+      environment: req.header('x-api-access-environment') || undefined,
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    if (answer.status === 200) {
+      const { result } = answer;
+      res.setHeader('X-Api-Access-Consumer', result.client_id ?? '');
+      res.setHeader('X-Api-Access-Grant', result.grant_id ?? '');
+      res.setHeader('X-Api-Access-Scopes', result.scope ?? '');
+      if (result.rate_limit) {
+        res.setHeader(
+          'X-Api-Access-Rate-Limit',
+          `${result.rate_limit.requests};w=${result.rate_limit.per_seconds}`,
+        );
+      }
+      res.status(200).json({ allowed: true });
+      return;
+    }
+    if (answer.status === 401) {
+      res.setHeader('WWW-Authenticate', 'ApiKey realm="api-access"');
+    }
+    res.setHeader('X-Api-Access-Reason', answer.reason ?? '');
+    res
+      .status(answer.status)
+      .json({ allowed: false, reason: answer.reason ?? '' });
+  });
+}

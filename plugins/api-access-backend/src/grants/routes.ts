@@ -1,0 +1,80 @@
+/*
+ * HTTP for grants: the paged list, revocation, renewal and a retry of
+ * failed provisioning. Each route calls GrantService (renewal: the request
+ * workflow, since a renewal is a request).
+ */
+import {
+  apiAccessGrantRevokePermission,
+  apiAccessRequestCreatePermission,
+  listGrantsQuerySchema,
+  renewGrantSchema,
+  revokeGrantSchema,
+} from '@api-access/backstage-plugin-api-access-common';
+import express from 'express';
+import type { AccessRequestService } from '../requests/AccessRequestService';
+import { RouteKit, parse } from '../http/routeKit';
+import { GrantService } from './GrantService';
+
+export interface GrantRoutesOptions {
+  grants: GrantService;
+  requests: AccessRequestService;
+}
+
+export function addGrantRoutes(
+  router: express.Router,
+  kit: RouteKit,
+  options: GrantRoutesOptions,
+) {
+  const { grants, requests } = options;
+  const { callerOf, authorize, audited } = kit;
+
+  // Paged like /requests. Only the grants' parties and admins see rows; the
+  // policy on api-access.grant.read can deny (empty list) or narrow with the
+  // grant rules, and both become SQL.
+  router.get('/grants', async (req, res) => {
+    const caller = await callerOf(req);
+    const query = parse(listGrantsQuerySchema, req.query, 'query');
+    res.json(await grants.list(query, caller));
+  });
+
+  router.post('/grants/:id/revoke', async (req, res) => {
+    const revoked = await audited(req, 'grant-revoke', 'high', async () => {
+      const caller = await callerOf(req);
+      const { reason } = parse(revokeGrantSchema, req.body, 'revocation');
+      await authorize(caller, apiAccessGrantRevokePermission);
+      const grant = await grants.revoke(req.params.id, reason, caller);
+      return { result: grant, meta: { grantId: grant.id } };
+    });
+    res.json(revoked);
+  });
+
+  router.post('/grants/:id/renew', async (req, res) => {
+    const renewal = await audited(req, 'grant-renew', 'medium', async () => {
+      const caller = await callerOf(req);
+      const input = parse(renewGrantSchema, req.body, 'renewal');
+      await grants.readable(req.params.id, caller);
+      await authorize(caller, apiAccessRequestCreatePermission);
+      const { requestId } = await requests.renew(req.params.id, input, caller);
+      return {
+        result: await requests.get(requestId, caller),
+        meta: { grantId: req.params.id, renewalRequestId: requestId },
+      };
+    });
+    res.status(201).json(renewal);
+  });
+
+  router.post('/grants/:id/provisioning/retry', async (req, res) => {
+    const grant = await audited(
+      req,
+      'grant-provisioning-retry',
+      'medium',
+      async () => {
+        const caller = await callerOf(req);
+        await authorize(caller, apiAccessGrantRevokePermission);
+        const result = await grants.retryProvisioning(req.params.id, caller);
+        return { result, meta: { grantId: result.id } };
+      },
+    );
+    res.json(grant);
+  });
+}

@@ -1,0 +1,19 @@
+/*
+ * HTTP for an API's access profile: environments, scopes, classification
+ * and limits as the request form shows them.
+ */
+import express from 'express';
+import { RouteKit } from '../http/routeKit';
+import { ApiProfileService } from './ApiProfileService';
+
+export function addProfileRoutes(
+  router: express.Router,
+  kit: RouteKit,
+  options: { profiles: ApiProfileService },
+) {
+  router.get('/apis/:namespace/:name/profile', async (req, res) => {
+    const caller = await kit.callerOf(req);
+    const apiRef = `api:${req.params.namespace}/${req.params.name}`;
+    res.json(await options.profiles.getProfile(apiRef, caller.credentials));
+  });
+}
