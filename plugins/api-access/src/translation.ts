@@ -74,6 +74,38 @@ export const apiAccessTranslationRef = createTranslationRef({
       changes: 'Changes',
       reject: 'Reject',
     },
+    requestForm: {
+      title: 'Request access to {{api}}',
+      consumer: 'Consumer',
+      consumerHelp: 'The component (or partner) that will hold the credential',
+      noConsumers:
+        'None of your groups owns a component; ask your team to register one in the catalog.',
+      environment: 'Environment',
+      scopes: 'Scopes',
+      scopesHelp: 'Ask for the least you need.',
+      risk: 'Risk',
+      whoWillReview: 'Who will review',
+      stillNeeded: 'Still needed: {{fields}}',
+      fixFirst: 'Fix first: {{message}}',
+      andMore: ' (and {{more}} more)',
+      cancel: 'Cancel',
+      submit: 'Submit request',
+      resubmitTitle: 'Edit and resubmit',
+      resubmitComment: 'What changed (for the reviewers)',
+      resubmit: 'Resubmit',
+    },
+    terms: {
+      useCase: 'Use case',
+      useCaseHelp: 'What will the consumer do with this API?',
+      justification: 'Business justification',
+      storage: 'Credential storage and rotation',
+      storageHelp:
+        'Where the credential will live and how it is rotated, e.g. Vault kv/my-service, rotated monthly',
+      duration: 'Duration (days)',
+      credentialType: 'Credential type',
+      credentialTypeHelp:
+        'A client certificate is issued from a CSR you create; the private key never leaves you.',
+    },
     page: {
       title: 'API access',
       subtitle: 'Requests for access to APIs in the catalog',

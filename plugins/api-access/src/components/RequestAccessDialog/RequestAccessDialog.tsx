@@ -4,6 +4,8 @@
  * The request assistant checks the draft as the requester types and shows
  * its findings under the fields they are about, with one-click fixes.
  */
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { apiAccessTranslationRef } from '../../translation';
 import { useEffect, useState } from 'react';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
@@ -61,6 +63,7 @@ export function RequestAccessDialog(props: {
   const { open, profile, onClose, onSubmitted } = props;
   const apiAccess = useApi(apiAccessApiRef);
   const consumers = useConsumerOptions();
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const draft = useRequestDraft({
     apiRef: profile.apiRef,
     offer: profile,
@@ -121,7 +124,7 @@ export function RequestAccessDialog(props: {
       aria-labelledby="api-access-request-title"
     >
       <DialogTitle id="api-access-request-title">
-        Request access to {profile.title}
+        {t('requestForm.title', { api: profile.title })}
       </DialogTitle>
       <DialogContent>
         <RequestDraftForm
@@ -138,14 +141,14 @@ export function RequestAccessDialog(props: {
                 select
                 fullWidth
                 margin="normal"
-                label="Consumer"
+                label={t('requestForm.consumer')}
                 id="api-access-consumer"
                 value={consumerRef}
                 onChange={e => set('consumerRef', e.target.value)}
                 helperText={
                   consumers.value?.length === 0
-                    ? 'None of your groups owns a component; ask your team to register one in the catalog.'
-                    : 'The component (or partner) that will hold the credential'
+                    ? t('requestForm.noConsumers')
+                    : t('requestForm.consumerHelp')
                 }
               >
                 {(consumers.value ?? []).map(option => (
@@ -159,7 +162,7 @@ export function RequestAccessDialog(props: {
           }
         />
         <Typography variant="subtitle2" style={{ marginTop: 16 }}>
-          Who will review
+          {t('requestForm.whoWillReview')}
         </Typography>
         <Typography
           variant="body2"
@@ -172,7 +175,7 @@ export function RequestAccessDialog(props: {
       <DialogActions>
         <RequestDraftActions
           draft={draft}
-          submitLabel="Submit request"
+          submitLabel={t('requestForm.submit')}
           onCancel={onClose}
           onSubmit={submit}
         />

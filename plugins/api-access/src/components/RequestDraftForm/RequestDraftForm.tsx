@@ -3,6 +3,8 @@
  * form and the resubmit form so both ask the same questions, apply the
  * assistant's fixes the same way and block submit the same way.
  */
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { apiAccessTranslationRef } from '../../translation';
 import Button from '@material-ui/core/Button';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
@@ -29,6 +31,7 @@ export function RequestDraftForm(props: {
 }) {
   const { draft, idPrefix, environments, topFields, before, after } = props;
   const { values, set, findings, apply, assessment, error, offer } = draft;
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const notes = (field: FindingField) => (
     <FieldFindings findings={findings} fields={[field]} onApply={apply} />
   );
@@ -50,7 +53,7 @@ export function RequestDraftForm(props: {
         select
         fullWidth
         margin="normal"
-        label="Environment"
+        label={t('requestForm.environment')}
         id={`${idPrefix}-environment`}
         value={values.environment}
         onChange={e => set('environment', e.target.value)}
@@ -64,11 +67,11 @@ export function RequestDraftForm(props: {
       {notes('environment')}
       {offer && offer.scopes.length > 0 && (
         <ScopePicker
-          label="Scopes"
+          label={t('requestForm.scopes')}
           options={offer.scopes}
           value={values.scopes}
           onChange={scopes => set('scopes', scopes)}
-          helperText="Ask for the least you need."
+          helperText={t('requestForm.scopesHelp')}
         />
       )}
       {notes('scopes')}
@@ -92,7 +95,7 @@ export function RequestDraftForm(props: {
       {assessment && (
         <>
           <Typography variant="subtitle2" style={{ marginTop: 16 }}>
-            Risk
+            {t('requestForm.risk')}
           </Typography>
           <RiskScoreView risk={assessment.risk} />
         </>
@@ -124,6 +127,7 @@ export function RequestDraftActions(props: {
 }) {
   const { draft, submitLabel, onCancel, onSubmit } = props;
   const { missing, blockers } = draft;
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   return (
     <>
       {missing.length > 0 && (
@@ -132,7 +136,7 @@ export function RequestDraftActions(props: {
           color="textSecondary"
           style={{ marginRight: 'auto', paddingLeft: 16 }}
         >
-          Still needed: {missing.join(', ')}
+          {t('requestForm.stillNeeded', { fields: missing.join(', ') })}
         </Typography>
       )}
       {missing.length === 0 && blockers.length > 0 && (
@@ -142,11 +146,13 @@ export function RequestDraftActions(props: {
           style={{ marginRight: 'auto', paddingLeft: 16 }}
           data-testid="api-access-submit-blocked"
         >
-          Fix first: {blockers[0].message}
-          {blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}
+          {t('requestForm.fixFirst', { message: blockers[0].message })}
+          {blockers.length > 1
+            ? t('requestForm.andMore', { more: String(blockers.length - 1) })
+            : ''}
         </Typography>
       )}
-      <Button onClick={onCancel}>Cancel</Button>
+      <Button onClick={onCancel}>{t('requestForm.cancel')}</Button>
       <Button
         color="primary"
         variant="contained"

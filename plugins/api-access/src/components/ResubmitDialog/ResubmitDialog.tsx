@@ -3,6 +3,8 @@
  * with a note for the reviewers. The API and consumer stay as they were.
  * The request assistant checks the edited terms as in the request form.
  */
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { apiAccessTranslationRef } from '../../translation';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
@@ -25,6 +27,7 @@ export function ResubmitDialog(props: {
   onResubmitted: (request: AccessRequest) => void;
 }) {
   const { request, onClose, onResubmitted } = props;
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const apiAccess = useApi(apiAccessApiRef);
   const profile = useAsync(
     () => apiAccess.getProfile(request.apiRef),
@@ -73,7 +76,7 @@ export function ResubmitDialog(props: {
       aria-labelledby="api-access-resubmit-title"
     >
       <DialogTitle id="api-access-resubmit-title">
-        Edit and resubmit
+        {t('requestForm.resubmitTitle')}
       </DialogTitle>
       <DialogContent>
         <RequestDraftForm
@@ -89,7 +92,7 @@ export function ResubmitDialog(props: {
                 minRows={2}
                 margin="normal"
                 id="api-access-resubmit-comment"
-                label="What changed (for the reviewers)"
+                label={t('requestForm.resubmitComment')}
                 value={comment}
                 onChange={e => draft.set('comment', e.target.value)}
               />
@@ -101,7 +104,7 @@ export function ResubmitDialog(props: {
       <DialogActions>
         <RequestDraftActions
           draft={draft}
-          submitLabel="Resubmit"
+          submitLabel={t('requestForm.resubmit')}
           onCancel={onClose}
           onSubmit={submit}
         />

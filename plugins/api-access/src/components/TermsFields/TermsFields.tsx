@@ -2,6 +2,8 @@
  * The free-text half of a request, shared by the request form and the
  * resubmit form so both ask the same questions the same way.
  */
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { apiAccessTranslationRef } from '../../translation';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import { CreateAccessRequest } from '@api-access/backstage-plugin-api-access-common';
@@ -22,6 +24,7 @@ export function TermsFields(props: {
   notes?: Partial<Record<keyof TermsText, React.ReactNode>>;
 }) {
   const { idPrefix, value, onChange, notes = {} } = props;
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const set =
     (key: keyof TermsText) => (e: React.ChangeEvent<HTMLInputElement>) =>
       onChange({ ...value, [key]: e.target.value });
@@ -32,11 +35,11 @@ export function TermsFields(props: {
         multiline
         minRows={2}
         margin="normal"
-        label="Use case"
+        label={t('terms.useCase')}
         id={`${idPrefix}-use-case`}
         value={value.useCase}
         onChange={set('useCase')}
-        helperText="What will the consumer do with this API?"
+        helperText={t('terms.useCaseHelp')}
       />
       {notes.useCase}
       <TextField
@@ -44,7 +47,7 @@ export function TermsFields(props: {
         multiline
         minRows={2}
         margin="normal"
-        label="Business justification"
+        label={t('terms.justification')}
         id={`${idPrefix}-justification`}
         value={value.justification}
         onChange={set('justification')}
@@ -53,17 +56,17 @@ export function TermsFields(props: {
       <TextField
         fullWidth
         margin="normal"
-        label="Credential storage and rotation"
+        label={t('terms.storage')}
         id={`${idPrefix}-storage`}
         value={value.credentialStorage}
         onChange={set('credentialStorage')}
-        helperText="Where the credential will live and how it is rotated, e.g. Vault kv/my-service, rotated monthly"
+        helperText={t('terms.storageHelp')}
       />
       {notes.credentialStorage}
       <TextField
         type="number"
         margin="normal"
-        label="Duration (days)"
+        label={t('terms.duration')}
         id={`${idPrefix}-duration`}
         value={value.durationDays}
         onChange={set('durationDays')}
@@ -87,16 +90,17 @@ export function CredentialTypeField(props: {
   value: CredentialType;
   onChange: (value: CredentialType) => void;
 }) {
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   return (
     <TextField
       select
       fullWidth
       margin="normal"
-      label="Credential type"
+      label={t('terms.credentialType')}
       id={props.id}
       value={props.value}
       onChange={e => props.onChange(e.target.value as CredentialType)}
-      helperText="A client certificate is issued from a CSR you create; the private key never leaves you."
+      helperText={t('terms.credentialTypeHelp')}
     >
       {CREDENTIAL_TYPES.map(type => (
         <MenuItem key={type.value} value={type.value}>
