@@ -15,12 +15,12 @@ import { Config } from '@backstage/config';
 import {
   ConflictError,
   InputError,
-  NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
 import { IssuedCertificate } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
 import { GrantStore } from '../grants/GrantStore';
+import { requireGrantHolder, requireLiveGrant } from '../grants/issuable';
 import { AuditLog } from '../audit/AuditLog';
 import { CredentialStore } from '../credentials/CredentialStore';
 import { Caller } from '../requests/workflowTypes';
@@ -117,22 +117,9 @@ export class CertificateService {
     if (!grant) {
       throw new NotFoundError(`No grant '${grantId}'`);
     }
-    if (grant.requesterRef !== caller.userEntityRef) {
-      throw new NotAllowedError(
-        'Only the requester of a grant can receive its credential',
-      );
-    }
+    requireGrantHolder(grant, caller.userEntityRef);
     const now = this.clock();
-    if (
-      grant.status !== 'active' ||
-      Date.parse(grant.expiresAt) <= now.getTime()
-    ) {
-      throw new ConflictError(
-        `The grant is ${
-          grant.status === 'active' ? 'expired' : grant.status
-        }; no credential can be issued`,
-      );
-    }
+    requireLiveGrant(grant, now);
     if (grant.credentialType !== CERTIFICATE_TYPE) {
       throw new ConflictError(
         `The grant's credential type is '${grant.credentialType}', not '${CERTIFICATE_TYPE}'; request a certificate only for an mTLS grant`,

@@ -30,6 +30,7 @@ import { ApiAccessConfig } from '../config';
 import { AuditLog } from '../audit/AuditLog';
 import { CredentialStore } from './CredentialStore';
 import { GrantStore } from '../grants/GrantStore';
+import { requireGrantHolder, requireLiveGrant } from '../grants/issuable';
 import { Caller } from '../requests/workflowTypes';
 import type { ProvisioningService } from '../provisioning/ProvisioningService';
 import { LruCache } from './LruCache';
@@ -135,27 +136,14 @@ export class CredentialService {
     if (!grant) {
       throw new NotFoundError(`No grant '${grantId}'`);
     }
-    if (grant.requesterRef !== caller.userEntityRef) {
-      throw new NotAllowedError(
-        'Only the requester of a grant can receive its credential',
-      );
-    }
+    requireGrantHolder(grant, caller.userEntityRef);
     if (grant.credentialType !== 'api-key') {
       throw new ConflictError(
         `The grant's credential type is '${grant.credentialType}'; API keys are only issued for 'api-key' grants`,
       );
     }
     const now = this.clock();
-    if (
-      grant.status !== 'active' ||
-      Date.parse(grant.expiresAt) <= now.getTime()
-    ) {
-      throw new ConflictError(
-        `The grant is ${
-          grant.status === 'active' ? 'expired' : grant.status
-        }; no credential can be issued`,
-      );
-    }
+    requireLiveGrant(grant, now);
     const { prefix, secret } = newKey();
     const id = randomUUID();
     const validUntil = new Date(now.getTime() + rotationOverlapHours * HOUR_MS);
