@@ -12,7 +12,11 @@ import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { InfoCard, Progress } from '@backstage/core-components';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
 import {
@@ -24,7 +28,6 @@ import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { useAllowed } from '../../hooks/useAllowed';
 import { RequestAccessDialog } from '../RequestAccessDialog';
 import { ClassificationChip, StatusChip } from '../Chips';
-import { errorMessage } from '../../format';
 
 function Field(props: { label: string; children: React.ReactNode }) {
   return (
@@ -70,7 +73,7 @@ export function ApiAccessCard() {
   if (profile.loading) {
     content = <Progress />;
   } else if (profile.error) {
-    content = <Alert severity="error">{errorMessage(profile.error)}</Alert>;
+    content = <ResponseErrorPanel error={profile.error} />;
   } else if (profile.value) {
     const p = profile.value;
     const source = p.classification.source;

@@ -16,7 +16,6 @@ import TableRow from '@material-ui/core/TableRow';
 import Tabs from '@material-ui/core/Tabs';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import Alert from '@material-ui/lab/Alert';
 import {
   Content,
   Header,
@@ -24,6 +23,7 @@ import {
   Link,
   Page,
   Progress,
+  ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
@@ -35,7 +35,7 @@ import { requestRouteRef } from '../../routes';
 import { RequestPage } from '../RequestPage';
 import { ReviewTimesPanel } from '../ReviewTimesPanel';
 import { ClassificationChip, StatusChip } from '../Chips';
-import { errorMessage, formatDate } from '../../format';
+import { formatDate } from '../../format';
 
 const STATUSES: Array<[AccessRequestStatus | '', string]> = [
   ['in_review', 'In review'],
@@ -60,7 +60,7 @@ export function RequestList(props: { view: 'mine' | 'reviewable' }) {
   if (requests.loading) {
     body = <Progress />;
   } else if (requests.error) {
-    body = <Alert severity="error">{errorMessage(requests.error)}</Alert>;
+    body = <ResponseErrorPanel error={requests.error} />;
   } else if (!requests.value?.items.length) {
     body = (
       <Typography variant="body2" color="textSecondary">

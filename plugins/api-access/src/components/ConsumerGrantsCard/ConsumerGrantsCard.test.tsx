@@ -267,4 +267,13 @@ describe('ConsumerGrantsCard', () => {
     );
     expect(await screen.findByText('Renewal in review')).toBeInTheDocument();
   });
+
+  it('shows a failed load in the error panel', async () => {
+    await renderCard({
+      listGrants: jest.fn().mockRejectedValue(new Error('grants are down')),
+    });
+    expect(
+      (await screen.findAllByText(/grants are down/)).length,
+    ).toBeGreaterThan(0);
+  });
 });

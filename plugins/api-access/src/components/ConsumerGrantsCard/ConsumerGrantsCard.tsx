@@ -6,13 +6,15 @@
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { apiAccessTranslationRef } from '../../translation';
 import Typography from '@material-ui/core/Typography';
-import Alert from '@material-ui/lab/Alert';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InfoCard, Progress } from '@backstage/core-components';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { useGrants } from '../../hooks/useGrants';
 import { GrantsTable } from '../GrantsTable';
-import { errorMessage } from '../../format';
 
 export function ConsumerGrantsCard() {
   const { entity } = useEntity();
@@ -24,7 +26,7 @@ export function ConsumerGrantsCard() {
   if (grants.loading && !grants.value) {
     content = <Progress />;
   } else if (grants.error) {
-    content = <Alert severity="error">{errorMessage(grants.error)}</Alert>;
+    content = <ResponseErrorPanel error={grants.error} />;
   } else if (!grants.value?.items.length) {
     content = (
       <Typography variant="body2" color="textSecondary">

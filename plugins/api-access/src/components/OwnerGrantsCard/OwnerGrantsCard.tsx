@@ -9,14 +9,16 @@ import { useState } from 'react';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Switch from '@material-ui/core/Switch';
 import Typography from '@material-ui/core/Typography';
-import Alert from '@material-ui/lab/Alert';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InfoCard, Progress } from '@backstage/core-components';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Grant } from '@api-access/backstage-plugin-api-access-common';
 import { useGrants } from '../../hooks/useGrants';
 import { GrantsTable } from '../GrantsTable';
-import { errorMessage } from '../../format';
 
 export function needsAttention(grant: Grant): boolean {
   return (
@@ -37,7 +39,7 @@ export function OwnerGrantsCard() {
   if (grants.loading && !grants.value) {
     content = <Progress />;
   } else if (grants.error) {
-    content = <Alert severity="error">{errorMessage(grants.error)}</Alert>;
+    content = <ResponseErrorPanel error={grants.error} />;
   } else {
     const { items, me, refs } = grants.value!;
     const shown = showAll ? items : items.filter(needsAttention);

@@ -15,7 +15,12 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InfoCard, Link, Progress } from '@backstage/core-components';
+import {
+  InfoCard,
+  Link,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import {
   identityApiRef,
   useApi,
@@ -32,7 +37,7 @@ import { useAllowed } from '../../hooks/useAllowed';
 import { DecisionDialog, DecisionKind } from '../DecisionDialog';
 import { requestRouteRef } from '../../routes';
 import { ClassificationChip } from '../Chips';
-import { errorMessage, formatDate } from '../../format';
+import { formatDate } from '../../format';
 
 const DONE: Record<DecisionKind, string> = {
   approve: 'Approved',
@@ -110,7 +115,7 @@ export function ReviewInboxCard() {
   if (inbox.loading && !inbox.value) {
     content = <Progress />;
   } else if (inbox.error) {
-    content = <Alert severity="error">{errorMessage(inbox.error)}</Alert>;
+    content = <ResponseErrorPanel error={inbox.error} />;
   } else if (inbox.value && !inbox.value.isMember) {
     content = (
       <Typography variant="body2" color="textSecondary">
