@@ -106,6 +106,31 @@ export const apiAccessTranslationRef = createTranslationRef({
       credentialTypeHelp:
         'A client certificate is issued from a CSR you create; the private key never leaves you.',
     },
+    accessReviews: {
+      title: 'Access reviews',
+      notMember:
+        'Members of this group review, each period, who holds access to the APIs it owns. You are not a member.',
+      empty:
+        'No access review for this group yet. Each period every grant on its APIs comes here to be kept or revoked.',
+      keep: 'Keep',
+      revoke: 'Revoke',
+      kept: 'Kept',
+      revoked: 'Revoked',
+      notAnswered: 'Not answered',
+      open: 'Open',
+      closed: 'Closed',
+      keepReason: 'Why is this access still needed?',
+      revokeReason: 'Reason',
+      keepHelp: 'Required: recorded in the history',
+      revokeHelp: 'Required: recorded in the history and sent to the requester',
+      keepExplained:
+        'The grant stays as it is until its expiry. Your comment is kept in the history of the review and of the grant.',
+      revokeExplained:
+        'The {{environment}} credential stops working at the gateway at once, and every provisioner is told to remove it. The grant and its history stay on record; access needs a new request.',
+      cancel: 'Cancel',
+      keepAccess: 'Keep access',
+      revokeAccess: 'Revoke access',
+    },
     page: {
       title: 'API access',
       subtitle: 'Requests for access to APIs in the catalog',

@@ -5,6 +5,8 @@
  * answers: keep (say why it is still needed) or revoke (say why it ends; the
  * key stops working at once). Answered items show who answered, when and what.
  */
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { apiAccessTranslationRef } from '../../translation';
 import { useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -58,6 +60,7 @@ function AnswerDialog(props: {
   decision: AccessReviewDecision;
   onClose: (answered?: AccessReview) => void;
 }) {
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const { review, item, decision, onClose } = props;
   const apiAccess = useApi(apiAccessApiRef);
   const [comment, setComment] = useState('');
@@ -90,7 +93,8 @@ function AnswerDialog(props: {
       aria-labelledby="api-access-review-answer-title"
     >
       <DialogTitle id="api-access-review-answer-title">
-        {keep ? 'Keep' : 'Revoke'} {accessPhrase(item.grant)}
+        {keep ? t('accessReviews.keep') : t('accessReviews.revoke')}{' '}
+        {accessPhrase(item.grant)}
       </DialogTitle>
       <DialogContent>
         {error && (
@@ -100,12 +104,18 @@ function AnswerDialog(props: {
         )}
         <Typography variant="body2" paragraph>
           {keep
-            ? 'The grant stays as it is until its expiry. Your comment is kept in the history of the review and of the grant.'
-            : `The ${item.grant.environment} credential stops working at the gateway at once, and every provisioner is told to remove it. The grant and its history stay on record; access needs a new request.`}
+            ? t('accessReviews.keepExplained')
+            : t('accessReviews.revokeExplained', {
+                environment: item.grant.environment,
+              })}
         </Typography>
         <TextField
           id="api-access-review-comment"
-          label={keep ? 'Why is this access still needed?' : 'Reason'}
+          label={
+            keep
+              ? t('accessReviews.keepReason')
+              : t('accessReviews.revokeReason')
+          }
           required
           fullWidth
           multiline
@@ -113,21 +123,21 @@ function AnswerDialog(props: {
           value={comment}
           onChange={e => setComment(e.target.value)}
           helperText={
-            keep
-              ? 'Required: recorded in the history'
-              : 'Required: recorded in the history and sent to the requester'
+            keep ? t('accessReviews.keepHelp') : t('accessReviews.revokeHelp')
           }
         />
       </DialogContent>
       <DialogActions>
-        <Button onClick={() => onClose()}>Cancel</Button>
+        <Button onClick={() => onClose()}>{t('accessReviews.cancel')}</Button>
         <Button
           color={keep ? 'primary' : 'secondary'}
           variant="contained"
           disabled={busy || comment.trim().length < 3}
           onClick={answer}
         >
-          {keep ? 'Keep access' : 'Revoke access'}
+          {keep
+            ? t('accessReviews.keepAccess')
+            : t('accessReviews.revokeAccess')}
         </Button>
       </DialogActions>
     </Dialog>
@@ -139,6 +149,7 @@ function Answer(props: {
   item: AccessReviewItem;
   onAnswer: (decision: AccessReviewDecision) => void;
 }) {
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const { review, item, onAnswer } = props;
   const mayRevoke = useAllowed(apiAccessGrantRevokePermission);
   if (item.decision) {
@@ -146,7 +157,11 @@ function Answer(props: {
       <Box>
         <Chip
           size="small"
-          label={item.decision === 'keep' ? 'Kept' : 'Revoked'}
+          label={
+            item.decision === 'keep'
+              ? t('accessReviews.kept')
+              : t('accessReviews.revoked')
+          }
           color={item.decision === 'keep' ? 'primary' : 'secondary'}
         />
         <Typography variant="caption" display="block" color="textSecondary">
@@ -175,7 +190,7 @@ function Answer(props: {
   if (review.status !== 'open') {
     return (
       <Typography variant="caption" color="textSecondary">
-        Not answered
+        {t('accessReviews.notAnswered')}
       </Typography>
     );
   }
@@ -189,7 +204,7 @@ function Answer(props: {
         onClick={() => onAnswer('keep')}
         aria-label={`Keep ${phrase}`}
       >
-        Keep
+        {t('accessReviews.keep')}
       </Button>
       {mayRevoke && (
         <Button
@@ -198,7 +213,7 @@ function Answer(props: {
           onClick={() => onAnswer('revoke')}
           aria-label={`Revoke ${phrase}`}
         >
-          Revoke
+          {t('accessReviews.revoke')}
         </Button>
       )}
     </Box>
@@ -209,6 +224,7 @@ function Campaign(props: {
   review: AccessReview;
   onAnswer: (item: AccessReviewItem, decision: AccessReviewDecision) => void;
 }) {
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const { review, onAnswer } = props;
   const answered = review.items.filter(item => item.decision).length;
   const title = reviewTitle(review);
@@ -221,7 +237,11 @@ function Campaign(props: {
         </Typography>
         <Chip
           size="small"
-          label={review.status === 'open' ? 'Open' : 'Closed'}
+          label={
+            review.status === 'open'
+              ? t('accessReviews.open')
+              : t('accessReviews.closed')
+          }
           color={review.status === 'open' ? 'primary' : 'default'}
         />
       </Box>
@@ -314,6 +334,7 @@ function Campaign(props: {
 }
 
 export function AccessReviewCard() {
+  const { t } = useTranslationRef(apiAccessTranslationRef);
   const { entity } = useEntity();
   const groupRef = stringifyEntityRef(entity);
   const apiAccess = useApi(apiAccessApiRef);
@@ -349,15 +370,13 @@ export function AccessReviewCard() {
   } else if (reviews.value && !reviews.value.member) {
     content = (
       <Typography variant="body2" color="textSecondary">
-        Members of this group review, each period, who holds access to the APIs
-        it owns. You are not a member.
+        {t('accessReviews.notMember')}
       </Typography>
     );
   } else if (reviews.value?.items.length === 0) {
     content = (
       <Typography variant="body2" color="textSecondary">
-        No access review for this group yet. Each period every grant on its APIs
-        comes here to be kept or revoked.
+        {t('accessReviews.empty')}
       </Typography>
     );
   } else {
@@ -371,7 +390,7 @@ export function AccessReviewCard() {
   }
 
   return (
-    <InfoCard title="Access reviews">
+    <InfoCard title={t('accessReviews.title')}>
       {notice && (
         <Alert
           severity="success"
