@@ -21,10 +21,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import {
-  RELATION_OWNED_BY,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -49,6 +45,7 @@ import {
   runBuiltInAssessors,
   sortFindings,
 } from '@api-access/backstage-plugin-api-access-common';
+import { groupTypeWords, judgeConsumer } from '../requests/consumer';
 import {
   ApiAccessAssessor,
   AssessorInput,
@@ -248,7 +245,7 @@ export class AssessmentService {
     return this.options.store.get(this.options.store.db, requestId, round);
   }
 
-  /** Mirrors the workflow's consumer check, as a finding instead of an error. */
+  /** The workflow's consumer check (requests/consumer.ts), as a finding instead of an error. */
   private async resolveConsumer(
     consumerRef: string,
     caller: Caller,
@@ -256,46 +253,45 @@ export class AssessmentService {
     const entity = await this.options.catalog.getEntityByRef(consumerRef, {
       credentials: caller.credentials,
     });
-    if (!entity) return { ref: consumerRef, found: false, owned: false };
-    const ref = stringifyEntityRef(entity);
-    if (entity.kind.toLocaleLowerCase('en-US') === 'group') {
-      const type = String(entity.spec?.type ?? '');
-      if (!EXTERNAL_GROUP_TYPES.includes(type)) {
+    const verdict = judgeConsumer(
+      consumerRef,
+      entity,
+      caller.ownershipEntityRefs,
+    );
+    if (!verdict.found) return { ref: consumerRef, found: false, owned: false };
+    const { ref, kind, problem } = verdict;
+    const owned = !problem;
+    switch (problem) {
+      case 'group_type':
         return {
           ref,
           found: true,
-          owned: false,
-          detail: `it is a ${
-            type || 'untyped'
-          } group, and a group consumer must be of type ${EXTERNAL_GROUP_TYPES.join(
+          owned,
+          detail: `it is a ${groupTypeWords(
+            verdict.groupType,
+          )} group, and a group consumer must be of type ${EXTERNAL_GROUP_TYPES.join(
             ' or ',
           )}`,
         };
-      }
-      const member = caller.ownershipEntityRefs.includes(ref);
-      return {
-        ref,
-        found: true,
-        kind: 'external',
-        owned: member,
-        detail: member ? undefined : 'you are not a member of it',
-      };
+      case 'not_member':
+        return {
+          ref,
+          found: true,
+          kind,
+          owned,
+          detail: 'you are not a member of it',
+        };
+      case 'not_owner':
+        return {
+          ref,
+          found: true,
+          kind,
+          owned,
+          detail: `it is owned by ${verdict.ownerRefs.join(', ') || 'nobody'}`,
+        };
+      default:
+        return { ref, found: true, kind, owned, detail: undefined };
     }
-    const owners = (entity.relations ?? [])
-      .filter(relation => relation.type === RELATION_OWNED_BY)
-      .map(relation => relation.targetRef);
-    const owned = owners.some(owner =>
-      caller.ownershipEntityRefs.includes(owner),
-    );
-    return {
-      ref,
-      found: true,
-      kind: 'internal',
-      owned,
-      detail: owned
-        ? undefined
-        : `it is owned by ${owners.join(', ') || 'nobody'}`,
-    };
   }
 
   private async contextFor(

@@ -6,7 +6,7 @@
  * two reviewers acting at once produce one transition and one ConflictError.
  */
 import { randomUUID } from 'node:crypto';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { Entity } from '@backstage/catalog-model';
 import {
   ConflictError,
   InputError,
@@ -39,6 +39,7 @@ import { AccessStore, RequestTerms, StoredAccessRequest } from './AccessStore';
 import { GrantStore } from '../grants/GrantStore';
 import { NewReviewStep, ReviewStepStore } from '../reviews/ReviewStepStore';
 import { decodeCursor } from '../rows';
+import { groupTypeWords, judgeConsumer } from './consumer';
 import { AuditLog, NewAuditEvent } from '../audit/AuditLog';
 import { ApiProfileService } from '../profiles/ApiProfileService';
 import { Notifier, noNotifier } from '../notifications/Notifier';
@@ -56,7 +57,7 @@ export type { Caller, GrantHooks };
 export { noGrantHooks };
 import type { AssessmentService } from '../assessment/AssessmentService';
 import type { AdminCheck } from '../permissions/AdminCheck';
-import { StakeCheck, ownersOfConsumer } from '../reviews/stake';
+import { StakeCheck } from '../reviews/stake';
 
 export interface TransitionResult {
   request: AccessRequest;
@@ -1216,39 +1217,39 @@ export class AccessRequestService {
         credentials: caller.credentials,
       },
     );
-    if (!consumer) {
+    const verdict = judgeConsumer(
+      consumerRef,
+      consumer,
+      caller.ownershipEntityRefs,
+    );
+    if (!verdict.found) {
       throw new InputError(
         `consumerRef '${consumerRef}' is not in the catalog`,
       );
     }
-    const ref = stringifyEntityRef(consumer);
-    if (consumer.kind.toLocaleLowerCase('en-US') === 'group') {
-      const type = String(consumer.spec?.type ?? '');
-      if (!EXTERNAL_GROUP_TYPES.includes(type)) {
+    const { ref } = verdict;
+    switch (verdict.problem) {
+      case 'group_type':
         throw new InputError(
-          `consumerRef '${ref}' is a ${
-            type || 'untyped'
-          } group; a group consumer must be of type ${EXTERNAL_GROUP_TYPES.join(
+          `consumerRef '${ref}' is a ${groupTypeWords(
+            verdict.groupType,
+          )} group; a group consumer must be of type ${EXTERNAL_GROUP_TYPES.join(
             ' or ',
           )}`,
         );
-      }
-      if (!caller.ownershipEntityRefs.includes(ref)) {
+      case 'not_member':
         throw new NotAllowedError(
           `You are not a member of '${ref}', so you cannot request access for it`,
         );
-      }
-      return { kind: 'external', ownerRefs: [ref] };
+      case 'not_owner':
+        throw new NotAllowedError(
+          `'${ref}' is owned by ${
+            verdict.ownerRefs.join(', ') || 'nobody'
+          }; you can only request access for components your groups own`,
+        );
+      default:
+        return { kind: verdict.kind!, ownerRefs: verdict.ownerRefs };
     }
-    const owners = ownersOfConsumer(consumer);
-    if (!owners.some(owner => caller.ownershipEntityRefs.includes(owner))) {
-      throw new NotAllowedError(
-        `'${ref}' is owned by ${
-          owners.join(', ') || 'nobody'
-        }; you can only request access for components your groups own`,
-      );
-    }
-    return { kind: 'internal', ownerRefs: owners };
   }
 
   private publicRequest(request: StoredAccessRequest): AccessRequest {
