@@ -148,7 +148,9 @@ export class ApiAccessClient implements ApiAccessApi {
   }
 
   revokeGrant(grantId: string, reason: string): Promise<Grant> {
-    return ok(this.http.revokeGrant({ path: { id: grantId }, body: { reason } }));
+    return ok(
+      this.http.revokeGrant({ path: { id: grantId }, body: { reason } }),
+    );
   }
 
   renewGrant(
