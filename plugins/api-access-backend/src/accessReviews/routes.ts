@@ -28,12 +28,11 @@ import {
   listAccessReviewsQuerySchema,
   startAccessReviewSchema,
   excerpt,
-  sanitizeError,
 } from '@api-access/backstage-plugin-api-access-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { AccessReviewService } from './AccessReviewService';
-import { createCallerKit, parse } from '../http/routeKit';
+import { createAuditedAction, createCallerKit, parse } from '../http/routeKit';
 import { jsonBody } from '../http/jsonBody';
 
 /**
@@ -64,6 +63,7 @@ export function createAccessReviewRoutes(
     userInfo,
     permissions,
   });
+  const audited = createAuditedAction(auditor);
 
   router.get('/access-reviews', async (req, res) => {
     const caller = await callerOf(req);
@@ -85,65 +85,67 @@ export function createAccessReviewRoutes(
   });
 
   router.post('/access-reviews/:id/items/:grantId', json, async (req, res) => {
-    const event = await auditor.createEvent({
-      eventId: 'access-review-answer',
-      severityLevel: 'high',
-      request: req,
-      meta: {
-        reviewId: excerpt(req.params.id),
-        grantId: excerpt(req.params.grantId),
+    const review = await audited(
+      req,
+      'access-review-answer',
+      'high',
+      async () => {
+        const caller = await callerOf(req);
+        const input = parse(accessReviewItemDecisionSchema, req.body, 'answer');
+        if (input.decision === 'revoke') {
+          await authorize(caller, apiAccessGrantRevokePermission);
+        }
+        const answered = await reviews.answer(
+          req.params.id,
+          req.params.grantId,
+          { decision: input.decision, comment: input.comment! },
+          caller,
+        );
+        return {
+          result: answered,
+          meta: {
+            reviewId: answered.id,
+            grantId: excerpt(req.params.grantId),
+            decision: input.decision,
+            reviewStatus: answered.status,
+          },
+        };
       },
-    });
-    try {
-      const caller = await callerOf(req);
-      const input = parse(accessReviewItemDecisionSchema, req.body, 'answer');
-      if (input.decision === 'revoke') {
-        await authorize(caller, apiAccessGrantRevokePermission);
-      }
-      const review = await reviews.answer(
-        req.params.id,
-        req.params.grantId,
-        { decision: input.decision, comment: input.comment! },
-        caller,
-      );
-      await event.success({
+      {
         meta: {
-          reviewId: review.id,
+          reviewId: excerpt(req.params.id),
           grantId: excerpt(req.params.grantId),
-          decision: input.decision,
-          reviewStatus: review.status,
         },
-      });
-      res.status(201).json(review);
-    } catch (error) {
-      await event.fail({ error: sanitizeError(error) });
-      throw error;
-    }
+      },
+    );
+    res.status(201).json(review);
   });
 
   router.post('/access-reviews/run', json, async (req, res) => {
-    const event = await auditor.createEvent({
-      eventId: 'access-review-start',
-      severityLevel: 'medium',
-      request: req,
-    });
-    try {
-      const caller = await callerOf(req);
-      const { ownerRef } = parse(startAccessReviewSchema, req.body, 'body');
-      const { items, opened, alreadyOpen } = await reviews.startNow(
-        ownerRef,
-        caller,
-      );
-      await event.success({ meta: { ownerRef, started: opened, alreadyOpen } });
-      // 201 when this call opened a campaign; 200 when every campaign it
-      // answers was already open (an owner has one open manual campaign).
-      res
-        .status(opened.length > 0 || items.length === 0 ? 201 : 200)
-        .json({ items });
-    } catch (error) {
-      await event.fail({ error: sanitizeError(error) });
-      throw error;
-    }
+    const { items, opened } = await audited(
+      req,
+      'access-review-start',
+      'medium',
+      async () => {
+        const caller = await callerOf(req);
+        const { ownerRef } = parse(startAccessReviewSchema, req.body, 'body');
+        const started = await reviews.startNow(ownerRef, caller);
+        return {
+          result: started,
+          meta: {
+            ownerRef,
+            started: started.opened,
+            alreadyOpen: started.alreadyOpen,
+          },
+        };
+      },
+      {},
+    );
+    // 201 when this call opened a campaign; 200 when every campaign it
+    // answers was already open (an owner has one open manual campaign).
+    res
+      .status(opened.length > 0 || items.length === 0 ? 201 : 200)
+      .json({ items });
   });
 
   return router;

@@ -18,12 +18,11 @@ import {
   describeZodError,
   issueCertificateSchema,
   excerpt,
-  sanitizeError,
 } from '@api-access/backstage-plugin-api-access-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { CertificateService, NOT_CONFIGURED } from './CertificateService';
-import { createCallerKit } from '../http/routeKit';
+import { createAuditedAction, createCallerKit } from '../http/routeKit';
 import type { Caller } from '../requests/workflowTypes';
 
 export interface CertificateRoutesOptions {
@@ -73,47 +72,46 @@ export function createCertificateRoutes(
   const router = Router();
 
   const { callerOf } = createCallerKit({ httpAuth, userInfo });
+  const audited = createAuditedAction(auditor);
 
   router.post('/grants/:id/certificates', certificateBody, async (req, res) => {
     // The auditor records who asked and the outcome, never the body.
-    const event = await auditor.createEvent({
-      eventId: 'certificate-issue',
-      severityLevel: 'high',
-      request: req,
-      meta: { grantId: excerpt(req.params.id) },
-    });
-    try {
-      const caller = await callerOf(req);
-      // A grant the caller may not read is a 404, as an unknown one.
-      await options.readableGrant?.(req.params.id, caller);
-      if (!certificates.configured) {
-        throw new ConflictError(NOT_CONFIGURED);
-      }
-      const parsed = issueCertificateSchema.safeParse(req.body ?? {});
-      if (!parsed.success) {
-        throw new InputError(
-          `Invalid certificate request: ${describeZodError(parsed.error)}`,
+    const issued = await audited(
+      req,
+      'certificate-issue',
+      'high',
+      async () => {
+        const caller = await callerOf(req);
+        // A grant the caller may not read is a 404, as an unknown one.
+        await options.readableGrant?.(req.params.id, caller);
+        if (!certificates.configured) {
+          throw new ConflictError(NOT_CONFIGURED);
+        }
+        const parsed = issueCertificateSchema.safeParse(req.body ?? {});
+        if (!parsed.success) {
+          throw new InputError(
+            `Invalid certificate request: ${describeZodError(parsed.error)}`,
+          );
+        }
+        const certificate = await certificates.issueCertificate(
+          req.params.id,
+          parsed.data,
+          caller,
         );
-      }
-      const issued = await certificates.issueCertificate(
-        req.params.id,
-        parsed.data,
-        caller,
-      );
-      await event.success({
-        meta: {
-          grantId: issued.grantId,
-          serial: issued.serial,
-          fingerprint: issued.fingerprint,
-          rotated: !!issued.previousValidUntil,
-        },
-      });
-      res.setHeader('Cache-Control', 'no-store');
-      res.status(201).json(issued);
-    } catch (error) {
-      await event.fail({ error: sanitizeError(error) });
-      throw error;
-    }
+        return {
+          result: certificate,
+          meta: {
+            grantId: certificate.grantId,
+            serial: certificate.serial,
+            fingerprint: certificate.fingerprint,
+            rotated: !!certificate.previousValidUntil,
+          },
+        };
+      },
+      { meta: { grantId: excerpt(req.params.id) } },
+    );
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json(issued);
   });
 
   router.get('/certificates/ca.pem', (_req, res) => {

@@ -127,26 +127,38 @@ export function createCallerKit(options: {
  * Runs a state-changing action inside a Backstage auditor event, which
  * records who tried what and whether it succeeded (never request bodies).
  * The auditor writes `error.message` and the meta to the log, so both carry
- * request input only as bounded, escaped excerpts. The event's first meta is
- * the path's id as `requestId` unless `initialMeta` says otherwise.
+ * request input only as bounded, escaped excerpts. The event opens with the
+ * path's id as `requestId`, which the success meta repeats; a route that names
+ * its subject otherwise passes `opening`, and its success meta is the action's
+ * alone.
  */
+type AuditorMeta = NonNullable<
+  Parameters<AuditorService['createEvent']>[0]['meta']
+>;
+
 export function createAuditedAction(auditor: AuditorService) {
   return async function audited<T>(
     req: Request,
     eventId: string,
     severityLevel: 'low' | 'medium' | 'high',
     action: () => Promise<{ result: T; meta: Record<string, unknown> }>,
+    opening?: { meta?: Record<string, unknown> },
   ): Promise<T> {
+    let openingMeta: AuditorMeta | undefined;
+    if (opening) openingMeta = opening.meta as AuditorMeta | undefined;
+    else if (req.params.id) openingMeta = { requestId: excerpt(req.params.id) };
     const event = await auditor.createEvent({
       eventId,
       severityLevel,
       request: req,
-      meta: req.params.id ? { requestId: excerpt(req.params.id) } : undefined,
+      meta: openingMeta,
     });
     try {
       const { result, meta } = await action();
       await event.success({
-        meta: { requestId: req.params.id && excerpt(req.params.id), ...meta },
+        meta: opening
+          ? (meta as AuditorMeta)
+          : { requestId: req.params.id && excerpt(req.params.id), ...meta },
       });
       return result;
     } catch (error) {

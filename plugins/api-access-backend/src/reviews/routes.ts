@@ -28,7 +28,6 @@ import {
   delegateStepSchema,
   timeToDecisionQuerySchema,
   excerpt,
-  sanitizeError,
 } from '@api-access/backstage-plugin-api-access-common';
 import express from 'express';
 import Router from 'express-promise-router';
@@ -36,7 +35,7 @@ import { RequestFilter } from '../permissions/rules';
 import { AccessRequestService } from '../requests/AccessRequestService';
 import { StepDelegationService } from './StepDelegationService';
 import { TimeToDecisionService } from './timeToDecision';
-import { createCallerKit, parse } from '../http/routeKit';
+import { createAuditedAction, createCallerKit, parse } from '../http/routeKit';
 import { jsonBody } from '../http/jsonBody';
 
 /**
@@ -69,46 +68,43 @@ export function createReviewRoutes(
     userInfo,
     permissions,
   });
+  const audited = createAuditedAction(auditor);
 
   router.post(
     '/requests/:id/steps/:stepId/delegate',
     jsonBody(DELEGATION_BODY_LIMIT_BYTES, 'delegation'),
     async (req, res) => {
-      const event = await auditor.createEvent({
-        eventId: 'request-step-delegate',
-        severityLevel: 'medium',
-        request: req,
-        meta: {
-          requestId: excerpt(req.params.id),
-          stepId: excerpt(req.params.stepId),
+      const caller = await audited(
+        req,
+        'request-step-delegate',
+        'medium',
+        async () => {
+          const who = await callerOf(req);
+          const input = parse(delegateStepSchema, req.body, 'delegation');
+          await authorize(who, apiAccessRequestDecidePermission, req.params.id);
+          await delegation.delegate(
+            req.params.id,
+            req.params.stepId,
+            input,
+            who,
+          );
+          return {
+            result: who,
+            meta: {
+              requestId: excerpt(req.params.id),
+              stepId: excerpt(req.params.stepId),
+              to: input.to,
+            },
+          };
         },
-      });
-      try {
-        const caller = await callerOf(req);
-        const input = parse(delegateStepSchema, req.body, 'delegation');
-        await authorize(
-          caller,
-          apiAccessRequestDecidePermission,
-          req.params.id,
-        );
-        await delegation.delegate(
-          req.params.id,
-          req.params.stepId,
-          input,
-          caller,
-        );
-        await event.success({
+        {
           meta: {
             requestId: excerpt(req.params.id),
             stepId: excerpt(req.params.stepId),
-            to: input.to,
           },
-        });
-        res.json(await requests.get(req.params.id, caller));
-      } catch (error) {
-        await event.fail({ error: sanitizeError(error) });
-        throw error;
-      }
+        },
+      );
+      res.json(await requests.get(req.params.id, caller));
     },
   );
 
