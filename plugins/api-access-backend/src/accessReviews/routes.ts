@@ -29,8 +29,10 @@ import {
   startAccessReviewSchema,
   excerpt,
 } from '@api-access/backstage-plugin-api-access-common';
-import express from 'express';
-import Router from 'express-promise-router';
+import {
+  createDocumentedRouter,
+  DocumentedRouter,
+} from '../schema/typedRouter';
 import { AccessReviewService } from './AccessReviewService';
 import { createAuditedAction, createCallerKit, parse } from '../http/routeKit';
 import { jsonBody } from '../http/jsonBody';
@@ -53,9 +55,9 @@ export interface AccessReviewRoutesOptions {
 
 export function createAccessReviewRoutes(
   options: AccessReviewRoutesOptions,
-): express.Router {
+): DocumentedRouter {
   const { reviews, httpAuth, userInfo, permissions, auditor } = options;
-  const router = Router();
+  const router = createDocumentedRouter();
   const json = jsonBody(ACCESS_REVIEW_BODY_LIMIT_BYTES, 'access review');
 
   const { callerOf, authorize } = createCallerKit({

@@ -24,7 +24,10 @@ import {
   describeZodError,
 } from '@api-access/backstage-plugin-api-access-common';
 import express, { Request } from 'express';
-import Router from 'express-promise-router';
+import {
+  createDocumentedRouter,
+  DocumentedRouter,
+} from '../schema/typedRouter';
 import { Caller } from '../requests/workflowTypes';
 import { AssessmentService } from './AssessmentService';
 
@@ -37,9 +40,9 @@ export interface AssessmentRoutesOptions {
 
 export function createAssessmentRoutes(
   options: AssessmentRoutesOptions,
-): express.Router {
+): DocumentedRouter {
   const { assessments, httpAuth, userInfo, permissions } = options;
-  const router = Router();
+  const router = createDocumentedRouter();
 
   async function callerOf(req: Request): Promise<Caller> {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });

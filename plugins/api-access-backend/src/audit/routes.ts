@@ -7,11 +7,11 @@ import {
   apiAccessRequestReadPermission,
   auditQuerySchema,
 } from '@api-access/backstage-plugin-api-access-common';
-import express from 'express';
 import type { AdminCheck } from '../permissions/AdminCheck';
 import type { AccessRequestService } from '../requests/AccessRequestService';
 import type { GrantService } from '../grants/GrantService';
 import { RouteKit, parse } from '../http/routeKit';
+import type { DocumentedRouter } from '../schema/typedRouter';
 
 export interface AuditRoutesOptions {
   requests: AccessRequestService;
@@ -20,7 +20,7 @@ export interface AuditRoutesOptions {
 }
 
 export function addAuditRoutes(
-  router: express.Router,
+  router: DocumentedRouter,
   kit: RouteKit,
   options: AuditRoutesOptions,
 ) {

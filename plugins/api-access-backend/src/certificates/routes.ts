@@ -20,7 +20,10 @@ import {
   excerpt,
 } from '@api-access/backstage-plugin-api-access-common';
 import express from 'express';
-import Router from 'express-promise-router';
+import {
+  createDocumentedRouter,
+  DocumentedRouter,
+} from '../schema/typedRouter';
 import { CertificateService, NOT_CONFIGURED } from './CertificateService';
 import { createAuditedAction, createCallerKit } from '../http/routeKit';
 import type { Caller } from '../requests/workflowTypes';
@@ -67,9 +70,9 @@ function certificateBody(
 
 export function createCertificateRoutes(
   options: CertificateRoutesOptions,
-): express.Router {
+): DocumentedRouter {
   const { certificates, httpAuth, userInfo, auditor } = options;
-  const router = Router();
+  const router = createDocumentedRouter();
 
   const { callerOf } = createCallerKit({ httpAuth, userInfo });
   const audited = createAuditedAction(auditor);

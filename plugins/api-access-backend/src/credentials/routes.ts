@@ -12,9 +12,10 @@ import {
   issueCredentialSchema,
 } from '@api-access/backstage-plugin-api-access-common';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import express, { Request } from 'express';
+import { Request } from 'express';
 import type { GrantService } from '../grants/GrantService';
 import { RouteKit, parse } from '../http/routeKit';
+import type { DocumentedRouter } from '../schema/typedRouter';
 import { CredentialService } from './CredentialService';
 
 export interface CredentialRoutesOptions {
@@ -81,7 +82,7 @@ function gatewayCheck(httpAuth: HttpAuthService, keys: CredentialService) {
 
 /** Goes before the router-wide JSON parser: it reads its own few bytes. */
 export function addIntrospectionRoute(
-  router: express.Router,
+  router: DocumentedRouter,
   options: Pick<CredentialRoutesOptions, 'keys' | 'httpAuth'>,
 ) {
   const { keys } = options;
@@ -112,7 +113,7 @@ export function addIntrospectionRoute(
 }
 
 export function addCredentialRoutes(
-  router: express.Router,
+  router: DocumentedRouter,
   kit: RouteKit,
   options: CredentialRoutesOptions,
 ) {

@@ -10,9 +10,9 @@ import {
   renewGrantSchema,
   revokeGrantSchema,
 } from '@api-access/backstage-plugin-api-access-common';
-import express from 'express';
 import type { AccessRequestService } from '../requests/AccessRequestService';
 import { RouteKit, parse } from '../http/routeKit';
+import type { DocumentedRouter } from '../schema/typedRouter';
 import { GrantService } from './GrantService';
 
 export interface GrantRoutesOptions {
@@ -21,7 +21,7 @@ export interface GrantRoutesOptions {
 }
 
 export function addGrantRoutes(
-  router: express.Router,
+  router: DocumentedRouter,
   kit: RouteKit,
   options: GrantRoutesOptions,
 ) {

@@ -12,7 +12,10 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import express, { Request } from 'express';
-import Router from 'express-promise-router';
+import {
+  createDocumentedRouter,
+  DocumentedRouter,
+} from '../schema/typedRouter';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import { RequestFilter } from '../permissions/rules';
 import type { AdminCheck } from '../permissions/AdminCheck';
@@ -54,9 +57,9 @@ export interface RouterOptions {
 
 export async function createRouter(
   options: RouterOptions,
-): Promise<express.Router> {
+): Promise<DocumentedRouter> {
   const { requests, grants, keys, admins } = options;
-  const router = Router();
+  const router = createDocumentedRouter();
 
   // RFC 7662: gateways post `token=...` (form-encoded, or JSON) with a service
   // token. The hot path of every call behind a gateway, so it is mounted

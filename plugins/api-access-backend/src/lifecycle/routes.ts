@@ -3,10 +3,10 @@
  * instead of waiting for the scheduler (after an outage, or to try a policy
  * change).
  */
-import express from 'express';
 import type { AdminCheck } from '../permissions/AdminCheck';
 import type { ProvisioningService } from '../provisioning/ProvisioningService';
 import { RouteKit } from '../http/routeKit';
+import type { DocumentedRouter } from '../schema/typedRouter';
 import type { LifecycleService } from './LifecycleService';
 
 export interface LifecycleRoutesOptions {
@@ -16,7 +16,7 @@ export interface LifecycleRoutesOptions {
 }
 
 export function addLifecycleRoutes(
-  router: express.Router,
+  router: DocumentedRouter,
   kit: RouteKit,
   options: LifecycleRoutesOptions,
 ) {

@@ -2,12 +2,12 @@
  * HTTP for an API's access profile: environments, scopes, classification
  * and limits as the request form shows them.
  */
-import express from 'express';
 import { RouteKit } from '../http/routeKit';
+import type { DocumentedRouter } from '../schema/typedRouter';
 import { ApiProfileService } from './ApiProfileService';
 
 export function addProfileRoutes(
-  router: express.Router,
+  router: DocumentedRouter,
   kit: RouteKit,
   options: { profiles: ApiProfileService },
 ) {

@@ -16,9 +16,9 @@ import {
   planDraftSchema,
   resubmitSchema,
 } from '@api-access/backstage-plugin-api-access-common';
-import express from 'express';
 import { RequestFilter } from '../permissions/rules';
 import { RouteKit, parse } from '../http/routeKit';
+import type { DocumentedRouter } from '../schema/typedRouter';
 import { AccessRequestService } from './AccessRequestService';
 
 export interface RequestRoutesOptions {
@@ -29,7 +29,7 @@ export interface RequestRoutesOptions {
 }
 
 export function addRequestRoutes(
-  router: express.Router,
+  router: DocumentedRouter,
   kit: RouteKit,
   options: RequestRoutesOptions,
 ) {

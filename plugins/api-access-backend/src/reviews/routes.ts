@@ -29,8 +29,10 @@ import {
   timeToDecisionQuerySchema,
   excerpt,
 } from '@api-access/backstage-plugin-api-access-common';
-import express from 'express';
-import Router from 'express-promise-router';
+import {
+  createDocumentedRouter,
+  DocumentedRouter,
+} from '../schema/typedRouter';
 import { RequestFilter } from '../permissions/rules';
 import { AccessRequestService } from '../requests/AccessRequestService';
 import { StepDelegationService } from './StepDelegationService';
@@ -58,10 +60,10 @@ export interface ReviewRoutesOptions {
 
 export function createReviewRoutes(
   options: ReviewRoutesOptions,
-): express.Router {
+): DocumentedRouter {
   const { requests, delegation, timeToDecision, httpAuth, userInfo } = options;
   const { permissions, auditor, toRequestFilter } = options;
-  const router = Router();
+  const router = createDocumentedRouter();
 
   const { callerOf, authorize } = createCallerKit({
     httpAuth,

@@ -19,7 +19,7 @@ import {
   TEST_GATEWAY,
   TEST_GATEWAY_SUBJECT,
 } from '../__testUtils__/testBackend';
-import { createRouter } from '../service/router';
+import { createRouter } from '../http/router';
 import { createAccessReviewRoutes } from '../accessReviews/routes';
 import { createAssessmentRoutes } from '../assessment/routes';
 import { createCertificateRoutes } from '../certificates/routes';

@@ -8,6 +8,7 @@
  * the same agreement at run time (routes both ways, live answers).
  */
 import express, { NextFunction, Request, Response } from 'express';
+import Router from 'express-promise-router';
 import type { paths } from './generated/schema';
 
 type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
@@ -78,7 +79,10 @@ export type DocumentedRouter = Omit<
   patch: Route<'patch'>;
 };
 
-/** A plain express.Router at run time; only its types come from the document. */
+/**
+ * A plain express-promise-router at run time (an async handler's rejection
+ * reaches the error handler); only its types come from the document.
+ */
 export function createDocumentedRouter(): DocumentedRouter {
-  return express.Router() as unknown as DocumentedRouter;
+  return Router() as unknown as DocumentedRouter;
 }

@@ -701,7 +701,9 @@ describe.each(databases.eachSupportedId())(
           else if (
             /\.ts$/.test(entry.name) &&
             !/\.test\.ts$/.test(entry.name) &&
-            /\bRouter\(\)/.test(readFileSync(path, 'utf8'))
+            /\b(createDocumentedRouter|Router)\(\)/.test(
+              readFileSync(path, 'utf8'),
+            )
           ) {
             routeFiles.push(relative(root, path));
           }
@@ -714,6 +716,8 @@ describe.each(databases.eachSupportedId())(
         'certificates/routes.ts',
         'http/router.ts',
         'reviews/routes.ts',
+        // The factory of the document-typed router itself.
+        'schema/typedRouter.ts',
       ]);
     });
   },
