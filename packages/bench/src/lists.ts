@@ -142,14 +142,15 @@ async function load(db: Knex, size: number) {
     FROM ${series}`);
   await db.raw(`INSERT INTO api_access_grants
     (id, request_id, api_ref, consumer_ref, requester_ref, environment, scopes,
-     credential_type, status, created_at, expires_at)
+     credential_type, status, created_at, expires_at, owner_ref)
     ${withSeq}SELECT ${id('g')}, ${id(
     'r',
   )}, 'api:default/api-' || (i % ${APIS}),
       'component:default/consumer-' || (i % ${CONSUMERS}), 'user:default/user-' || (i % ${REQUESTERS}),
       CASE i % 4 WHEN 0 THEN 'sandbox' WHEN 1 THEN 'development' WHEN 2 THEN 'staging' ELSE 'production' END,
       '["api-' || (i % ${APIS}) || ':read"]', 'api-key', 'active', ts,
-      ${pg ? `ts + interval '400 days'` : `ts + 400 * 86400000`}
+      ${pg ? `ts + interval '400 days'` : `ts + 400 * 86400000`},
+      'group:default/team-' || (i % ${TEAMS})
     FROM ${series} WHERE roll >= 4 AND roll < 62`);
   await db.raw('ANALYZE');
   return (performance.now() - started) / 1000;
@@ -298,22 +299,36 @@ async function get(url: string, as: string) {
   return body as { items: Array<{ id: string }>; nextCursor?: string };
 }
 
-/** Median ms of the first page and of the fifth (four cursors deep). */
-async function measure(
-  url: string,
-  page: Page,
-  queries: Array<{ sql: string; bindings: readonly unknown[] }>,
-) {
+/** One SQL statement a page ran, as knex reported it. */
+interface SeenQuery {
+  uid: string;
+  sql: string;
+  bindings: readonly unknown[];
+  started: number;
+  ms?: number;
+}
+
+/**
+ * Median ms of the first page and of the fifth (four cursors deep), and of
+ * the first page's statements: how many, and the slowest.
+ */
+async function measure(url: string, page: Page, queries: SeenQuery[]) {
   const first: number[] = [];
   const deep: number[] = [];
   let items = 0;
-  let mainQuery: { sql: string; bindings: readonly unknown[] } | undefined;
+  let mainQuery: SeenQuery | undefined;
+  let statements = 0;
+  const slowest: SeenQuery[] = [];
   for (let r = 0; r < REPEAT; r++) {
     queries.length = 0;
     let t = performance.now();
     let body = await get(`${url}/api/api-access${page.path}`, page.as);
     first.push(performance.now() - t);
     items = body.items.length;
+    if (r === REPEAT - 1) {
+      statements = queries.length;
+      slowest.push(...[...queries].sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0)));
+    }
     // The page's own query: the one that orders and limits.
     mainQuery ??= queries.find(
       q =>
@@ -333,7 +348,14 @@ async function measure(
   if (items === 0) throw new Error(`${page.name}: an empty page`);
   const median = (xs: number[]) =>
     xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN;
-  return { first: median(first), deep: median(deep), items, mainQuery };
+  return {
+    first: median(first),
+    deep: median(deep),
+    items,
+    mainQuery,
+    statements,
+    slowest: slowest[0],
+  };
 }
 
 // ------------------------------------------------------------------ main
@@ -357,10 +379,23 @@ async function main() {
         dbName === 'sqlite' ? await openSqlite() : await openPostgres();
       try {
         const loadSeconds = await load(database.knex, size);
-        const queries: Array<{ sql: string; bindings: readonly unknown[] }> =
-          [];
-        database.knex.on('query', (q: { sql: string; bindings?: unknown[] }) =>
-          queries.push({ sql: q.sql, bindings: q.bindings ?? [] }),
+        const queries: SeenQuery[] = [];
+        database.knex.on(
+          'query',
+          (q: { sql: string; bindings?: unknown[]; __knexQueryUid: string }) =>
+            queries.push({
+              uid: q.__knexQueryUid,
+              sql: q.sql,
+              bindings: q.bindings ?? [],
+              started: performance.now(),
+            }),
+        );
+        database.knex.on(
+          'query-response',
+          (_r: unknown, q: { __knexQueryUid: string }) => {
+            const seen = queries.find(x => x.uid === q.__knexQueryUid);
+            if (seen) seen.ms = performance.now() - seen.started;
+          },
         );
         const { backend, url } = await startPlugin(database.knex);
         try {
@@ -376,17 +411,25 @@ async function main() {
             const plan = m.mainQuery
               ? await database.explain(m.mainQuery.sql, m.mainQuery.bindings)
               : 'no query seen';
+            const slow = m.slowest
+              ? `${m.slowest.ms?.toFixed(1)} ms: ${m.slowest.sql
+                  .replace(/\s+/g, ' ')
+                  .slice(0, 160)}`
+              : '-';
             console.log(
               `  ${page.name.padEnd(20)} page 1 ${m.first
                 .toFixed(1)
                 .padStart(7)} ms   page 5 ${m.deep
                 .toFixed(1)
-                .padStart(7)} ms   (${m.items} items)\n    plan: ${plan}`,
+                .padStart(7)} ms   (${m.items} items, ${
+                m.statements
+              } statements)\n    plan: ${plan}\n    slowest statement ${slow}`,
             );
           }
           results.set(size, bySize);
         } finally {
           database.knex.removeAllListeners('query');
+          database.knex.removeAllListeners('query-response');
           await backend.stop();
         }
       } finally {

@@ -51,6 +51,7 @@ export async function insertApprovedGrant(
     api_ref: apiRef,
     consumer_ref: consumerRef,
     requester_ref: requesterRef,
+    owner_ref: 'group:default/team-c',
     environment: 'sandbox',
     scopes: '["pets:read"]',
     credential_type: credentialType,

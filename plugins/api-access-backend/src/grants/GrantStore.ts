@@ -33,6 +33,8 @@ interface GrantRow {
   api_ref: string;
   consumer_ref: string;
   requester_ref: string;
+  /** The owner the grant's request was routed to (its requests.owner_ref). */
+  owner_ref?: string | null;
   environment: string;
   scopes: string;
   credential_type: string;
@@ -54,6 +56,8 @@ export interface NewGrant {
   apiRef: string;
   consumerRef: string;
   requesterRef: string;
+  /** The owner the request was routed to; lists of an owner's grants use it. */
+  ownerRef: string;
   environment: string;
   scopes: string[];
   credentialType: string;
@@ -88,14 +92,7 @@ export function applyGrantFilter(
   } else if ('environmentIn' in criteria) {
     query.whereIn(`${GRANTS}.environment`, criteria.environmentIn);
   } else {
-    const owners = criteria.approvedOwnerIn;
-    query.whereExists(sub =>
-      sub
-        .select(db.raw('1'))
-        .from(REQUESTS)
-        .whereRaw(`${REQUESTS}.id = ${GRANTS}.request_id`)
-        .whereIn(`${REQUESTS}.owner_ref`, owners),
-    );
+    query.whereIn(`${GRANTS}.owner_ref`, criteria.approvedOwnerIn);
   }
 }
 
@@ -141,6 +138,7 @@ export class GrantStore {
       api_ref: grant.apiRef,
       consumer_ref: grant.consumerRef,
       requester_ref: grant.requesterRef,
+      owner_ref: grant.ownerRef,
       environment: grant.environment,
       scopes: JSON.stringify(grant.scopes),
       credential_type: grant.credentialType,
@@ -324,14 +322,9 @@ export class GrantStore {
       query.where(`${GRANTS}.api_ref`, options.apiRef);
     }
     if (options.ownerRef) {
-      const ownerRef = options.ownerRef;
-      query.whereExists(sub =>
-        sub
-          .select(db.raw('1'))
-          .from(REQUESTS)
-          .whereRaw(`${REQUESTS}.id = ${GRANTS}.request_id`)
-          .where(`${REQUESTS}.owner_ref`, ownerRef),
-      );
+      // grants.owner_ref is the request's owner_ref, copied at creation (and
+      // by migration 20261202030000): one index range, not a join.
+      query.where(`${GRANTS}.owner_ref`, options.ownerRef);
     }
     if (options.cursor) {
       const { createdAt, id } = options.cursor;
@@ -396,9 +389,7 @@ export class GrantStore {
       query.where(`${GRANTS}.api_ref`, filter.apiRef);
     }
     if (filter.ownerRef) {
-      query
-        .join(REQUESTS, `${REQUESTS}.id`, `${GRANTS}.request_id`)
-        .where(`${REQUESTS}.owner_ref`, filter.ownerRef);
+      query.where(`${GRANTS}.owner_ref`, filter.ownerRef);
     }
     const rows = await query.orderBy([
       { column: `${GRANTS}.created_at`, order: 'desc' },

@@ -1058,6 +1058,7 @@ export class AccessRequestService {
       apiRef: request.apiRef,
       consumerRef: request.consumerRef,
       requesterRef: request.requesterRef,
+      ownerRef: request.ownerRef,
       environment: request.environment,
       scopes: request.approvedScopes,
       credentialType: request.credentialType,

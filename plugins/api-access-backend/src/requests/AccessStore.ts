@@ -271,6 +271,24 @@ export class AccessStore {
     }
     if (options.pendingForReviewerRefs) {
       const refs = options.pendingForReviewerRefs;
+      // Start from the pending steps of these groups (two index ranges), so
+      // the inbox costs what is pending, not what the table holds (a
+      // correlated EXISTS alone made SQLite visit every request). The EXISTS
+      // below then keeps only steps of the request's current round.
+      query.whereIn(`${REQUESTS}.id`, pending =>
+        pending
+          .select(`${STEPS}.request_id`)
+          .from(STEPS)
+          .where(`${STEPS}.status`, 'pending')
+          .whereIn(`${STEPS}.reviewer_ref`, refs)
+          .union(escalated =>
+            escalated
+              .select(`${STEPS}.request_id`)
+              .from(STEPS)
+              .where(`${STEPS}.status`, 'pending')
+              .whereIn(`${STEPS}.escalated_to`, refs),
+          ),
+      );
       query.whereExists(sub =>
         sub
           .select(db.raw('1'))
