@@ -135,6 +135,16 @@ export interface Config {
      * `api-access.admin`. Default: none.
      */
     alertRecipients?: string[];
+    /** What notifications about requests link to. */
+    notifications?: {
+      /**
+       * The request's page in the app: a path (or a full URL) with
+       * `{requestId}` where the id goes. Set it when the app mounts the
+       * api-access page elsewhere than /api-access. Default:
+       * `/api-access/requests/{requestId}`.
+       */
+      requestLink?: string;
+    };
     /** The hash-chained history. Read apart from the review policy: it holds a secret. */
     audit?: {
       /**

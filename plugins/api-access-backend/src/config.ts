@@ -22,7 +22,29 @@ export const MODULE_CONFIG_KEYS = [
   'llmAssessor',
   'certificates',
   'audit',
+  'notifications',
 ];
+
+/** Where the frontend shows one request, unless config says otherwise. */
+export const DEFAULT_REQUEST_LINK = '/api-access/requests/{requestId}';
+
+/**
+ * The link notifications about a request lead to:
+ * apiAccess.notifications.requestLink, a path in the app (or a full URL)
+ * with `{requestId}` where the request's id goes. An app that mounts the
+ * api-access page elsewhere than /api-access sets it.
+ */
+export function readRequestLink(root: Config): string {
+  const link =
+    root.getOptionalString('apiAccess.notifications.requestLink') ??
+    DEFAULT_REQUEST_LINK;
+  if (!link.includes('{requestId}')) {
+    throw new Error(
+      `Invalid config at apiAccess.notifications.requestLink: '${link}' must contain {requestId}, where the request's id goes (default ${DEFAULT_REQUEST_LINK})`,
+    );
+  }
+  return link;
+}
 
 export function readApiAccessConfig(root: Config): ApiAccessConfig {
   const raw: Record<string, unknown> = {

@@ -27,7 +27,7 @@ import {
   ApiAccessProvisioner,
 } from '@api-access/backstage-plugin-api-access-node';
 import { Knex } from 'knex';
-import { ApiAccessConfig } from './config';
+import { ApiAccessConfig, readRequestLink } from './config';
 import { ApiAccessClock } from './clock';
 import { AdminCheck } from './permissions/AdminCheck';
 import { GrantAccess } from './permissions/GrantAccess';
@@ -102,7 +102,11 @@ export async function createApiAccessServices(
 
   // Administrators are whoever the permission policy grants api-access.admin.
   const admins = new AdminCheck(options.permissions);
-  const notifier = new BackstageNotifier(options.notifications, logger);
+  const notifier = new BackstageNotifier({
+    notifications: options.notifications,
+    logger,
+    requestLink: readRequestLink(options.rootConfig),
+  });
   const provisioning = new ProvisioningService({
     tasks: new ProvisioningStore(knex),
     grants: grantStore,

@@ -25,10 +25,20 @@ export interface Notifier {
 export const noNotifier: Notifier = { notify: async () => {} };
 
 export class BackstageNotifier implements Notifier {
-  constructor(
-    private readonly notifications: NotificationService,
-    private readonly logger: LoggerService,
-  ) {}
+  private readonly notifications: NotificationService;
+  private readonly logger: LoggerService;
+  private readonly requestLink: string;
+
+  constructor(options: {
+    notifications: NotificationService;
+    logger: LoggerService;
+    /** apiAccess.notifications.requestLink: a path with `{requestId}`. */
+    requestLink: string;
+  }) {
+    this.notifications = options.notifications;
+    this.logger = options.logger;
+    this.requestLink = options.requestLink;
+  }
 
   async notify(recipients: string[], notification: RequestNotification) {
     const entityRef = Array.from(new Set(recipients)).filter(ref =>
@@ -43,7 +53,10 @@ export class BackstageNotifier implements Notifier {
           description: notification.description,
           link:
             notification.link ??
-            `/api-access/requests/${notification.requestId}`,
+            this.requestLink.replace(
+              '{requestId}',
+              encodeURIComponent(notification.requestId),
+            ),
           severity: 'normal',
           topic: `api-access:${notification.requestId}`,
         },
