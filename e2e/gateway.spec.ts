@@ -17,7 +17,7 @@ import {
   startUpstream,
 } from './gateway';
 
-test('the gateway lets the approved key through and stops it within a second of revocation', async ({
+test('the gateway lets the approved key through and stops it within its cache second of revocation', async ({
   page: firstPage,
   browser,
 }) => {
@@ -150,7 +150,9 @@ test('the gateway lets the approved key through and stops it within a second of 
     }
     const elapsed = Date.now() - clicked;
     expect(status).toBe(401);
-    expect(elapsed).toBeLessThan(1000);
+    // nginx caches decisions for apiAccess.gateway.decisionCacheSeconds (1 s
+    // in the demo): the click, the revocation and at most that second.
+    expect(elapsed).toBeLessThan(1500);
     // eslint-disable-next-line no-console
     console.log(
       `gateway refused the revoked key ${elapsed} ms after the click`,

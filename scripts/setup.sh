@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine with Node 20 lacks: Debian's Chromium,
-# nginx and Caddy for the browser and gateway tests (skipped with
+# nginx (with its set-misc module) and Caddy for the browser and gateway tests (skipped with
 # SETUP_SKIP_CHROMIUM=1; nginx also by SETUP_SKIP_NGINX=1, Caddy by
 # SETUP_SKIP_CADDY=1), a running
 # PostgreSQL when one is installed but stopped, yarn, and the node modules.
@@ -15,6 +15,10 @@ fi
 if [ "${SETUP_SKIP_CHROMIUM:-}" != 1 ] && [ "${SETUP_SKIP_NGINX:-}" != 1 ] && [ ! -x /usr/sbin/nginx ]; then
   packages+=(nginx)
 fi
+# The nginx recipe caches decisions under an HMAC of the key: set_hmac_sha256.
+if [ "${SETUP_SKIP_CHROMIUM:-}" != 1 ] && [ "${SETUP_SKIP_NGINX:-}" != 1 ] && [ ! -f /usr/lib/nginx/modules/ngx_http_set_misc_module.so ]; then
+  packages+=(libnginx-mod-http-set-misc)
+fi
 if [ "${SETUP_SKIP_CHROMIUM:-}" != 1 ] && [ "${SETUP_SKIP_CADDY:-}" != 1 ] && [ ! -x /usr/bin/caddy ]; then
   packages+=(caddy)
 fi
@@ -24,7 +28,7 @@ if [ ${#packages[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
   # Debian starts the packaged nginx on port 80; the tests run their own.
-  if [[ " ${packages[*]} " == *" nginx "* ]]; then
+  if [[ " ${packages[*]} " == *nginx* ]]; then
     $SUDO service nginx stop >/dev/null 2>&1 || $SUDO nginx -s quit 2>/dev/null || true
   fi
   # The same for Caddy (port 80 and its admin endpoint on 2019).

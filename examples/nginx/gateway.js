@@ -11,12 +11,16 @@
  * no root-owned paths and stops with this process.
  */
 const { spawn, execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 const NGINX = process.env.NGINX_BINARY || '/usr/sbin/nginx';
 const TEMPLATE = path.join(__dirname, 'api-access-gateway.conf.template');
+/** Debian's dynamic modules; the recipe needs set-misc (and NDK, which it builds on). */
+const MODULES = process.env.NGINX_MODULES_PATH || '/usr/lib/nginx/modules';
+const REQUIRED_MODULES = ['ndk_http_module.so', 'ngx_http_set_misc_module.so'];
 
 /** Replaces every ${NAME} in the template; a placeholder left without a value is an error. */
 function renderGatewayConfig(vars) {
@@ -30,18 +34,25 @@ function renderGatewayConfig(vars) {
 }
 
 function nginxAvailable() {
-  return fs.existsSync(NGINX);
+  return (
+    fs.existsSync(NGINX) &&
+    REQUIRED_MODULES.every(m => fs.existsSync(path.join(MODULES, m)))
+  );
 }
 
 /**
+ * `cache: false` turns the decision cache off (for the benchmark's uncached
+ * run); api-access can also turn it off for every gateway by answering
+ * no-store (apiAccess.gateway.decisionCacheSeconds: 0).
+ *
  * @param {{ listen: number, upstream: string, backend: string, token: string,
  *   apiRef: string, readScope: string, writeScope: string, environment?: string,
- *   name?: string }} options
+ *   name?: string, cache?: boolean, workers?: number, accessLog?: boolean }} options
  * @returns {Promise<{ url: string, dir: string, stop: () => Promise<void>, errorLog: () => string }>}
  */
 async function startGateway(options) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-access-nginx-'));
-  const server = renderGatewayConfig({
+  let server = renderGatewayConfig({
     LISTEN: `127.0.0.1:${options.listen}`,
     // nginx variable and upstream names: letters, digits and underscores.
     NAME: (options.name ?? 'api').replace(/[^A-Za-z0-9_]/g, '_'),
@@ -52,7 +63,24 @@ async function startGateway(options) {
     READ_SCOPE: options.readScope,
     WRITE_SCOPE: options.writeScope,
     ENVIRONMENT: options.environment ?? '',
+    CACHE_PATH: path.join(dir, 'decisions'),
+    CACHE_KEY_SECRET: crypto.randomBytes(32).toString('hex'),
   });
+  if (options.cache === false) {
+    server = server.replace(/proxy_cache api_access_\w+;/, 'proxy_cache off;');
+  }
+  return runNginx(dir, server, options);
+}
+
+/**
+ * nginx in the foreground in `dir` with one server block; resolves once it
+ * answers on `options.listen`.
+ *
+ * @param {string} dir
+ * @param {string} server
+ * @param {{ listen: number, workers?: number, accessLog?: boolean }} options
+ */
+async function runNginx(dir, server, options) {
   fs.writeFileSync(path.join(dir, 'api-access-gateway.conf'), server);
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
     .map(kind => `  ${kind}_temp_path ${path.join(dir, kind)};`)
@@ -60,16 +88,19 @@ async function startGateway(options) {
   fs.writeFileSync(
     path.join(dir, 'nginx.conf'),
     [
+      ...REQUIRED_MODULES.map(m => `load_module ${path.join(MODULES, m)};`),
       'daemon off;',
-      'worker_processes 1;',
+      `worker_processes ${options.workers ?? 1};`,
       // As root, nginx would switch workers to a user that cannot read a
       // private temp dir; the tests run it as whoever they are.
       ...(process.getuid && process.getuid() === 0 ? ['user root;'] : []),
       `pid ${path.join(dir, 'nginx.pid')};`,
       `error_log ${path.join(dir, 'error.log')} warn;`,
-      'events { worker_connections 256; }',
+      'events { worker_connections 1024; }',
       'http {',
-      `  access_log ${path.join(dir, 'access.log')};`,
+      options.accessLog === false
+        ? '  access_log off;'
+        : `  access_log ${path.join(dir, 'access.log')};`,
       temp,
       `  include ${path.join(dir, 'api-access-gateway.conf')};`,
       '}',
@@ -125,7 +156,38 @@ async function startGateway(options) {
   };
 }
 
-module.exports = { renderGatewayConfig, startGateway, nginxAvailable };
+/**
+ * The same nginx without api-access: a plain reverse proxy to the upstream,
+ * for the benchmark's baseline.
+ *
+ * @param {{ listen: number, upstream: string, workers?: number }} options
+ */
+async function startPlainProxy(options) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-access-nginx-'));
+  const server = [
+    'upstream plain_upstream {',
+    `    server ${options.upstream};`,
+    '    keepalive 16;',
+    '}',
+    'server {',
+    `    listen 127.0.0.1:${options.listen};`,
+    '    location / {',
+    '        proxy_pass http://plain_upstream;',
+    '        proxy_http_version 1.1;',
+    '        proxy_set_header Connection "";',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  return runNginx(dir, server, { ...options, accessLog: false });
+}
+
+module.exports = {
+  renderGatewayConfig,
+  startGateway,
+  startPlainProxy,
+  nginxAvailable,
+};
 
 if (require.main === module) {
   const arg = name => {

@@ -75,6 +75,15 @@ export interface Config {
        * service caller is refused, with a warning at start-up).
        */
       allowedSubjects?: string[];
+      /**
+       * Seconds a gateway may cache an /authorize answer that lets a call
+       * through (sent as Cache-Control: max-age; never past the key's or the
+       * grant's end). This is how long a revoked key can still work at a
+       * caching gateway; 0 sends no-store. Whole seconds, 0-60. Default: 1.
+       */
+      decisionCacheSeconds?: number;
+      /** The same for refusals (401 and 403). Default: 1. */
+      negativeDecisionCacheSeconds?: number;
     };
     /** Time-driven rules over grants, run by one scheduled tick. */
     lifecycle?: {

@@ -49,6 +49,7 @@ import { GrantStore } from './grants/GrantStore';
 import { GrantService } from './grants/GrantService';
 import { CredentialStore } from './credentials/CredentialStore';
 import { CredentialService } from './credentials/CredentialService';
+import { createDecisionBus } from './credentials/DecisionBus';
 import { BackstageNotifier } from './notifications/Notifier';
 import { ApiProfileService } from './profiles/ApiProfileService';
 import { ProvisioningStore } from './provisioning/ProvisioningStore';
@@ -149,6 +150,7 @@ export async function createApiAccessServices(
     config: policy,
     clock: now,
     provisioning,
+    bus: createDecisionBus(knex, logger),
   });
   // mTLS client certificates; apiAccess.certificates is read apart from
   // the policy because it holds the CA's private key.

@@ -145,7 +145,12 @@ export const apiAccessPlugin = createBackendPlugin({
           scope: 'local',
           fn: () => credentials.flushLastUses(),
         });
-        deps.lifecycle.addShutdownHook(() => credentials.flushLastUses());
+        // Other replicas' revocations drop this replica's cached answers.
+        await credentials.start();
+        deps.lifecycle.addShutdownHook(async () => {
+          await credentials.flushLastUses();
+          await credentials.stop();
+        });
         // Tasks run right after the transaction that wrote them; this sweep
         // picks up retries that came due and work a stopped replica left.
         if (provisioners.length > 0) {

@@ -117,6 +117,14 @@ export const reviewPolicySchema = z
          * service caller is refused (a warning at start-up names this key).
          */
         allowedSubjects: z.array(z.string().min(1)).default([]),
+        /**
+         * Seconds a gateway may cache an /authorize answer that lets a call
+         * through (Cache-Control: max-age). The bound on how long a revoked
+         * key keeps working at a caching gateway. 0: gateways must not cache.
+         */
+        decisionCacheSeconds: z.number().int().min(0).max(60).default(1),
+        /** The same for refusals (401, 403): unknown keys sprayed at the gateway cost one backend call per key and this time. */
+        negativeDecisionCacheSeconds: z.number().int().min(0).max(60).default(1),
       })
       .strict()
       .default({}),

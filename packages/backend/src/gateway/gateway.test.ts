@@ -381,7 +381,17 @@ describe.each(databases.eachSupportedId())(
       const knex = await databases.init(databaseId);
       const backend = await startApiAccessBackend({
         knex,
-        config: { apiAccess: { gateway: TEST_GATEWAY } },
+        // Caching off: the contract's answers are exact (a revoked key is
+        // refused on the very next call). gatewayCache.test.ts covers the cache.
+        config: {
+          apiAccess: {
+            gateway: {
+              ...TEST_GATEWAY,
+              decisionCacheSeconds: 0,
+              negativeDecisionCacheSeconds: 0,
+            },
+          },
+        },
         extraFeatures: [
           createServiceFactory({
             service: apiAccessClockServiceRef,

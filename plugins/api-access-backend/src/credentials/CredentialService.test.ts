@@ -12,6 +12,7 @@ import { LifecycleMarks } from '../lifecycle/LifecycleService';
 import { AuditLog } from '../audit/AuditLog';
 import { CredentialStore } from './CredentialStore';
 import { CredentialService } from './CredentialService';
+import { DecisionListener } from './DecisionBus';
 import { insertApprovedGrant } from '../__testUtils__/grants';
 
 const databases = createTestDatabases();
@@ -236,6 +237,131 @@ describe.each(databases.eachSupportedId())(
       expect(await dbCalls(() => small.introspect(c.secret))).toBe(1);
       expect(await dbCalls(() => small.introspect(a.secret))).toBe(0);
       expect(await dbCalls(() => small.introspect(b.secret))).toBe(1);
+      lookups.mockRestore();
+    });
+    it('tells the gateway how long it may cache a decision, never past the grant', async () => {
+      now = new Date('2026-11-07T10:00:00Z');
+      const target = { apiRef: 'api:default/pets', scope: 'pets:read' };
+      const withTtl = (seconds: number, negative: number) =>
+        new CredentialService({
+          credentials: new CredentialStore(knex),
+          grants: new GrantStore(knex, new LifecycleMarks(knex)),
+          audit: new AuditLog(knex),
+          config: parseReviewPolicy({
+            gateway: {
+              decisionCacheSeconds: seconds,
+              negativeDecisionCacheSeconds: negative,
+            },
+          }),
+          clock: () => now,
+        });
+      const defaults = withTtl(1, 1);
+      const { secret } = await defaults.issue(await grant(24), '1', requester);
+      expect(await defaults.authorize(secret, target)).toMatchObject({
+        status: 200,
+        cacheSeconds: 1,
+      });
+      const longer = withTtl(30, 2);
+      expect(await longer.authorize(secret, target)).toMatchObject({
+        status: 200,
+        cacheSeconds: 30,
+      });
+      // Refusals get the negative time, whatever the reason.
+      for (const [token, t] of [
+        [undefined, target],
+        ['aak_unknown', target],
+        [secret, { apiRef: 'api:default/invoices' }],
+        [secret, { ...target, scope: 'pets:write' }],
+      ] as const) {
+        expect((await longer.authorize(token, t)).cacheSeconds).toBe(2);
+      }
+      // 0 means no caching at all.
+      expect((await withTtl(0, 0).authorize(secret, target)).cacheSeconds).toBe(
+        0,
+      );
+      // A grant ending in 10 s may be cached 10 s at most; in under a second, not at all.
+      const ending = await defaults.issue(
+        await grant(10 / 3600),
+        '1',
+        requester,
+      );
+      expect((await longer.authorize(ending.secret, target)).cacheSeconds).toBe(
+        10,
+      );
+      now = new Date(now.getTime() + 9_500);
+      expect((await longer.authorize(ending.secret, target)).cacheSeconds).toBe(
+        0,
+      );
+    });
+
+    it('serves nothing cached while it may have missed a revocation elsewhere', async () => {
+      now = new Date('2026-11-08T10:00:00Z');
+      const store = new CredentialStore(knex);
+      let listener: DecisionListener | undefined;
+      const bus = {
+        live: true,
+        publish: jest.fn(async (id: string) => listener?.grant(id)),
+        start: async (l: DecisionListener) => {
+          listener = l;
+        },
+        stop: async () => undefined,
+      };
+      const replica = new CredentialService({
+        credentials: store,
+        grants: new GrantStore(knex, new LifecycleMarks(knex)),
+        audit: new AuditLog(knex),
+        config: parseReviewPolicy({
+          credentials: { introspectionCacheSeconds: 60 },
+        }),
+        clock: () => now,
+        bus,
+      });
+      await replica.start();
+      const grantId = await grant(24);
+      const { secret } = await replica.issue(grantId, '1', requester);
+      const lookups = jest.spyOn(store, 'findByHash');
+      await replica.introspect(secret);
+      await replica.introspect(secret);
+      expect(lookups).toHaveBeenCalledTimes(1);
+
+      // Listening connection down: every call reads the database.
+      bus.live = false;
+      await replica.introspect(secret);
+      await replica.introspect(secret);
+      expect(lookups).toHaveBeenCalledTimes(3);
+
+      // Back: the bus drops everything, then caching resumes.
+      bus.live = true;
+      listener!.all();
+      await replica.introspect(secret);
+      await replica.introspect(secret);
+      expect(lookups).toHaveBeenCalledTimes(4);
+
+      // Another replica's revocation arrives as a message: the next call asks.
+      listener!.grant(grantId);
+      await replica.introspect(secret);
+      expect(lookups).toHaveBeenCalledTimes(5);
+
+      // An answer read before a drop and returned after it is not cached.
+      let release!: () => void;
+      lookups.mockImplementationOnce(async hash => {
+        await new Promise<void>(r => {
+          release = r;
+        });
+        return CredentialStore.prototype.findByHash.call(store, hash);
+      });
+      listener!.grant(grantId);
+      const inFlight = replica.introspect(secret);
+      await new Promise(r => setImmediate(r));
+      listener!.grant(grantId);
+      release();
+      expect((await inFlight).active).toBe(true);
+      await replica.introspect(secret);
+      expect(lookups).toHaveBeenCalledTimes(7);
+
+      // Rotation and revocation publish through the bus for the others.
+      await replica.issue(grantId, '1', requester);
+      expect(bus.publish).toHaveBeenCalledWith(grantId);
       lookups.mockRestore();
     });
   },

@@ -7,9 +7,11 @@
  * are cached for `introspectionCacheSeconds` in two bounded LRU caches keyed
  * by the key's hash: one for active keys, a separate small one for unknown
  * or inactive keys, so that spraying unknown keys churns only the latter and
- * never evicts a hot key. Rotating on this replica clears the grant's cached
- * answers at once; other replicas see the change within the cache time. Last
- * use is kept in memory and written once a minute.
+ * never evicts a hot key. Revoking, expiring or rotating clears the grant's
+ * cached answers at once on every replica (DecisionBus: LISTEN/NOTIFY on
+ * PostgreSQL). /authorize answers say how long a gateway may cache them
+ * (apiAccess.gateway.decisionCacheSeconds). Last use is kept in memory and
+ * written once a minute.
  *
  * Only the gateways named in `apiAccess.gateway.allowedSubjects` may ask.
  */
@@ -34,6 +36,7 @@ import { requireGrantHolder, requireLiveGrant } from '../grants/issuable';
 import { Caller } from '../requests/workflowTypes';
 import type { ProvisioningService } from '../provisioning/ProvisioningService';
 import { LruCache } from './LruCache';
+import { DecisionBus, LocalDecisionBus } from './DecisionBus';
 
 const KEY_PREFIX = 'aak';
 const HOUR_MS = 60 * 60 * 1000;
@@ -54,7 +57,10 @@ function newKey(): { prefix: string; secret: string } {
 interface CachedAnswer {
   grantId?: string;
   result: IntrospectionResult;
+  /** When this replica asks the database again. */
   until: number;
+  /** When the key stops working (grant expiry, end of a rotation overlap). */
+  endsAt: number;
 }
 
 export interface CredentialServiceOptions {
@@ -64,6 +70,23 @@ export interface CredentialServiceOptions {
   config: ApiAccessConfig;
   clock?: () => Date;
   provisioning?: ProvisioningService;
+  /** How replicas tell each other about revocations. Default: this replica only. */
+  bus?: DecisionBus;
+}
+
+/** The gateway's answer about one call. */
+export interface GatewayDecision {
+  status: 200 | 401 | 403;
+  reason?: string;
+  result: IntrospectionResult;
+  /** How long a gateway may keep this answer (0: not at all). */
+  cacheSeconds: number;
+  /**
+   * For gateways that count cache time in whole seconds (nginx): the last
+   * Unix second in which the answer may still be served, so that it is gone
+   * by now + cacheSeconds at the latest (X-Accel-Expires: @<this>).
+   */
+  cacheThroughSecond?: number;
 }
 
 export class CredentialService {
@@ -73,6 +96,11 @@ export class CredentialService {
   private readonly negativeCache: LruCache<string, CachedAnswer>;
   private readonly gateways: ReadonlySet<string>;
   private lastUses = new Map<string, Date>();
+  /**
+   * Counts drops: an answer read from the database before a drop and
+   * returned after it is not cached (it may predate the revocation).
+   */
+  private epoch = 0;
 
   private readonly credentials: CredentialStore;
   private readonly grants: GrantStore;
@@ -80,6 +108,7 @@ export class CredentialService {
   private readonly config: ApiAccessConfig;
   private readonly clock: () => Date;
   private readonly provisioning?: ProvisioningService;
+  private readonly bus: DecisionBus;
 
   constructor(options: CredentialServiceOptions) {
     this.credentials = options.credentials;
@@ -88,6 +117,7 @@ export class CredentialService {
     this.config = options.config;
     this.clock = options.clock ?? (() => new Date());
     this.provisioning = options.provisioning;
+    this.bus = options.bus ?? new LocalDecisionBus();
     const { config } = this;
 
     this.cache = new LruCache(config.credentials.introspectionCacheEntries);
@@ -111,6 +141,22 @@ export class CredentialService {
         )}' is not an allowed gateway: only the subjects listed in apiAccess.gateway.allowedSubjects may call /introspect and /authorize`,
       );
     }
+  }
+
+  /** Starts listening for other replicas' revocations. */
+  async start() {
+    await this.bus.start({
+      grant: grantId => this.dropGrant(grantId),
+      all: () => {
+        this.epoch += 1;
+        this.cache.clear();
+        this.negativeCache.clear();
+      },
+    });
+  }
+
+  async stop() {
+    await this.bus.stop();
   }
 
   terms() {
@@ -226,7 +272,7 @@ export class CredentialService {
       }
       return superseded;
     });
-    this.forgetGrant(grantId);
+    await this.forgetGrant(grantId);
     if (previous.length > 0) this.provisioning?.kick();
     return {
       id,
@@ -241,14 +287,25 @@ export class CredentialService {
   }
 
   async introspect(token: string): Promise<IntrospectionResult> {
+    return (await this.lookup(token)).result;
+  }
+
+  /** The answer about a key, and until when it holds at most. */
+  private async lookup(token: string): Promise<CachedAnswer> {
     const hash = hashSecret(token);
     const nowMs = this.clock().getTime();
-    const cached = this.cache.get(hash) ?? this.negativeCache.get(hash);
+    // While this replica may have missed another's revocation, it trusts
+    // nothing it cached.
+    const live = this.bus.live;
+    const cached = live
+      ? this.cache.get(hash) ?? this.negativeCache.get(hash)
+      : undefined;
     if (cached && cached.until > nowMs) {
       if (cached.result.active && cached.grantId)
         this.lastUses.set(cached.grantId, new Date(nowMs));
-      return cached.result;
+      return cached;
     }
+    const epoch = this.epoch;
     const found = await this.credentials.findByHash(hash);
     let result: IntrospectionResult = { active: false };
     let until =
@@ -261,6 +318,7 @@ export class CredentialService {
         (found.credentialStatus === 'superseded' &&
           !!found.validUntil &&
           found.validUntil.getTime() > nowMs));
+    let endsAt = nowMs;
     if (found && usable) {
       const { rateLimit } = this.config.credentials;
       result = {
@@ -278,14 +336,15 @@ export class CredentialService {
         },
       };
       // Never cache past the moment the key or the grant stops working.
-      until = Math.min(
-        until,
+      endsAt = Math.min(
         found.expiresAt.getTime(),
         found.validUntil?.getTime() ?? Infinity,
       );
+      until = Math.min(until, endsAt);
       this.lastUses.set(found.grantId, new Date(nowMs));
     }
-    const answer = { grantId: found?.grantId, result, until };
+    const answer = { grantId: found?.grantId, result, until, endsAt };
+    if (!live || epoch !== this.epoch) return answer;
     if (result.active) {
       this.negativeCache.delete(hash);
       this.cache.set(hash, answer);
@@ -293,7 +352,7 @@ export class CredentialService {
       this.cache.delete(hash);
       this.negativeCache.set(hash, answer);
     }
-    return result;
+    return answer;
   }
 
   /**
@@ -305,16 +364,31 @@ export class CredentialService {
   async authorize(
     token: string | undefined,
     target: { apiRef: string; scope?: string; environment?: string },
-  ): Promise<{
-    status: 200 | 401 | 403;
-    reason?: string;
-    result: IntrospectionResult;
-  }> {
+  ): Promise<GatewayDecision> {
+    const decision = await this.decide(token, target);
+    if (decision.cacheSeconds === 0) return decision;
+    // A whole-second cache keeps an entry through the end of the second it
+    // expires in: stop a second early so it never outlives cacheSeconds.
+    const deadline = this.clock().getTime() + decision.cacheSeconds * 1000;
+    return {
+      ...decision,
+      cacheThroughSecond: Math.floor(deadline / 1000) - 1,
+    };
+  }
+
+  private async decide(
+    token: string | undefined,
+    target: { apiRef: string; scope?: string; environment?: string },
+  ): Promise<GatewayDecision> {
+    const { decisionCacheSeconds, negativeDecisionCacheSeconds } =
+      this.config.gateway;
+    const refused = negativeDecisionCacheSeconds;
     if (!token) {
       return {
         status: 401,
         reason: 'no API key presented',
         result: { active: false },
+        cacheSeconds: refused,
       };
     }
     if (token.length > 512) {
@@ -322,11 +396,17 @@ export class CredentialService {
         status: 401,
         reason: 'the API key is not active',
         result: { active: false },
+        cacheSeconds: refused,
       };
     }
-    const result = await this.introspect(token);
+    const { result, endsAt } = await this.lookup(token);
     if (!result.active) {
-      return { status: 401, reason: 'the API key is not active', result };
+      return {
+        status: 401,
+        reason: 'the API key is not active',
+        result,
+        cacheSeconds: refused,
+      };
     }
     // Reasons reach the API's caller (the gateway passes them on): they never
     // name the API or environment a key belongs to, only what was asked.
@@ -335,6 +415,7 @@ export class CredentialService {
         status: 403,
         reason: 'the API key is not for this API',
         result,
+        cacheSeconds: refused,
       };
     }
     if (target.environment && result.environment !== target.environment) {
@@ -342,6 +423,7 @@ export class CredentialService {
         status: 403,
         reason: 'the API key is not for this environment',
         result,
+        cacheSeconds: refused,
       };
     }
     const granted = (result.scope ?? '').split(' ').filter(Boolean);
@@ -352,9 +434,17 @@ export class CredentialService {
         status: 403,
         reason: `the API key lacks the scope ${missing.join(', ')}`,
         result,
+        cacheSeconds: refused,
       };
     }
-    return { status: 200, result };
+    // Never past the moment the key or the grant stops working: a gateway
+    // counts whole seconds, so round down.
+    const remaining = Math.floor((endsAt - this.clock().getTime()) / 1000);
+    return {
+      status: 200,
+      result,
+      cacheSeconds: Math.max(0, Math.min(decisionCacheSeconds, remaining)),
+    };
   }
 
   /** Writes the last uses collected since the previous flush. */
@@ -365,8 +455,16 @@ export class CredentialService {
     await this.grants.recordLastUse(batch);
   }
 
-  /** Drops cached answers for a grant whose credentials changed on this replica. */
-  forgetGrant(grantId: string) {
+  /**
+   * A grant's keys changed (revoked, expired, rotated): every replica drops
+   * its cached answers about them. Call after the change is committed.
+   */
+  async forgetGrant(grantId: string) {
+    await this.bus.publish(grantId);
+  }
+
+  private dropGrant(grantId: string) {
+    this.epoch += 1;
     this.cache.deleteWhere(answer => answer.grantId === grantId);
     this.negativeCache.deleteWhere(answer => answer.grantId === grantId);
   }

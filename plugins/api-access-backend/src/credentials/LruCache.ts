@@ -40,6 +40,10 @@ export class LruCache<K, V> {
     return this.entries.delete(key);
   }
 
+  clear() {
+    this.entries.clear();
+  }
+
   /** Deletes every entry whose value matches. */
   deleteWhere(matches: (value: V) => boolean) {
     for (const [key, value] of this.entries) {

@@ -184,7 +184,20 @@ export function addCredentialRoutes(
       scope: req.header('x-api-access-scope') || undefined,
       environment: req.header('x-api-access-environment') || undefined,
     });
-    res.setHeader('Cache-Control', 'no-store');
+    // How long the gateway may keep this answer (apiAccess.gateway.
+    // decisionCacheSeconds): the bound on how long a revoked key still
+    // works there. The answer depends on the key, the API, the scope and the
+    // environment, so a gateway's cache key must cover all four.
+    res.setHeader(
+      'Cache-Control',
+      answer.cacheSeconds > 0 ? `max-age=${answer.cacheSeconds}` : 'no-store',
+    );
+    // nginx counts in whole seconds and would keep a max-age=1 answer for up
+    // to two; this says "through the end of this second" instead, so nginx
+    // never serves it past cacheSeconds (plus the hosts' clock difference).
+    if (answer.cacheThroughSecond !== undefined) {
+      res.setHeader('X-Accel-Expires', `@${answer.cacheThroughSecond}`);
+    }
     if (answer.status === 200) {
       const { result } = answer;
       res.setHeader('X-Api-Access-Consumer', result.client_id ?? '');

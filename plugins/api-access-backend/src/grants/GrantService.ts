@@ -281,7 +281,7 @@ export class GrantService {
       ]);
       await within?.(tx);
     });
-    this.keys.forgetGrant(id);
+    await this.keys.forgetGrant(id);
     this.afterRevoke(id);
     this.provisioning.kick();
     await this.notifier.notify(

@@ -107,7 +107,7 @@ export function grantExpiryRule(deps: GrantRuleDeps): LifecycleRule {
         });
         if (!moved) continue;
         expired += 1;
-        deps.keys.forgetGrant(grant.id);
+        await deps.keys.forgetGrant(grant.id);
         deps.afterEnd?.(grant.id);
         await deps.notifier.notify([grant.requesterRef], {
           title: `Access of ${grant.consumerRef} to ${grant.apiRef} (${grant.environment}) has expired`,

@@ -564,7 +564,7 @@ export class ApiAccessHttpClient {
   /**
    * GET /authorize
    *
-   * For gateways: is the presented API key good for this API, environment and scopes? 401 carries `WWW-Authenticate: ApiKey realm="api-access"`; 401 and 403 carry the reason in `X-Api-Access-Reason`. `Cache-Control: no-store`.
+   * For gateways: is the presented API key good for this API, environment and scopes? 401 carries `WWW-Authenticate: ApiKey realm="api-access"`; 401 and 403 carry the reason in `X-Api-Access-Reason`. Every answer carries `Cache-Control: max-age=N` (N from `apiAccess.gateway.decisionCacheSeconds` for 200, never past the key's or grant's end, and `negativeDecisionCacheSeconds` for 401 and 403), or `no-store` when that is 0: how long a gateway may cache it, keyed by the key, API, scope and environment.
    */
   async authorizeGatewayCall(
     request: {
@@ -582,7 +582,7 @@ export class ApiAccessHttpClient {
   /**
    * POST /authorize
    *
-   * For gateways: is the presented API key good for this API, environment and scopes? 401 carries `WWW-Authenticate: ApiKey realm="api-access"`; 401 and 403 carry the reason in `X-Api-Access-Reason`. `Cache-Control: no-store`.
+   * For gateways: is the presented API key good for this API, environment and scopes? 401 carries `WWW-Authenticate: ApiKey realm="api-access"`; 401 and 403 carry the reason in `X-Api-Access-Reason`. Every answer carries `Cache-Control: max-age=N` (N from `apiAccess.gateway.decisionCacheSeconds` for 200, never past the key's or grant's end, and `negativeDecisionCacheSeconds` for 401 and 403), or `no-store` when that is 0: how long a gateway may cache it, keyed by the key, API, scope and environment.
    */
   async authorizeGatewayCallPost(
     request: {

@@ -386,10 +386,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description For gateways: is the presented API key good for this API, environment and scopes? 401 carries `WWW-Authenticate: ApiKey realm="api-access"`; 401 and 403 carry the reason in `X-Api-Access-Reason`. `Cache-Control: no-store`. */
+    /** @description For gateways: is the presented API key good for this API, environment and scopes? 401 carries `WWW-Authenticate: ApiKey realm="api-access"`; 401 and 403 carry the reason in `X-Api-Access-Reason`. Every answer carries `Cache-Control: max-age=N` (N from `apiAccess.gateway.decisionCacheSeconds` for 200, never past the key's or grant's end, and `negativeDecisionCacheSeconds` for 401 and 403), or `no-store` when that is 0: how long a gateway may cache it, keyed by the key, API, scope and environment. */
     get: operations['authorizeGatewayCall'];
     put?: never;
-    /** @description For gateways: is the presented API key good for this API, environment and scopes? 401 carries `WWW-Authenticate: ApiKey realm="api-access"`; 401 and 403 carry the reason in `X-Api-Access-Reason`. `Cache-Control: no-store`. */
+    /** @description For gateways: is the presented API key good for this API, environment and scopes? 401 carries `WWW-Authenticate: ApiKey realm="api-access"`; 401 and 403 carry the reason in `X-Api-Access-Reason`. Every answer carries `Cache-Control: max-age=N` (N from `apiAccess.gateway.decisionCacheSeconds` for 200, never past the key's or grant's end, and `negativeDecisionCacheSeconds` for 401 and 403), or `no-store` when that is 0: how long a gateway may cache it, keyed by the key, API, scope and environment. */
     post: operations['authorizeGatewayCallPost'];
     delete?: never;
     options?: never;
