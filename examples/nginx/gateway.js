@@ -47,7 +47,8 @@ function nginxAvailable() {
  *
  * @param {{ listen: number, upstream: string, backend: string, token: string,
  *   apiRef: string, readScope: string, writeScope: string, environment?: string,
- *   name?: string, cache?: boolean, workers?: number, accessLog?: boolean }} options
+ *   name?: string, cache?: boolean, cacheDir?: string, workers?: number,
+ *   accessLog?: boolean }} options
  * @returns {Promise<{ url: string, dir: string, stop: () => Promise<void>, errorLog: () => string }>}
  */
 async function startGateway(options) {
@@ -63,7 +64,7 @@ async function startGateway(options) {
     READ_SCOPE: options.readScope,
     WRITE_SCOPE: options.writeScope,
     ENVIRONMENT: options.environment ?? '',
-    CACHE_PATH: path.join(dir, 'decisions'),
+    CACHE_PATH: path.join(options.cacheDir ?? dir, 'decisions'),
     CACHE_KEY_SECRET: crypto.randomBytes(32).toString('hex'),
   });
   if (options.cache === false) {
@@ -98,6 +99,9 @@ async function runNginx(dir, server, options) {
       `error_log ${path.join(dir, 'error.log')} warn;`,
       'events { worker_connections 1024; }',
       'http {',
+      // nginx closes a client connection after 1,000 requests by default;
+      // a load generator that has already sent the next one sees a reset.
+      '  keepalive_requests 100000;',
       options.accessLog === false
         ? '  access_log off;'
         : `  access_log ${path.join(dir, 'access.log')};`,

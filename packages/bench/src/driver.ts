@@ -13,8 +13,10 @@ export interface DriverJob {
   method: 'GET' | 'POST';
   path: string;
   authorization?: string;
-  /** With keys, each request posts `token=<one of them at random>`. */
+  /** With keys, each request posts `token=<one of them at random>`... */
   keys?: string[];
+  /** ...or, with this set, sends it in this header (a gateway's X-Api-Key). */
+  keyHeader?: string;
   connections: number;
   /**
    * Requests per second, sent on schedule whether or not earlier answers
@@ -88,7 +90,7 @@ async function runClosedLoop(job: DriverJob): Promise<DriverResult> {
   let measured = 0;
   let measureFrom = Infinity;
   let lastAnswer = 0;
-  const { keys } = job;
+  const { keys, keyHeader } = job;
   const instance = autocannon({
     url: job.url,
     connections: job.connections,
@@ -98,17 +100,22 @@ async function runClosedLoop(job: DriverJob): Promise<DriverResult> {
         method: job.method,
         path: job.path,
         headers: {
-          ...(keys
+          ...(keys && !keyHeader
             ? { 'content-type': 'application/x-www-form-urlencoded' }
             : {}),
           ...(job.authorization ? { authorization: job.authorization } : {}),
         },
         ...(keys
           ? {
-              setupRequest: request => ({
-                ...request,
-                body: `token=${keys[Math.floor(Math.random() * keys.length)]}`,
-              }),
+              setupRequest: request => {
+                const key = keys[Math.floor(Math.random() * keys.length)];
+                return keyHeader
+                  ? {
+                      ...request,
+                      headers: { ...request.headers, [keyHeader]: key },
+                    }
+                  : { ...request, body: `token=${key}` };
+              },
             }
           : {}),
         onResponse: (status, body) => {
@@ -177,7 +184,7 @@ async function runOpenLoop(job: DriverJob): Promise<DriverResult> {
     scheduling: 'fifo',
   });
   const target = new URL(job.url);
-  const { keys } = job;
+  const { keys, keyHeader } = job;
   let unexpected = 0;
   let non2xx = 0;
   let errors = 0;
@@ -191,9 +198,10 @@ async function runOpenLoop(job: DriverJob): Promise<DriverResult> {
 
   const send = (due: number) => {
     inFlight++;
-    const body = keys
-      ? `token=${keys[Math.floor(Math.random() * keys.length)]}`
+    const key = keys
+      ? keys[Math.floor(Math.random() * keys.length)]
       : undefined;
+    const body = key && !keyHeader ? `token=${key}` : undefined;
     const request = http.request(
       {
         agent,
@@ -209,6 +217,7 @@ async function runOpenLoop(job: DriverJob): Promise<DriverResult> {
               }
             : {}),
           ...(job.authorization ? { authorization: job.authorization } : {}),
+          ...(key && keyHeader ? { [keyHeader]: key } : {}),
         },
       },
       response => {

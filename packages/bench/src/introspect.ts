@@ -19,38 +19,27 @@
 /* eslint-disable no-restricted-syntax --
  * __dirname is right here: the benchmark runs from source in this repository
  * (node -r nodeTransform) and is never built or published. */
-import { execFileSync, fork, ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
-import {
-  monitorEventLoopDelay,
-  performance,
-  PerformanceObserver,
-} from 'node:perf_hooks';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import type { DriverResult } from './driver';
 import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { JsonObject } from '@backstage/types';
-import knexFactory, { Knex } from 'knex';
-// The plugin's internals by path: this private workspace measures the
-// backend's source in this repository and is never published.
-// eslint-disable-next-line @backstage/no-relative-monorepo-imports
-import { apiAccessPlugin } from '../../../plugins/api-access-backend/src/plugin';
-// eslint-disable-next-line @backstage/no-relative-monorepo-imports
-import { hashSecret } from '../../../plugins/api-access-backend/src/credentials/CredentialService';
-import type { DriverJob, DriverResult } from './driver';
+  BACKEND,
+  Driver,
+  SampleKey,
+  ServerStats,
+  fmt,
+  load,
+  measure,
+  newKey,
+  openPostgres,
+  openSqlite,
+  startPlugin,
+} from './harness';
 
 const { values: args } = parseArgs({
   options: {
@@ -78,11 +67,7 @@ const CONNECTIONS = Number(args.connections);
 const GRANTS = Number(args.grants);
 const KEY_POOL = Math.min(Number(args.keys), GRANTS);
 const PACED = Number(args.paced);
-/** Rows per INSERT; SQLite's multi-row insert is a compound SELECT of at most 500. */
-const BATCH = 500;
 const PG_DATABASE = 'api_access_bench';
-const BACKEND = resolve(__dirname, '../../../plugins/api-access-backend');
-const MIGRATIONS = resolve(BACKEND, 'migrations');
 const INTROSPECT_PATH = '/api/api-access/introspect';
 const ACTIVE = '"active":true';
 const TARGET_RATIO = 0.5;
@@ -102,238 +87,6 @@ for (const [name, value, min] of [
   if (!Number.isFinite(value) || value < min) {
     throw new Error(`--${name} must be a number >= ${min}, got ${value}`);
   }
-}
-
-// ---------------------------------------------------------------- database
-
-interface BenchDatabase {
-  label: string;
-  /** Loads the data; afterwards only counts the last uses written. */
-  loader: Knex;
-  /** backend.database for Backstage's own database service. */
-  backendConfig: JsonObject;
-  cleanup(): Promise<void>;
-}
-
-async function openSqlite(): Promise<BenchDatabase> {
-  const directory = mkdtempSync(join(os.tmpdir(), 'api-access-bench-'));
-  // The database service names a plugin's SQLite file <directory>/<pluginId>.sqlite.
-  const filename = join(directory, 'api-access.sqlite');
-  const loader = knexFactory({
-    client: 'better-sqlite3',
-    connection: { filename },
-    useNullAsDefault: true,
-  });
-  const { version } = require('better-sqlite3/package.json');
-  const [{ v }] = await loader.raw('select sqlite_version() as v');
-  return {
-    label: `SQLite ${v} (better-sqlite3 ${version}), file ${filename}`,
-    loader,
-    backendConfig: { client: 'better-sqlite3', connection: { directory } },
-    async cleanup() {
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
-}
-
-async function openPostgres(): Promise<BenchDatabase> {
-  const base = new URL(args.pg!);
-  const connection = {
-    host: base.hostname,
-    port: Number(base.port || 5432),
-    user: decodeURIComponent(base.username || 'postgres'),
-    ...(base.password ? { password: decodeURIComponent(base.password) } : {}),
-  };
-  const admin = knexFactory({
-    client: 'pg',
-    connection: { ...connection, database: 'postgres' },
-  });
-  await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [PG_DATABASE]);
-  await admin.raw('CREATE DATABASE ??', [PG_DATABASE]);
-  const {
-    rows: [{ server_version: version }],
-  } = await admin.raw('SHOW server_version');
-  const loader = knexFactory({
-    client: 'pg',
-    connection: { ...connection, database: PG_DATABASE },
-  });
-  return {
-    label: `PostgreSQL ${version} at ${connection.host}:${connection.port}, database ${PG_DATABASE}`,
-    loader,
-    backendConfig: {
-      client: 'pg',
-      connection,
-      plugin: { 'api-access': { connection: { database: PG_DATABASE } } },
-    },
-    async cleanup() {
-      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [PG_DATABASE]);
-      await admin.destroy();
-    },
-  };
-}
-
-const APIS = 50;
-const CONSUMERS = 2000;
-const ENVIRONMENTS = ['sandbox', 'development', 'staging', 'production'];
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** `aak_<8>_<43>`, as CredentialService issues them. */
-function newKey() {
-  const random = randomBytes(38);
-  const prefix = `aak_${random.subarray(0, 6).toString('base64url')}`;
-  return {
-    prefix,
-    secret: `${prefix}_${random.subarray(6).toString('base64url')}`,
-  };
-}
-
-interface SampleKey {
-  secret: string;
-  grantId: string;
-}
-
-/**
- * One approved request, one active grant and one active key per grant, in
- * batches inside one transaction. Only every (GRANTS / KEY_POOL)th plain key
- * is kept, in memory, to drive the load.
- */
-async function load(db: Knex): Promise<SampleKey[]> {
-  await db.migrate.latest({
-    directory: MIGRATIONS,
-    tableName: 'api_access_knex_migrations',
-  });
-  const now = new Date();
-  const every = Math.max(1, Math.floor(GRANTS / Math.max(1, KEY_POOL)));
-  const sample: SampleKey[] = [];
-  await db.transaction(async tx => {
-    for (let start = 0; start < GRANTS; start += BATCH) {
-      const requests = [];
-      const grants = [];
-      const credentials = [];
-      for (let i = start; i < Math.min(GRANTS, start + BATCH); i++) {
-        const requestId = randomUUID();
-        const grantId = randomUUID();
-        const apiRef = `api:default/api-${i % APIS}`;
-        const consumerRef = `component:default/consumer-${i % CONSUMERS}`;
-        const requesterRef = `user:default/user-${i % 500}`;
-        const environment = ENVIRONMENTS[i % ENVIRONMENTS.length];
-        const scopes = JSON.stringify(
-          ['read', 'write', 'admin']
-            .slice(0, 1 + (i % 3))
-            .map(s => `api-${i % APIS}:${s}`),
-        );
-        const durationDays = 30 + (i % 335);
-        const createdAt = new Date(now.getTime() - (i % 30) * DAY_MS);
-        requests.push({
-          id: requestId,
-          api_ref: apiRef,
-          consumer_ref: consumerRef,
-          consumer_kind: i % 10 === 0 ? 'external' : 'internal',
-          requester_ref: requesterRef,
-          owner_ref: `group:default/team-${i % APIS}`,
-          environment,
-          scopes,
-          credential_type: 'api-key',
-          use_case: 'Benchmark data',
-          justification: 'Benchmark data',
-          credential_storage: 'Vault',
-          duration_days: durationDays,
-          approved_scopes: scopes,
-          approved_duration_days: durationDays,
-          classification_level: 'internal',
-          classification_source: `api:default/api-${i % APIS}`,
-          plan: JSON.stringify({ stages: [], autoApproved: true }),
-          review_round: 1,
-          auto_approve_rule: 'benchmark',
-          status: 'approved',
-          version: 2,
-          created_at: createdAt,
-          updated_at: createdAt,
-        });
-        grants.push({
-          id: grantId,
-          request_id: requestId,
-          api_ref: apiRef,
-          consumer_ref: consumerRef,
-          requester_ref: requesterRef,
-          environment,
-          scopes,
-          credential_type: 'api-key',
-          status: 'active',
-          created_at: createdAt,
-          expires_at: new Date(now.getTime() + durationDays * DAY_MS),
-        });
-        const { prefix, secret } = newKey();
-        credentials.push({
-          id: randomUUID(),
-          grant_id: grantId,
-          credential_type: 'api-key',
-          prefix,
-          secret_hash: hashSecret(secret),
-          status: 'active',
-          terms_version: '1',
-          issued_to: requesterRef,
-          created_at: createdAt,
-          valid_until: null,
-        });
-        if (i % every === 0 && sample.length < KEY_POOL) {
-          sample.push({ secret, grantId });
-        }
-      }
-      await tx('api_access_requests').insert(requests);
-      await tx('api_access_grants').insert(grants);
-      await tx('api_access_credentials').insert(credentials);
-    }
-  });
-  await db.raw('ANALYZE');
-  return sample;
-}
-
-// ----------------------------------------------------------------- servers
-
-/**
- * The real plugin in a Backstage backend (startTestBackend): the plugin's own
- * init, router, services and stores, the production plugin HTTP router (auth
- * policies, credentials barrier) and the production database service on the
- * loaded database. Test stand-ins: the root HTTP router (an express app with
- * the health, not-found and error handlers, but without production's helmet,
- * cors, compression and request-log middleware), auth and httpAuth (a mock
- * service token stands for the gateway), the logger (warnings only) and the
- * scheduler (the once-a-minute last-use flush is triggered by hand).
- */
-async function startPlugin(
-  database: JsonObject,
-  introspectionCacheSeconds?: number,
-) {
-  const scheduler = mockServices.scheduler();
-  const backend = await startTestBackend({
-    features: [
-      apiAccessPlugin,
-      mockServices.rootLogger.factory({ level: 'warn' }),
-      createServiceFactory({
-        service: coreServices.scheduler,
-        deps: {},
-        factory: () => scheduler,
-      }),
-      mockServices.rootConfig.factory({
-        data: {
-          backend: { database },
-          apiAccess: {
-            // The mock service token (subject external:test-service) is the gateway.
-            gateway: { allowedSubjects: ['external:test-service'] },
-            ...(introspectionCacheSeconds === undefined
-              ? {}
-              : { credentials: { introspectionCacheSeconds } }),
-          },
-        },
-      }),
-    ],
-  });
-  return {
-    backend,
-    scheduler,
-    url: `http://127.0.0.1:${backend.server.port()}`,
-  };
 }
 
 /** A fixed answer of the same shape and size as an introspection answer. */
@@ -416,120 +169,6 @@ async function verify(url: string, sample: SampleKey[], auth: string) {
   }
 }
 
-// ------------------------------------------------------------------ driver
-
-class Driver {
-  private readonly child: ChildProcess;
-
-  constructor() {
-    // Inherits execArgv, so the child runs TypeScript the same way.
-    this.child = fork(join(__dirname, 'driver.ts'), [], { stdio: 'inherit' });
-  }
-
-  /** Runs a job; `onMeasure` is called when the warm-up ends. */
-  run(
-    job: Omit<DriverJob, 'type'>,
-    onMeasure: () => void,
-  ): Promise<DriverResult> {
-    return new Promise((resolvePromise, reject) => {
-      const child = this.child;
-      function stopListening() {
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-      }
-      function onMessage(message: any) {
-        if (message?.type === 'measuring') {
-          onMeasure();
-        } else if (message?.type === 'result') {
-          stopListening();
-          resolvePromise(message);
-        } else if (message?.type === 'error') {
-          stopListening();
-          reject(new Error(`Load generator failed: ${message.message}`));
-        }
-      }
-      function onExit(code: number) {
-        stopListening();
-        reject(new Error(`Load generator exited with ${code}`));
-      }
-      child.on('message', onMessage);
-      child.on('exit', onExit);
-      child.send({ type: 'run', ...job });
-    });
-  }
-
-  stop() {
-    this.child.kill();
-  }
-}
-
-/** What the servers' process spent while the load generator measured. */
-interface ServerStats {
-  /** CPU time of the server process (all threads) per answer. */
-  cpuMicrosPerRequest: number;
-  /** Share of the time the event loop was busy. */
-  eventLoopBusy: number;
-  eventLoopDelayMaxMs: number;
-  /** Share of the time spent in garbage-collection pauses. */
-  gcShare: number;
-}
-
-async function measure(
-  driver: Driver,
-  name: string,
-  job: Omit<DriverJob, 'type'>,
-): Promise<{ result: DriverResult; server: ServerStats }> {
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  const profiler = args['cpu-profile'] ? new Session() : undefined;
-  let cpuBefore: NodeJS.CpuUsage | undefined;
-  let loopBefore: ReturnType<typeof performance.eventLoopUtilization>;
-  let profiling: Promise<unknown> = Promise.resolve();
-  let gcMs = 0;
-  let measuredFrom = 0;
-  const gc = new PerformanceObserver(list => {
-    for (const entry of list.getEntries()) {
-      if (measuredFrom && entry.startTime >= measuredFrom)
-        gcMs += entry.duration;
-    }
-  });
-  gc.observe({ entryTypes: ['gc'] });
-  const result = await driver.run(job, () => {
-    measuredFrom = performance.now();
-    delay.enable();
-    cpuBefore = process.cpuUsage();
-    loopBefore = performance.eventLoopUtilization();
-    if (profiler) {
-      profiler.connect();
-      profiling = profiler
-        .post('Profiler.enable')
-        .then(() => profiler.post('Profiler.start'));
-    }
-  });
-  delay.disable();
-  const measuredMs = performance.now() - measuredFrom;
-  gc.disconnect();
-  const cpu = process.cpuUsage(cpuBefore);
-  const loop = performance.eventLoopUtilization(loopBefore!);
-  if (profiler) {
-    await profiling;
-    const { profile } = await profiler.post('Profiler.stop');
-    profiler.disconnect();
-    const dir = resolve(args['cpu-profile']!);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
-  }
-  return {
-    result,
-    server: {
-      cpuMicrosPerRequest:
-        (cpu.user + cpu.system) / Math.max(1, result.completed),
-      eventLoopBusy: loop.utilization,
-      eventLoopDelayMaxMs: delay.max / 1e6,
-      gcShare: gcMs / measuredMs,
-    },
-  };
-}
-
 // ------------------------------------------------------------------ report
 
 interface Row {
@@ -559,12 +198,6 @@ function check(name: string, result: DriverResult) {
     throw new Error(`${name}: ${problems.join(', ')}`);
   }
 }
-
-const fmt = (n: number, digits = 2) =>
-  n.toLocaleString('en-US', {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
 
 function table(rows: Row[], bare: DriverResult) {
   const columns: Array<[string, number, (row: Row) => string]> = [
@@ -633,7 +266,7 @@ function codeVersion(): string {
       '--porcelain',
       '--',
       resolve(BACKEND, 'src'),
-      MIGRATIONS,
+      resolve(BACKEND, 'migrations'),
       resolve(BACKEND, '../api-access-common/src'),
     );
     return changed ? `${head} (plus uncommitted changes under test)` : head;
@@ -649,13 +282,16 @@ async function main() {
   const cpus = os.cpus();
   const loadBefore = os.loadavg()[0];
   const code = codeVersion();
-  const database = DB === 'pg' ? await openPostgres() : await openSqlite();
+  const database =
+    DB === 'pg'
+      ? await openPostgres(args.pg!, PG_DATABASE)
+      : await openSqlite();
   const driver = new Driver();
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
     log(`Loading ${GRANTS.toLocaleString('en-US')} grants into ${DB}...`);
     const loadStart = Date.now();
-    const sample = await load(database.loader);
+    const sample = await load(database.loader, GRANTS, KEY_POOL);
     const loadSeconds = (Date.now() - loadStart) / 1000;
     const keys = sample.map(k => k.secret);
     const auth = mockCredentials.service.header();
@@ -673,17 +309,27 @@ async function main() {
     log('Bare node:http server...');
     const bare = await startBare();
     cleanups.push(bare.close);
-    const bareRun = await measure(driver, 'bare', { ...job, url: bare.url });
+    const bareRun = await measure(
+      driver,
+      'bare',
+      { ...job, url: bare.url },
+      args['cpu-profile'],
+    );
     check('bare', bareRun.result);
 
     log('Introspection, default config (5 s answer cache)...');
     const cached = await startPlugin(database.backendConfig);
     cleanups.push(() => cached.backend.stop());
     await verify(cached.url, sample, auth);
-    const cachedRun = await measure(driver, 'introspect-cached', {
-      ...job,
-      url: cached.url,
-    });
+    const cachedRun = await measure(
+      driver,
+      'introspect-cached',
+      {
+        ...job,
+        url: cached.url,
+      },
+      args['cpu-profile'],
+    );
     check('introspection (cache 5 s)', cachedRun.result);
     await verify(cached.url, sample, auth);
     const flushStart = Date.now();
@@ -718,26 +364,38 @@ async function main() {
     cleanups.splice(cleanups.indexOf(bare.close), 1);
     // The framework's floor: the same backend, root router, plugin router
     // and auth barrier, for a route that does no work.
-    const healthRun = await measure(driver, 'plugin-health', {
-      ...job,
-      url: cached.url,
-      method: 'GET',
-      path: '/api/api-access/health',
-      keys: undefined,
-      expectInBody: '"status":"ok"',
-    });
+    const healthRun = await measure(
+      driver,
+      'plugin-health',
+      {
+        ...job,
+        url: cached.url,
+        method: 'GET',
+        path: '/api/api-access/health',
+        keys: undefined,
+        expectInBody: '"status":"ok"',
+      },
+      args['cpu-profile'],
+    );
     check('plugin health', healthRun.result);
     await cached.backend.stop();
     cleanups.pop();
 
     log('Introspection, introspectionCacheSeconds: 0...');
-    const uncached = await startPlugin(database.backendConfig, 0);
+    const uncached = await startPlugin(database.backendConfig, {
+      credentials: { introspectionCacheSeconds: 0 },
+    });
     cleanups.push(() => uncached.backend.stop());
     await verify(uncached.url, sample, auth);
-    const uncachedRun = await measure(driver, 'introspect-uncached', {
-      ...job,
-      url: uncached.url,
-    });
+    const uncachedRun = await measure(
+      driver,
+      'introspect-uncached',
+      {
+        ...job,
+        url: uncached.url,
+      },
+      args['cpu-profile'],
+    );
     check('introspection (no cache)', uncachedRun.result);
     await uncached.backend.stop();
     cleanups.pop();
