@@ -17,9 +17,8 @@
 /* eslint-disable no-restricted-syntax --
  * __dirname is right here: the benchmark runs from source in this repository
  * (node -r nodeTransform) and is never built or published. */
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import {
@@ -31,9 +30,10 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import knexFactory, { Knex } from 'knex';
+import { Knex } from 'knex';
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import { apiAccessPlugin } from '../../../plugins/api-access-backend/src/plugin';
+import { openPostgres, openSqlite } from './harness';
 
 const { values: args } = parseArgs({
   options: {
@@ -170,71 +170,40 @@ interface BenchDatabase {
   cleanup(): Promise<void>;
 }
 
-async function openSqlite(): Promise<BenchDatabase> {
-  const directory = mkdtempSync(join(os.tmpdir(), 'api-access-lists-'));
-  const knex = knexFactory({
-    client: 'better-sqlite3',
-    connection: { filename: join(directory, 'api-access.sqlite') },
-    useNullAsDefault: true,
-  });
-  const [{ v }] = await knex.raw('select sqlite_version() as v');
+/** The shared openers (harness.ts), with each database's way to explain a query. */
+async function openDatabase(name: string): Promise<BenchDatabase> {
+  const db =
+    name === 'sqlite'
+      ? await openSqlite()
+      : await openPostgres(args.pg!, PG_DATABASE);
+  const knex = db.loader;
+  const explain: BenchDatabase['explain'] =
+    name === 'sqlite'
+      ? async (sql, bindings) => {
+          const rows = await knex.raw(`EXPLAIN QUERY PLAN ${sql}`, [
+            ...bindings,
+          ] as any[]);
+          return rows.map((r: { detail: string }) => r.detail).join('; ');
+        }
+      : async (sql, bindings) => {
+          // knex's query event shows PostgreSQL's $1 placeholders; raw() takes ?.
+          const { rows } = await knex.raw(
+            `EXPLAIN ${sql.replace(/\$\d+/g, '?')}`,
+            bindings as any[],
+          );
+          return rows
+            .map((r: Record<string, string>) => r['QUERY PLAN'].trim())
+            .filter((line: string) => /Scan|Sort|Join|Limit|Index/.test(line))
+            .slice(0, 6)
+            .join('; ');
+        };
   return {
-    label: `SQLite ${v} (file)`,
+    label: db.label,
     knex,
-    async explain(sql, bindings) {
-      const rows = await knex.raw(`EXPLAIN QUERY PLAN ${sql}`, [
-        ...bindings,
-      ] as any[]);
-      return rows.map((r: { detail: string }) => r.detail).join('; ');
-    },
+    explain,
     async cleanup() {
       await knex.destroy();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
-}
-
-async function openPostgres(): Promise<BenchDatabase> {
-  const base = new URL(args.pg!);
-  const connection = {
-    host: base.hostname,
-    port: Number(base.port || 5432),
-    user: decodeURIComponent(base.username || 'postgres'),
-    ...(base.password ? { password: decodeURIComponent(base.password) } : {}),
-  };
-  const admin = knexFactory({
-    client: 'pg',
-    connection: { ...connection, database: 'postgres' },
-  });
-  await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [PG_DATABASE]);
-  await admin.raw('CREATE DATABASE ??', [PG_DATABASE]);
-  const {
-    rows: [{ server_version: version }],
-  } = await admin.raw('SHOW server_version');
-  const knex = knexFactory({
-    client: 'pg',
-    connection: { ...connection, database: PG_DATABASE },
-    pool: { min: 0, max: 10 },
-  });
-  return {
-    label: `PostgreSQL ${version}`,
-    knex,
-    async explain(sql, bindings) {
-      // knex's query event shows PostgreSQL's $1 placeholders; raw() takes ?.
-      const { rows } = await knex.raw(
-        `EXPLAIN ${sql.replace(/\$\d+/g, '?')}`,
-        bindings as any[],
-      );
-      return rows
-        .map((r: Record<string, string>) => r['QUERY PLAN'].trim())
-        .filter((line: string) => /Scan|Sort|Join|Limit|Index/.test(line))
-        .slice(0, 6)
-        .join('; ');
-    },
-    async cleanup() {
-      await knex.destroy();
-      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [PG_DATABASE]);
-      await admin.destroy();
+      await db.cleanup();
     },
   };
 }
@@ -380,8 +349,7 @@ async function main() {
       Map<string, { first: number; deep: number }>
     >();
     for (const size of SIZES) {
-      const database =
-        dbName === 'sqlite' ? await openSqlite() : await openPostgres();
+      const database = await openDatabase(dbName);
       try {
         const loadSeconds = await load(database.knex, size);
         const queries: SeenQuery[] = [];
