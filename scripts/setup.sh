@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine with Node 20 lacks: Debian's Chromium,
-# nginx (with its set-misc module) and Caddy for the browser and gateway tests (skipped with
+# nginx (with its njs module) and Caddy for the browser and gateway tests (skipped with
 # SETUP_SKIP_CHROMIUM=1; nginx also by SETUP_SKIP_NGINX=1, Caddy by
 # SETUP_SKIP_CADDY=1), a running
 # PostgreSQL when one is installed but stopped, yarn, and the node modules.
@@ -15,9 +15,9 @@ fi
 if [ "${SETUP_SKIP_CHROMIUM:-}" != 1 ] && [ "${SETUP_SKIP_NGINX:-}" != 1 ] && [ ! -x /usr/sbin/nginx ]; then
   packages+=(nginx)
 fi
-# The nginx recipe caches decisions under an HMAC of the key: set_hmac_sha256.
-if [ "${SETUP_SKIP_CHROMIUM:-}" != 1 ] && [ "${SETUP_SKIP_NGINX:-}" != 1 ] && [ ! -f /usr/lib/nginx/modules/ngx_http_set_misc_module.so ]; then
-  packages+=(libnginx-mod-http-set-misc)
+# The nginx recipe caches decisions under the key's SHA-256 and purges them with njs.
+if [ "${SETUP_SKIP_CHROMIUM:-}" != 1 ] && [ "${SETUP_SKIP_NGINX:-}" != 1 ] && [ ! -f /usr/lib/nginx/modules/ngx_http_js_module.so ]; then
+  packages+=(libnginx-mod-http-js)
 fi
 if [ "${SETUP_SKIP_CHROMIUM:-}" != 1 ] && [ "${SETUP_SKIP_CADDY:-}" != 1 ] && [ ! -x /usr/bin/caddy ]; then
   packages+=(caddy)

@@ -11,16 +11,16 @@
  * no root-owned paths and stops with this process.
  */
 const { spawn, execFileSync } = require('node:child_process');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
 const NGINX = process.env.NGINX_BINARY || '/usr/sbin/nginx';
 const TEMPLATE = path.join(__dirname, 'api-access-gateway.conf.template');
-/** Debian's dynamic modules; the recipe needs set-misc (and NDK, which it builds on). */
+/** Debian's dynamic modules: njs (the key's SHA-256, and purging). */
 const MODULES = process.env.NGINX_MODULES_PATH || '/usr/lib/nginx/modules';
-const REQUIRED_MODULES = ['ndk_http_module.so', 'ngx_http_set_misc_module.so'];
+const REQUIRED_MODULES = ['ngx_http_js_module.so'];
 
 /** Replaces every ${NAME} in the template; a placeholder left without a value is an error. */
 function renderGatewayConfig(vars) {
@@ -48,11 +48,14 @@ function nginxAvailable() {
  * @param {{ listen: number, upstream: string, backend: string, token: string,
  *   apiRef: string, readScope: string, writeScope: string, environment?: string,
  *   name?: string, cache?: boolean, cacheDir?: string, workers?: number,
- *   accessLog?: boolean }} options
- * @returns {Promise<{ url: string, dir: string, stop: () => Promise<void>, errorLog: () => string }>}
+ *   accessLog?: boolean, purgeListen?: number }} options
+ *   purgeListen: the port of the purge server (default: any free port;
+ *   the returned purgeUrl names it)
+ * @returns {Promise<{ url: string, purgeUrl: string, dir: string, stop: () => Promise<void>, errorLog: () => string }>}
  */
 async function startGateway(options) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-access-nginx-'));
+  const purgePort = options.purgeListen ?? (await freePort());
   let server = renderGatewayConfig({
     LISTEN: `127.0.0.1:${options.listen}`,
     // nginx variable and upstream names: letters, digits and underscores.
@@ -65,12 +68,30 @@ async function startGateway(options) {
     WRITE_SCOPE: options.writeScope,
     ENVIRONMENT: options.environment ?? '',
     CACHE_PATH: path.join(options.cacheDir ?? dir, 'decisions'),
-    CACHE_KEY_SECRET: crypto.randomBytes(32).toString('hex'),
+    NJS_SCRIPT: path.join(__dirname, 'api-access.js'),
+    PURGE_LISTEN: `127.0.0.1:${purgePort}`,
+    PURGE_ALLOW: '127.0.0.1',
   });
   if (options.cache === false) {
     server = server.replace(/proxy_cache api_access_\w+;/, 'proxy_cache off;');
   }
-  return runNginx(dir, server, options);
+  const gateway = await runNginx(dir, server, options);
+  return {
+    ...gateway,
+    purgeUrl: `http://127.0.0.1:${purgePort}/_api_access_purge`,
+  };
+}
+
+/** A port nothing listens on now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /**

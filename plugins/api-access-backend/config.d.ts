@@ -84,6 +84,13 @@ export interface Config {
       decisionCacheSeconds?: number;
       /** The same for refusals (401 and 403). Default: 1. */
       negativeDecisionCacheSeconds?: number;
+      /**
+       * Purge endpoints of the gateways' decision caches (the nginx recipe's
+       * purge server, e.g. http://gateway.internal:8081/_api_access_purge).
+       * Revoking or rotating a grant's keys drops its cached decisions there
+       * at once, so decisionCacheSeconds can be 30-60 s. Default: none.
+       */
+      purgeEndpoints?: string[];
     };
     /** Time-driven rules over grants, run by one scheduled tick. */
     lifecycle?: {

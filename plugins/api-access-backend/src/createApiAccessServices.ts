@@ -50,6 +50,7 @@ import { GrantService } from './grants/GrantService';
 import { CredentialStore } from './credentials/CredentialStore';
 import { CredentialService } from './credentials/CredentialService';
 import { createDecisionBus } from './credentials/DecisionBus';
+import { GatewayPurger } from './credentials/GatewayPurger';
 import { BackstageNotifier } from './notifications/Notifier';
 import { ApiProfileService } from './profiles/ApiProfileService';
 import { ProvisioningStore } from './provisioning/ProvisioningStore';
@@ -151,6 +152,11 @@ export async function createApiAccessServices(
     clock: now,
     provisioning,
     bus: createDecisionBus(knex, logger),
+    purger: new GatewayPurger({
+      endpoints: policy.gateway.purgeEndpoints,
+      credentials: credentialStore,
+      logger,
+    }),
   });
   // mTLS client certificates; apiAccess.certificates is read apart from
   // the policy because it holds the CA's private key.

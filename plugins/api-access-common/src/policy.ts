@@ -125,6 +125,13 @@ export const reviewPolicySchema = z
         decisionCacheSeconds: z.number().int().min(0).max(60).default(1),
         /** The same for refusals (401, 403): unknown keys sprayed at the gateway cost one backend call per key and this time. */
         negativeDecisionCacheSeconds: z.number().int().min(0).max(60).default(1),
+        /**
+         * Gateways' purge endpoints (the nginx recipe's purge server, e.g.
+         * http://gateway.internal:8081/_api_access_purge): revoking or
+         * rotating a grant's keys drops its cached decisions there at once,
+         * so decisionCacheSeconds can be long.
+         */
+        purgeEndpoints: z.array(z.string().url()).default([]),
       })
       .strict()
       .default({}),

@@ -37,6 +37,7 @@ import { Caller } from '../requests/workflowTypes';
 import type { ProvisioningService } from '../provisioning/ProvisioningService';
 import { LruCache } from './LruCache';
 import { DecisionBus, LocalDecisionBus } from './DecisionBus';
+import type { GatewayPurger } from './GatewayPurger';
 
 const KEY_PREFIX = 'aak';
 const HOUR_MS = 60 * 60 * 1000;
@@ -52,6 +53,15 @@ function newKey(): { prefix: string; secret: string } {
     prefix,
     secret: `${prefix}_${randomBytes(32).toString('base64url')}`,
   };
+}
+
+/**
+ * A long cache time loses up to a tenth, at random, so that keys first seen
+ * together do not all expire at the gateway in the same second.
+ */
+function jitter(seconds: number): number {
+  if (seconds < 10) return seconds;
+  return seconds - Math.floor(Math.random() * (Math.floor(seconds / 10) + 1));
 }
 
 interface CachedAnswer {
@@ -72,6 +82,8 @@ export interface CredentialServiceOptions {
   provisioning?: ProvisioningService;
   /** How replicas tell each other about revocations. Default: this replica only. */
   bus?: DecisionBus;
+  /** Pushes revocations to the gateways' decision caches, when they are listed. */
+  purger?: GatewayPurger;
 }
 
 /** The gateway's answer about one call. */
@@ -109,6 +121,7 @@ export class CredentialService {
   private readonly clock: () => Date;
   private readonly provisioning?: ProvisioningService;
   private readonly bus: DecisionBus;
+  private readonly purger?: GatewayPurger;
 
   constructor(options: CredentialServiceOptions) {
     this.credentials = options.credentials;
@@ -118,6 +131,7 @@ export class CredentialService {
     this.clock = options.clock ?? (() => new Date());
     this.provisioning = options.provisioning;
     this.bus = options.bus ?? new LocalDecisionBus();
+    this.purger = options.purger;
     const { config } = this;
 
     this.cache = new LruCache(config.credentials.introspectionCacheEntries);
@@ -443,7 +457,10 @@ export class CredentialService {
     return {
       status: 200,
       result,
-      cacheSeconds: Math.max(0, Math.min(decisionCacheSeconds, remaining)),
+      cacheSeconds: Math.max(
+        0,
+        Math.min(jitter(decisionCacheSeconds), remaining),
+      ),
     };
   }
 
@@ -460,7 +477,10 @@ export class CredentialService {
    * its cached answers about them. Call after the change is committed.
    */
   async forgetGrant(grantId: string) {
-    await this.bus.publish(grantId);
+    await Promise.all([
+      this.bus.publish(grantId),
+      this.purger?.purgeGrant(grantId),
+    ]);
   }
 
   private dropGrant(grantId: string) {

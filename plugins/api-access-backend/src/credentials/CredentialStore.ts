@@ -74,6 +74,25 @@ export class CredentialStore {
     };
   }
 
+  /**
+   * What a gateway's decision cache may hold about a grant: the hashes of
+   * all its API keys, whatever their status, and the grant's scopes.
+   */
+  async keyHashesOfGrant(
+    grantId: string,
+  ): Promise<{ hashes: string[]; scopes: string[] }> {
+    const [rows, grant] = await Promise.all([
+      this.db(CREDENTIALS)
+        .where({ grant_id: grantId, credential_type: 'api-key' })
+        .select('secret_hash'),
+      this.db(GRANTS).where({ id: grantId }).first('scopes'),
+    ]);
+    return {
+      hashes: rows.map((row: { secret_hash: string }) => row.secret_hash),
+      scopes: grant ? JSON.parse(grant.scopes) : [],
+    };
+  }
+
   async activeForGrants(db: Db, grantIds: string[]): Promise<CredentialRow[]> {
     if (grantIds.length === 0) return [];
     return db<CredentialRow>(CREDENTIALS)
