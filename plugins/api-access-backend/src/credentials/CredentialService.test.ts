@@ -262,14 +262,14 @@ describe.each(databases.eachSupportedId())(
         cacheSeconds: 1,
       });
       const longer = withTtl(30, 2);
-      // A long time loses up to a tenth at random, so expiries spread.
+      // A long time loses up to a third at random, so expiries spread.
       const times = new Set<number>();
       for (let i = 0; i < 40; i++) {
         const answer = await longer.authorize(secret, target);
         expect(answer.status).toBe(200);
         times.add(answer.cacheSeconds);
       }
-      expect(Math.min(...times)).toBeGreaterThanOrEqual(27);
+      expect(Math.min(...times)).toBeGreaterThanOrEqual(20);
       expect(Math.max(...times)).toBeLessThanOrEqual(30);
       expect(times.size).toBeGreaterThan(1);
       // Refusals get the negative time, whatever the reason.
