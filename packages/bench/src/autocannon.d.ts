@@ -22,7 +22,12 @@ declare module 'autocannon' {
       requests?: Array<
         Request & {
           setupRequest?: (request: Request, context: object) => Request;
-          onResponse?: (status: number, body: string, context: object) => void;
+          onResponse?: (
+            status: number,
+            body: string,
+            context: object,
+            headers: Record<string, string>,
+          ) => void;
         }
       >;
     }

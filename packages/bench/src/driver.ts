@@ -17,6 +17,10 @@ export interface DriverJob {
   keys?: string[];
   /** ...or, with this set, sends it in this header (a gateway's X-Api-Key). */
   keyHeader?: string;
+  /** Sent with every request. */
+  headers?: Record<string, string>;
+  /** Counts the values of this answer header (e.g. a cache status) after the warm-up. */
+  countHeader?: string;
   connections: number;
   /**
    * Requests per second, sent on schedule whether or not earlier answers
@@ -48,6 +52,25 @@ export interface DriverResult {
   unexpected: number;
   firstError?: string;
   seconds: number;
+  /** Values of `countHeader` seen after the warm-up, and how often. */
+  headerCounts?: Record<string, number>;
+}
+
+function counter(name: string | undefined) {
+  const counts: Record<string, number> = {};
+  const lower = name?.toLowerCase();
+  return {
+    counts: lower ? counts : undefined,
+    add(headers: Record<string, unknown> | undefined) {
+      if (!lower) return;
+      // autocannon keeps the server's spelling; node:http lower-cases.
+      const key = Object.keys(headers ?? {}).find(
+        k => k.toLowerCase() === lower,
+      );
+      const value = key ? String(headers![key]) : '(none)';
+      counts[value] = (counts[value] ?? 0) + 1;
+    },
+  };
 }
 
 const BUCKET_MS = 0.01;
@@ -91,6 +114,7 @@ async function runClosedLoop(job: DriverJob): Promise<DriverResult> {
   let measureFrom = Infinity;
   let lastAnswer = 0;
   const { keys, keyHeader } = job;
+  const seen = counter(job.countHeader);
   const instance = autocannon({
     url: job.url,
     connections: job.connections,
@@ -100,6 +124,7 @@ async function runClosedLoop(job: DriverJob): Promise<DriverResult> {
         method: job.method,
         path: job.path,
         headers: {
+          ...job.headers,
           ...(keys && !keyHeader
             ? { 'content-type': 'application/x-www-form-urlencoded' }
             : {}),
@@ -118,8 +143,9 @@ async function runClosedLoop(job: DriverJob): Promise<DriverResult> {
               },
             }
           : {}),
-        onResponse: (status, body) => {
+        onResponse: (status, body, _context, headers) => {
           if (status === 200 && !body.includes(job.expectInBody)) unexpected++;
+          if (Date.now() >= measureFrom) seen.add(headers);
         },
       },
     ],
@@ -164,6 +190,7 @@ async function runClosedLoop(job: DriverJob): Promise<DriverResult> {
     unexpected,
     seconds,
     firstError,
+    headerCounts: seen.counts,
   };
 }
 
@@ -185,6 +212,7 @@ async function runOpenLoop(job: DriverJob): Promise<DriverResult> {
   });
   const target = new URL(job.url);
   const { keys, keyHeader } = job;
+  const seen = counter(job.countHeader);
   let unexpected = 0;
   let non2xx = 0;
   let errors = 0;
@@ -210,6 +238,7 @@ async function runOpenLoop(job: DriverJob): Promise<DriverResult> {
         method: job.method,
         path: job.path,
         headers: {
+          ...job.headers,
           ...(body
             ? {
                 'content-type': 'application/x-www-form-urlencoded',
@@ -237,6 +266,7 @@ async function runOpenLoop(job: DriverJob): Promise<DriverResult> {
           if (due >= measureFrom && due < end) {
             histogram.record(performance.now() - due);
             measured++;
+            seen.add(response.headers);
           }
         });
       },
@@ -289,6 +319,7 @@ async function runOpenLoop(job: DriverJob): Promise<DriverResult> {
     unexpected,
     seconds,
     firstError,
+    headerCounts: seen.counts,
   };
 }
 
