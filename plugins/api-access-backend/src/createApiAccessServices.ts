@@ -168,6 +168,8 @@ export async function createApiAccessServices(
     config: policy,
     clock: now,
   });
+  // Another replica's revocation changes this replica's CRL too.
+  credentials.onChange(() => certificates.invalidateCrl());
   const requests = new AccessRequestService({
     store,
     steps: reviewSteps,

@@ -114,6 +114,7 @@ export class CredentialService {
    * returned after it is not cached (it may predate the revocation).
    */
   private epoch = 0;
+  private readonly changed: Array<() => void> = [];
 
   private readonly credentials: CredentialStore;
   private readonly grants: GrantStore;
@@ -161,13 +162,25 @@ export class CredentialService {
   /** Starts listening for other replicas' revocations. */
   async start() {
     await this.bus.start({
-      grant: grantId => this.dropGrant(grantId),
+      grant: grantId => {
+        this.dropGrant(grantId);
+        this.changed.forEach(listener => listener());
+      },
       all: () => {
         this.epoch += 1;
         this.cache.clear();
         this.negativeCache.clear();
+        this.changed.forEach(listener => listener());
       },
     });
+  }
+
+  /**
+   * Called when a grant's credentials changed on any replica (this one
+   * included): for what else is built from them, such as the CRL.
+   */
+  onChange(listener: () => void) {
+    this.changed.push(listener);
   }
 
   async stop() {
