@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './assessment';
+export * from './auditExport';
 export * from './catalogKeys';
 export * from './classification';
 export * from './conflictOfInterest';

@@ -67,9 +67,21 @@ export const apiAccessAuditVerifyPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Export the audit history of a period (GET /audit/export), for auditors and
+ * a compliance group. Admins may export without it; anyone else needs it.
+ * Like api-access.admin, a policy should answer it deliberately: a policy
+ * that allows everything gives every signed-in user the whole history.
+ */
+export const apiAccessAuditExportPermission = createPermission({
+  name: 'api-access.audit.export',
+  attributes: { action: 'read' },
+});
+
 export const apiAccessPermissions = [
   apiAccessAdminPermission,
   apiAccessAuditVerifyPermission,
+  apiAccessAuditExportPermission,
   apiAccessRequestCreatePermission,
   apiAccessRequestReadPermission,
   apiAccessRequestDecidePermission,
