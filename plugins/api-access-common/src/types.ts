@@ -264,8 +264,11 @@ export interface Page<T> {
 export interface AuditEvent {
   id: string;
   seq: number;
-  /** `review`: a periodic access review campaign (its start, escalation and close). */
-  subjectType: 'request' | 'grant' | 'review';
+  /**
+   * `review`: a periodic access review campaign (its start, escalation and
+   * close); `revocation_batch`: an incident revocation's batch.
+   */
+  subjectType: 'request' | 'grant' | 'review' | 'revocation_batch';
   subjectId: string;
   requestId?: string;
   /** e.g. request.submitted, step.approved, request.approved, grant.created */

@@ -65,6 +65,12 @@ export const TEST_ADMIN_GROUP = 'group:default/api-access-admins';
 /** A member of TEST_ADMIN_GROUP in the fixture catalog. */
 export const TEST_ADMIN = 'user:default/admin.one';
 
+/**
+ * The test policy grants api-access.audit.export to members of this group
+ * (comp.one in the fixture catalog), as an app would to its auditors.
+ */
+export const TEST_COMPLIANCE_GROUP = 'group:default/compliance';
+
 /** Who asks, as a permission policy sees them: undefined for services. */
 export interface TestPolicyUser {
   userEntityRef: string;
@@ -74,7 +80,8 @@ export interface TestPolicyUser {
 /**
  * A permission policy for a test: its answer for one permission, or
  * undefined for the default (everything ALLOW except api-access.admin, which
- * only members of TEST_ADMIN_GROUP get).
+ * only members of TEST_ADMIN_GROUP get, and api-access.audit.export, which
+ * only members of TEST_COMPLIANCE_GROUP get).
  */
 export type TestPolicy = (
   permission: Permission,
@@ -88,6 +95,13 @@ export function defaultTestDecision(
   if (permission.name === 'api-access.admin') {
     return {
       result: user?.ownershipEntityRefs.includes(TEST_ADMIN_GROUP)
+        ? AuthorizeResult.ALLOW
+        : AuthorizeResult.DENY,
+    };
+  }
+  if (permission.name === 'api-access.audit.export') {
+    return {
+      result: user?.ownershipEntityRefs.includes(TEST_COMPLIANCE_GROUP)
         ? AuthorizeResult.ALLOW
         : AuthorizeResult.DENY,
     };

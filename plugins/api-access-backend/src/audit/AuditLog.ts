@@ -43,7 +43,7 @@ interface EventRow {
 }
 
 export interface NewAuditEvent {
-  subjectType: 'request' | 'grant' | 'review';
+  subjectType: 'request' | 'grant' | 'review' | 'revocation_batch';
   subjectId: string;
   requestId?: string;
   action: string;
@@ -106,6 +106,135 @@ function brokenLink(row: EventRow, expectedSeq: number, expectedPrev: string) {
     return 'its content does not match its hash';
   }
   return undefined;
+}
+
+/**
+ * One event of an export: every field the chain hash covers, exactly as
+ * hashed (nulls stay null, `details` is the stored JSON text), with its hash
+ * and the previous event's, so the file alone can be rehashed.
+ */
+export interface ExportedAuditEvent {
+  seq: number;
+  id: string;
+  subjectType: string;
+  subjectId: string;
+  requestId: string | null;
+  action: string;
+  actorRef: string;
+  occurredAt: string;
+  fromStatus: string | null;
+  toStatus: string | null;
+  /** The JSON text the hash covers, byte for byte; parse it to read it. */
+  details: string;
+  prevHash: string;
+  hash: string;
+}
+
+/** The part of the chain an export covers, fixed when it starts. */
+export interface AuditExportSpan {
+  /** The end of the whole chain when the export started. */
+  head: { seq: number; hash: string };
+  /**
+   * The event just before the span (seq 0 and the genesis hash at the
+   * chain's start): the first exported event must link to its hash. `hash`
+   * is null when that event is missing from the table.
+   */
+  anchor: { seq: number; hash: string | null };
+  /** First and last position exported; lastSeq < firstSeq for an empty span. */
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/** The export's verification of the events it wrote, as `verify()` words it. */
+export interface SpanVerification {
+  ok: boolean;
+  checked: number;
+  firstBroken?: { seq: number; id: string; reason: string };
+}
+
+/**
+ * Checks exported events one by one, in chain order, from the anchor: the
+ * same rules as verify() (no gap, each links to the previous hash, each
+ * hash matches its content). It keeps only the first break.
+ */
+export class SpanCheck {
+  private expectedSeq: number;
+  private expectedPrev: string;
+  private checked = 0;
+  private firstBroken?: SpanVerification['firstBroken'];
+
+  constructor(anchor: AuditExportSpan['anchor']) {
+    this.expectedSeq = anchor.seq + 1;
+    this.expectedPrev = anchor.hash ?? '';
+  }
+
+  add(event: ExportedAuditEvent) {
+    if (this.firstBroken) return;
+    const reason = brokenLink(
+      fromExported(event),
+      this.expectedSeq,
+      this.expectedPrev,
+    );
+    if (reason) {
+      this.firstBroken = { seq: event.seq, id: event.id, reason };
+      return;
+    }
+    this.expectedSeq += 1;
+    this.expectedPrev = event.hash;
+    this.checked += 1;
+  }
+
+  /** The result once every event was added; `lastSeq` is where the span should end. */
+  result(lastSeq: number): SpanVerification {
+    if (!this.firstBroken && this.expectedSeq - 1 < lastSeq) {
+      this.firstBroken = {
+        seq: this.expectedSeq,
+        id: '',
+        reason: `the span should end at event ${lastSeq}, but ends at ${
+          this.expectedSeq - 1
+        }`,
+      };
+    }
+    return this.firstBroken
+      ? { ok: false, checked: this.checked, firstBroken: this.firstBroken }
+      : { ok: true, checked: this.checked };
+  }
+}
+
+function toExported(row: EventRow): ExportedAuditEvent {
+  return {
+    seq: Number(row.seq),
+    id: row.id,
+    subjectType: row.subject_type,
+    subjectId: row.subject_id,
+    requestId: row.request_id,
+    action: row.action,
+    actorRef: row.actor_ref,
+    occurredAt: row.occurred_at,
+    fromStatus: row.from_status,
+    toStatus: row.to_status,
+    details: row.details,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+function fromExported(event: ExportedAuditEvent): EventRow {
+  return {
+    seq: event.seq,
+    id: event.id,
+    subject_type: event.subjectType,
+    subject_id: event.subjectId,
+    request_id: event.requestId,
+    action: event.action,
+    actor_ref: event.actorRef,
+    occurred_at: event.occurredAt,
+    from_status: event.fromStatus,
+    to_status: event.toStatus,
+    details: event.details,
+    prev_hash: event.prevHash,
+    hash: event.hash,
+  };
 }
 
 function toEvent(row: EventRow): AuditEvent {
@@ -269,6 +398,80 @@ export class AuditLog {
       );
     }
     return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toEvent);
+  }
+
+  /**
+   * Fixes the span an export of [from, to) covers: from the first event that
+   * occurred at or after `from` to the last that occurred before `to`, up to
+   * the head as it is now. The span is every event between the two in chain
+   * order, so it links end to end even where clocks of two writers crossed
+   * at its edges. Two MIN/MAX reads; occurred_at is ISO text, so comparing
+   * it as text compares instants.
+   */
+  async exportSpan(range: {
+    from?: Date;
+    to?: Date;
+  }): Promise<AuditExportSpan> {
+    const headRow = await this.db(HEAD).where({ id: 1 }).first();
+    const head = { seq: Number(headRow.seq), hash: String(headRow.hash) };
+    let firstSeq = 1;
+    if (range.from) {
+      const row = await this.db(EVENTS)
+        .where('occurred_at', '>=', range.from.toISOString())
+        .andWhere('seq', '<=', head.seq)
+        .min({ seq: 'seq' })
+        .first();
+      firstSeq =
+        row?.seq === null || row?.seq === undefined
+          ? head.seq + 1
+          : Number(row.seq);
+    }
+    let lastSeq = head.seq;
+    if (range.to) {
+      const row = await this.db(EVENTS)
+        .where('occurred_at', '<', range.to.toISOString())
+        .andWhere('seq', '<=', head.seq)
+        .max({ seq: 'seq' })
+        .first();
+      lastSeq =
+        row?.seq === null || row?.seq === undefined ? 0 : Number(row.seq);
+    }
+    let anchorHash: string | null = GENESIS;
+    if (firstSeq - 1 === head.seq) {
+      anchorHash = head.hash;
+    } else if (firstSeq > 1) {
+      const row = await this.db(EVENTS)
+        .where('seq', firstSeq - 1)
+        .first('hash');
+      anchorHash = row ? String(row.hash) : null;
+    }
+    return {
+      head,
+      anchor: { seq: firstSeq - 1, hash: anchorHash },
+      firstSeq,
+      lastSeq,
+    };
+  }
+
+  /**
+   * The span's events in chain order, one page at a time (keyset on seq),
+   * so an export of a million events holds one page in memory.
+   */
+  async *exportPages(
+    span: AuditExportSpan,
+    pageSize = 1000,
+  ): AsyncGenerator<ExportedAuditEvent[]> {
+    let next = span.firstSeq;
+    while (next <= span.lastSeq) {
+      const rows: EventRow[] = await this.db(EVENTS)
+        .where('seq', '>=', next)
+        .andWhere('seq', '<=', span.lastSeq)
+        .orderBy('seq')
+        .limit(pageSize);
+      if (rows.length === 0) return;
+      yield rows.map(toExported);
+      next = Number(rows[rows.length - 1].seq) + 1;
+    }
   }
 
   /**

@@ -31,6 +31,7 @@ import {
 } from '../credentials/routes';
 import { GrantService } from '../grants/GrantService';
 import { addGrantRoutes } from '../grants/routes';
+import type { IncidentRevocationService } from '../grants/IncidentRevocationService';
 import { addAuditRoutes } from '../audit/routes';
 import { addLifecycleRoutes } from '../lifecycle/routes';
 import type { LifecycleService } from '../lifecycle/LifecycleService';
@@ -40,6 +41,8 @@ import { createRouteKit } from './routeKit';
 export interface RouterOptions {
   keys: CredentialService;
   grants: GrantService;
+  /** POST /grants/revoke and the batches' progress. */
+  incidentRevocations: IncidentRevocationService;
   /** For the admins' "run due work now" route. */
   lifecycle?: LifecycleService;
   provisioning?: ProvisioningService;
@@ -86,7 +89,11 @@ export async function createRouter(
     grants,
     httpAuth: options.httpAuth,
   });
-  addGrantRoutes(router, kit, { grants, requests });
+  addGrantRoutes(router, kit, {
+    grants,
+    requests,
+    incidentRevocations: options.incidentRevocations,
+  });
   addLifecycleRoutes(router, kit, {
     admins,
     lifecycle: options.lifecycle,

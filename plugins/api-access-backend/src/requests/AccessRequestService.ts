@@ -1039,6 +1039,11 @@ export class AccessRequestService {
     return this.audit.verify(options);
   }
 
+  /** The history for GET /audit/export, which streams it page by page. */
+  get auditLog(): AuditLog {
+    return this.audit;
+  }
+
   private async createGrant(
     tx: Knex.Transaction,
     request: StoredAccessRequest,

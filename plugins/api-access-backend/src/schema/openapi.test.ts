@@ -211,7 +211,7 @@ describe('the OpenAPI document', () => {
       documentedButNotServed: [],
     });
     // As many as the security suite's matrix lists.
-    expect(declared).toHaveLength(31);
+    expect(declared).toHaveLength(32);
   });
 
   it('is what docs/http-api.md documents, route for route', () => {
@@ -466,6 +466,8 @@ describe('the answers of a running backend', () => {
     await call('get', `/audit?subjectId=${created.id}`, as(REQUESTER), 200);
     await call('get', `/audit?subjectId=${grantId}`, as(REQUESTER), 200);
     await call('get', '/audit/verify', as(TEST_ADMIN), 200);
+    await call('get', '/audit/export', as(TEST_ADMIN), 200);
+    await call('get', '/audit/export?format=csv', as(TEST_ADMIN), 200);
     await call('get', '/metrics/time-to-decision', as(OWNER), 200);
     await call('get', '/access-reviews', as(OWNER), 200);
     await call(
@@ -569,6 +571,8 @@ describe('the answers of a running backend', () => {
     );
     await call('get', '/requests/no-such-request', as(REQUESTER), 404);
     await call('get', '/audit/verify', as(REQUESTER), 403);
+    await call('get', '/audit/export', as(REQUESTER), 403);
+    await call('get', '/audit/export?format=xml', as(TEST_ADMIN), 400);
     await call('get', '/requests?view=mine', gateway, 403);
     await call('post', '/introspect', as(REQUESTER), 403, t =>
       t.type('form').send({ token: key.secret }),

@@ -108,6 +108,7 @@ describe.each(databases.eachSupportedId())(
     let mtlsGrantId: string;
     let csrPem: string;
     let reviewId: string;
+    let weatherBatchId: string; // owner.one's incident revocation of weather (no grants)
     const reviewGrants = new Map<Persona, string>();
     const allGrantIds: string[] = [];
 
@@ -158,6 +159,18 @@ describe.each(databases.eachSupportedId())(
         as('owner.one'),
       );
       reviewId = reviews.body.items?.[0]?.id;
+      const batch = await http.call('post', '/grants/revoke', as('owner.one'), {
+        apiRef: 'api:default/weather',
+        reason: 'Key leaked upstream.',
+      });
+      weatherBatchId = batch.body.batchId;
+      if (batch.status !== 201 || !weatherBatchId) {
+        throw new Error(
+          `setup: no revocation batch: ${batch.status} ${JSON.stringify(
+            batch.body,
+          )}`,
+        );
+      }
       if (!reviewId) {
         throw new Error(
           `setup: no access review: ${reviews.status} ${JSON.stringify(
@@ -328,6 +341,13 @@ describe.each(databases.eachSupportedId())(
         cell: () => ({ path: '/certificates/crl.pem' }),
       },
       {
+        // Admins, and the compliance group the test policy grants
+        // api-access.audit.export (an allow-all policy would give it to all).
+        route: 'GET /audit/export',
+        expected: only(200, 'compliance', 'admin'),
+        cell: () => ({ path: '/audit/export?from=2020-01-01&format=csv' }),
+      },
+      {
         // Only the gateway named in apiAccess.gateway.allowedSubjects.
         route: 'ALL /authorize',
         expected: only(200, 'gateway'),
@@ -364,6 +384,45 @@ describe.each(databases.eachSupportedId())(
           path: `/grants/${await fresh.grant()}/revoke`,
           body: { reason: 'No longer needed.' },
         }),
+      },
+      // Incident revocation: members of the API's owner now (team-c) and
+      // admins; a user who owns no API concerned gets 403 for every
+      // selector. Dry runs, so the world stays as it is; the real run ends
+      // the grants of an API nobody holds access to.
+      ...[
+        { apiRef: 'api:default/pets' },
+        { consumerRef: CONSUMER },
+        { requesterRef: PERSONA_USERS.requester },
+      ].map(
+        (selector): Row => ({
+          route: 'POST /grants/revoke',
+          what: `${Object.keys(selector)[0]}, dry run`,
+          expected: only(200, 'ownerMember', 'ownerAndConsumer', 'admin'),
+          cell: () => ({
+            path: '/grants/revoke',
+            body: { ...selector, reason: 'Key leaked upstream.', dryRun: true },
+          }),
+        }),
+      ),
+      {
+        route: 'POST /grants/revoke',
+        what: 'real run, apiRef=weather (no grants)',
+        expected: only(201, 'ownerMember', 'ownerAndConsumer', 'admin'),
+        cell: () => ({
+          path: '/grants/revoke',
+          body: {
+            apiRef: 'api:default/weather',
+            reason: 'Key leaked upstream.',
+          },
+        }),
+      },
+      {
+        // Its starter (owner.one), the API's owners now (team-c) and admins;
+        // everyone else the 404 of an unknown batch.
+        route: 'GET /grants/revocations/:batchId',
+        //        anon unrel reqr cons ownr both  sec comp legal admin  gw  svc
+        expected: [401, 404, 404, 404, 200, 200, 404, 404, 404, 200, 403, 403],
+        cell: () => ({ path: `/grants/revocations/${weatherBatchId}` }),
       },
       {
         route: 'POST /grants/:id/renew',

@@ -265,6 +265,7 @@ const requestFields: Record<string, FieldSpec> = {
     required: false,
   },
 };
+const CONSUMER_REF = 'component:default/team-a-service';
 const { apiRef: _omit, ...resubmitBase } = productionDraft;
 const { apiRef: _omitToo, ...resubmitFields } = requestFields;
 
@@ -595,6 +596,63 @@ function routes(): RouteSpec[] {
       },
     },
     {
+      // Each input has a bad bound (not ISO, no time zone, not a day, given
+      // twice), a reversed range or an unknown format; sent by an admin and
+      // by the compliance group, who could export a valid one.
+      route: 'GET /audit/export',
+      method: 'get',
+      callers: users('admin.one', 'comp.one', 'stranger'),
+      make: rng => {
+        const badBound = rng.pick<unknown>([
+          '',
+          'yesterday',
+          '2026-13-01',
+          '2026-02-30',
+          '2026-01-01T10:00:00',
+          '1',
+          long(300, '9'),
+          ['2026-01-01', '2026-02-01'],
+          ...UNICODE.slice(0, 4),
+        ]);
+        const kind = rng.int(4);
+        if (kind === 0) {
+          return {
+            path: `/audit/export?${q({ from: badBound, format: 'csv' })}`,
+            what: 'bad from',
+          };
+        }
+        if (kind === 1) {
+          return {
+            path: `/audit/export?${q({ from: '2026-01-01', to: badBound })}`,
+            what: 'bad to',
+          };
+        }
+        if (kind === 2) {
+          return {
+            path: `/audit/export?${q({
+              from: '2026-06-01T00:00:00Z',
+              to: rng.pick(['2026-01-01', '2026-06-01T00:00:00Z']),
+            })}`,
+            what: 'from not before to',
+          };
+        }
+        return {
+          path: `/audit/export?${q({
+            format: rng.pick<unknown>([
+              'xml',
+              'NDJSON',
+              '',
+              'json',
+              ['csv', 'ndjson'],
+              ...UNICODE.slice(0, 2),
+            ]),
+            [rng.pick(['__proto__', 'x'])]: 1,
+          })}`,
+          what: 'bad format',
+        };
+      },
+    },
+    {
       route: 'POST /grants/:id/certificates',
       method: 'post',
       callers: users('requester'),
@@ -820,6 +878,66 @@ function routes(): RouteSpec[] {
         );
         return { path: `/grants/${ids.grantId}/revoke`, json: body, what };
       },
+    },
+    {
+      // Every body lacks exactly one selector, or has a bad reason, ref or
+      // dryRun: none can revoke anything, whoever sends it.
+      route: 'POST /grants/revoke',
+      method: 'post',
+      callers: users('owner.one', 'admin.one'),
+      genericBody: true,
+      make: rng => {
+        const reason = 'Key leaked in a public repository.';
+        if (rng.int(3) === 0) {
+          const body = rng.pick<Record<string, unknown>>([
+            { reason },
+            { reason, dryRun: false },
+            { apiRef: 'api:default/pets', consumerRef: CONSUMER_REF, reason },
+            {
+              consumerRef: CONSUMER_REF,
+              requesterRef: 'user:default/requester',
+              reason,
+            },
+            {
+              apiRef: 'api:default/pets',
+              consumerRef: CONSUMER_REF,
+              requesterRef: 'user:default/requester',
+              reason,
+              dryRun: false,
+            },
+          ]);
+          return {
+            path: '/grants/revoke',
+            json: noise(rng, body, ['apiRef', 'consumerRef', 'requesterRef']),
+            what: `selectors ${Object.keys(body).join(',')}`,
+          };
+        }
+        const { body, what } = defectiveBody(
+          rng,
+          { apiRef: 'api:default/pets', reason, dryRun: false },
+          {
+            apiRef: refField('component:default/team-a-service'),
+            reason: {
+              bad: [...NOT_A_STRING, '', 'ab', '  ab  ', long(2001)],
+              required: true,
+            },
+            dryRun: {
+              bad: ['true', 'yes', 1, 0, null, [], {}],
+              required: false,
+            },
+          },
+        );
+        return { path: '/grants/revoke', json: body, what };
+      },
+    },
+    {
+      route: 'GET /grants/revocations/:batchId',
+      method: 'get',
+      callers: users('owner.one', 'admin.one'),
+      make: rng => ({
+        path: `/grants/revocations/${rng.pick(BAD_IDS)}`,
+        what: 'bad id',
+      }),
     },
     {
       route: 'POST /grants/:id/renew',

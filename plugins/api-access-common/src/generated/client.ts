@@ -330,6 +330,20 @@ export class ApiAccessHttpClient {
   }
 
   /**
+   * GET /audit/export
+   *
+   * The history of a period for auditors, streamed in chain order: one line per event with every field its hash covers, its hash and the previous event's, then a trailer line with the range, the count, the anchor (the hash of the event just before the span), the chain's head and the verification of the exported span. Admins (api-access.admin), or whoever the policy grants api-access.audit.export; 403 otherwise. The file verifies offline with `verify-audit-export` (plugins/api-access-backend/bin); formats in docs/http-api.md. `Content-Disposition: attachment`, `Cache-Control: no-store`.
+   *
+   * Answers application/x-ndjson, text/csv: read it with `text()`.
+   */
+  async exportAudit(
+    request?: { query?: operations['exportAudit']['parameters']['query'] },
+    options?: RequestOptions,
+  ): Promise<TypedResponse<string>> {
+    return this.send('GET', '/audit/export', request as RequestParts, options);
+  }
+
+  /**
    * GET /credentials/terms
    *
    * The usage terms a requester accepts before a credential is issued.

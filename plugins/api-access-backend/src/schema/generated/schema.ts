@@ -209,6 +209,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/audit/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The history of a period for auditors, streamed in chain order: one line per event with every field its hash covers, its hash and the previous event's, then a trailer line with the range, the count, the anchor (the hash of the event just before the span), the chain's head and the verification of the exported span. Admins (api-access.admin), or whoever the policy grants api-access.audit.export; 403 otherwise. The file verifies offline with `verify-audit-export` (plugins/api-access-backend/bin); formats in docs/http-api.md. `Content-Disposition: attachment`, `Cache-Control: no-store`. */
+    get: operations['exportAudit'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/credentials/terms': {
     parameters: {
       query?: never;
@@ -1551,6 +1568,37 @@ export interface operations {
           'application/json': components['schemas']['ChainVerification'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  exportAudit: {
+    parameters: {
+      query?: {
+        /** @description Inclusive: the span starts at the first event that occurred at or after it. An ISO 8601 date-time with a time zone, or a date (midnight UTC). Without it, the chain's first event. */
+        from?: string;
+        /** @description Exclusive: the span ends at the last event that occurred before it; must be after `from`. Without it, the chain's head when the export starts. */
+        to?: string;
+        /** @description `ndjson` (the default) or `csv`. */
+        format?: 'ndjson' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The export: JSON Lines (`{"type":"event",...}` per event, then `{"type":"trailer",...}`), or CSV with a header row, a row per event and a last row of type `trailer` whose `details` column holds the trailer's JSON. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/x-ndjson': string;
+          'text/csv': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
     };
