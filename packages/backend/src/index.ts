@@ -24,7 +24,8 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(catalogModuleDemoOverlay);
 
 backend.add(import('@backstage/plugin-permission-backend'));
-// Everything allowed except api-access.admin: only group api-access-admins.
+// Everything allowed except api-access.admin (only group api-access-admins)
+// and api-access.audit.export (only group compliance).
 backend.add(permissionModuleDemoPolicy);
 
 // The event bus the catalog, notifications and signals publish to.

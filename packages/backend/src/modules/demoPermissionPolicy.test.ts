@@ -39,6 +39,29 @@ describe('DemoPermissionPolicy', () => {
     }
   });
 
+  it('lets only the compliance group export the audit history', async () => {
+    const exportPermission = createPermission({
+      name: 'api-access.audit.export',
+      attributes: { action: 'read' },
+    });
+    expect(
+      await policy.handle(
+        { permission: exportPermission },
+        user('user:default/carmen.diaz', 'group:default/compliance'),
+      ),
+    ).toEqual({ result: AuthorizeResult.ALLOW });
+    // Admins export by being admins; everyone else is refused.
+    for (const who of [
+      user('group:default/api-access-admins'),
+      user('group:default/team-c'),
+      undefined,
+    ]) {
+      expect(
+        await policy.handle({ permission: exportPermission }, who),
+      ).toEqual({ result: AuthorizeResult.DENY });
+    }
+  });
+
   it('allows the rest, which api-access narrows to the parties itself', async () => {
     expect(
       await policy.handle(

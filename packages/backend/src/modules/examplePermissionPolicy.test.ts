@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   apiAccessAdminPermission,
+  apiAccessAuditExportPermission,
   apiAccessGrantReadPermission,
   apiAccessGrantRevokePermission,
   apiAccessRequestDecidePermission,
@@ -91,6 +92,19 @@ describe('the install guide example policy', () => {
       expect(
         (await policy.handle({ permission } as any, employee)).result,
       ).toBe(AuthorizeResult.ALLOW);
+    }
+  });
+
+  it('lets only the compliance group export the audit history', async () => {
+    const auditor = user('user:default/carmen', 'group:default/compliance');
+    const exportAudit = { permission: apiAccessAuditExportPermission };
+    expect((await policy.handle(exportAudit, auditor)).result).toBe(
+      AuthorizeResult.ALLOW,
+    );
+    for (const who of [contractor, employee, admin, undefined]) {
+      expect((await policy.handle(exportAudit, who)).result).toBe(
+        AuthorizeResult.DENY,
+      );
     }
   });
 

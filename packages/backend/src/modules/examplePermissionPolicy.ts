@@ -30,6 +30,7 @@ import {
 } from '@api-access/backstage-plugin-api-access-backend';
 
 const ADMINS = 'group:default/api-access-admins';
+const AUDITORS = 'group:default/compliance';
 const CONTRACTORS = 'group:default/contractors';
 
 export class ApiAccessPolicy implements PermissionPolicy {
@@ -43,6 +44,16 @@ export class ApiAccessPolicy implements PermissionPolicy {
     if (request.permission.name === 'api-access.admin') {
       return {
         result: claims.includes(ADMINS)
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+      };
+    }
+
+    // The audit export hands over the whole history: answer it on purpose.
+    // Admins export by being admins; auditors in compliance may too.
+    if (request.permission.name === 'api-access.audit.export') {
+      return {
+        result: claims.includes(AUDITORS)
           ? AuthorizeResult.ALLOW
           : AuthorizeResult.DENY,
       };
