@@ -47,6 +47,8 @@ import {
 import { AuditLog } from './audit/AuditLog';
 import { GrantStore } from './grants/GrantStore';
 import { GrantService } from './grants/GrantService';
+import { IncidentRevocationService } from './grants/IncidentRevocationService';
+import { RevocationBatchStore } from './grants/RevocationBatchStore';
 import { CredentialStore } from './credentials/CredentialStore';
 import { CredentialService } from './credentials/CredentialService';
 import { createDecisionBus } from './credentials/DecisionBus';
@@ -211,6 +213,16 @@ export async function createApiAccessServices(
     registry.getPermissionRuleset(requestResourceRef),
   );
 
+  const grantAccess = new GrantAccess({
+    grants: grantStore,
+    permissions: options.permissions,
+    catalog,
+    auth,
+    admins,
+    toGrantFilter: createConditionTransformer(grantRuleset),
+    conditionApplies: (decision, grant) =>
+      applyGrantConditions(decision, grant),
+  });
   const grants = new GrantService({
     requests: store,
     grants: grantStore,
@@ -223,16 +235,18 @@ export async function createApiAccessServices(
     clock,
     // A revocation shows on this replica's CRL at once.
     afterRevoke: () => certificates.invalidateCrl(),
-    grantAccess: new GrantAccess({
-      grants: grantStore,
-      permissions: options.permissions,
-      catalog,
-      auth,
-      admins,
-      toGrantFilter: createConditionTransformer(grantRuleset),
-      conditionApplies: (decision, grant) =>
-        applyGrantConditions(decision, grant),
-    }),
+    grantAccess,
+  });
+  // Incident revocation: every grant of an API, consumer or requester, each
+  // through the revocation above, tied together by one batch.
+  const incidentRevocations = new IncidentRevocationService({
+    grants,
+    grantStore,
+    batches: new RevocationBatchStore(knex),
+    access: grantAccess,
+    audit: auditLog,
+    provisioning,
+    clock,
   });
 
   // Periodic access reviews: campaigns, reminders and due dates run in
@@ -301,6 +315,7 @@ export async function createApiAccessServices(
     requests,
     assessments,
     grants,
+    incidentRevocations,
     credentials,
     certificates,
     provisioning,

@@ -217,6 +217,7 @@ export const apiAccessPlugin = createBackendPlugin({
             profiles: services.profiles,
             keys: credentials,
             grants,
+            incidentRevocations: services.incidentRevocations,
             lifecycle,
             provisioning,
             admins: services.admins,

@@ -10,6 +10,7 @@ export * from './catalogKeys';
 export * from './classification';
 export * from './conflictOfInterest';
 export * from './excerpt';
+export * from './incidentRevocation';
 export * from './permissions';
 export * from './policy';
 export * from './reviewPlan';

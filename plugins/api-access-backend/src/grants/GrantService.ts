@@ -238,12 +238,42 @@ export class GrantService {
     return this.end(grant, request?.ownerRef, reason, actorRef, within);
   }
 
+  /**
+   * One grant of an incident revocation batch: the very same revocation as
+   * `revoke` (one transaction with the credentials, the provisioners'
+   * revoke tasks and the grant's own history event, which carries the batch
+   * id; then the CRL, the decision bus and the gateway purge). The batch has
+   * already decided, per grant and in SQL, that the caller may revoke it
+   * (an admin, or a member of the API's owner now); `within` records the
+   * batch item in the same transaction.
+   */
+  async revokeInBatch(
+    id: string,
+    reason: string,
+    actorRef: string,
+    batch: {
+      id: string;
+      within: (tx: Knex.Transaction) => Promise<void>;
+    },
+  ): Promise<Grant> {
+    const grant = await this.grants.getGrant(this.requests.db, id);
+    if (!grant) throw new NotFoundError(`No grant '${id}'`);
+    const request = await this.requests.getRequest(
+      this.requests.db,
+      grant.requestId,
+    );
+    return this.end(grant, request?.ownerRef, reason, actorRef, batch.within, {
+      batchId: batch.id,
+    });
+  }
+
   private async end(
     grant: Grant,
     ownerRef: string | undefined,
     reason: string,
     actorRef: string,
     within?: (tx: Knex.Transaction) => Promise<void>,
+    extraDetails?: Record<string, unknown>,
   ): Promise<Grant> {
     const id = grant.id;
     if (grant.status !== 'active') {
@@ -276,6 +306,7 @@ export class GrantService {
             reason,
             revokedCredentialPrefixes: prefixes,
             provisionerTasks: tasks,
+            ...extraDetails,
           },
         },
       ]);

@@ -377,6 +377,80 @@ export class GrantStore {
     });
   }
 
+  /**
+   * The active grants of one API, consumer or requester that also meet every
+   * criterion in `filters` (the caller's read filters) and, when given, are
+   * on one of `apiIn` (the APIs the caller owns now): what an incident
+   * revocation ends, newest first, at most `limit`.
+   */
+  async activeGrantsMatching(
+    db: Db,
+    options: {
+      selector: {
+        apiRef?: string;
+        consumerRef?: string;
+        requesterRef?: string;
+      };
+      filters: PermissionCriteria<GrantFilter>[];
+      apiIn?: string[];
+      limit: number;
+    },
+  ): Promise<Grant[]> {
+    const rows: GrantRow[] = await this.matching(db, options)
+      .select(`${GRANTS}.*`)
+      .orderBy([
+        { column: `${GRANTS}.created_at`, order: 'desc' },
+        { column: `${GRANTS}.id`, order: 'desc' },
+      ])
+      .limit(options.limit);
+    return rows.map(toGrant);
+  }
+
+  /** How many grants `activeGrantsMatching` would find without a limit. */
+  async countActiveMatching(
+    db: Db,
+    options: {
+      selector: {
+        apiRef?: string;
+        consumerRef?: string;
+        requesterRef?: string;
+      };
+      filters: PermissionCriteria<GrantFilter>[];
+      apiIn?: string[];
+    },
+  ): Promise<number> {
+    const [row] = await this.matching(db, options).count({ n: '*' });
+    return Number((row as { n: number | string }).n);
+  }
+
+  private matching(
+    db: Db,
+    options: {
+      selector: {
+        apiRef?: string;
+        consumerRef?: string;
+        requesterRef?: string;
+      };
+      filters: PermissionCriteria<GrantFilter>[];
+      apiIn?: string[];
+    },
+  ): Knex.QueryBuilder {
+    const { selector } = options;
+    const query = db(GRANTS).where(`${GRANTS}.status`, 'active');
+    if (selector.apiRef) query.where(`${GRANTS}.api_ref`, selector.apiRef);
+    if (selector.consumerRef) {
+      query.where(`${GRANTS}.consumer_ref`, selector.consumerRef);
+    }
+    if (selector.requesterRef) {
+      query.where(`${GRANTS}.requester_ref`, selector.requesterRef);
+    }
+    for (const filter of options.filters) {
+      query.where(inner => applyGrantFilter(db, inner, filter));
+    }
+    if (options.apiIn) query.whereIn(`${GRANTS}.api_ref`, options.apiIn);
+    return query;
+  }
+
   async listGrants(
     db: Db,
     filter: { consumerRef?: string; apiRef?: string; ownerRef?: string },

@@ -6,6 +6,8 @@
 import {
   apiAccessGrantRevokePermission,
   apiAccessRequestCreatePermission,
+  excerpt,
+  incidentRevocationSchema,
   listGrantsQuerySchema,
   renewGrantSchema,
   revokeGrantSchema,
@@ -14,10 +16,12 @@ import type { AccessRequestService } from '../requests/AccessRequestService';
 import { RouteKit, parse } from '../http/routeKit';
 import type { DocumentedRouter } from '../schema/typedRouter';
 import { GrantService } from './GrantService';
+import type { IncidentRevocationService } from './IncidentRevocationService';
 
 export interface GrantRoutesOptions {
   grants: GrantService;
   requests: AccessRequestService;
+  incidentRevocations: IncidentRevocationService;
 }
 
 export function addGrantRoutes(
@@ -25,7 +29,7 @@ export function addGrantRoutes(
   kit: RouteKit,
   options: GrantRoutesOptions,
 ) {
-  const { grants, requests } = options;
+  const { grants, requests, incidentRevocations } = options;
   const { callerOf, authorize, audited } = kit;
 
   // Paged like /requests. Only the grants' parties and admins see rows; the
@@ -46,6 +50,45 @@ export function addGrantRoutes(
       return { result: grant, meta: { grantId: grant.id } };
     });
     res.json(revoked);
+  });
+
+  // Incident revocation: every active grant of one API, consumer or
+  // requester that the caller may revoke (owners of the API now, admins).
+  // A dry run answers 200 and writes nothing; a real run answers 201 with
+  // the batch, once each grant has been tried.
+  router.post('/grants/revoke', async (req, res) => {
+    const answer = await audited(
+      req,
+      'grant-incident-revoke',
+      'high',
+      async () => {
+        const caller = await callerOf(req);
+        const input = parse(incidentRevocationSchema, req.body, 'revocation');
+        await authorize(caller, apiAccessGrantRevokePermission);
+        const result = await incidentRevocations.revoke(input, caller);
+        return {
+          result,
+          meta: {
+            dryRun: result.dryRun,
+            batchId: result.batchId,
+            selector: Object.fromEntries(
+              Object.entries(result.selector).map(([k, v]) => [k, excerpt(v)]),
+            ),
+            grants: result.grants.length,
+            leftOut: result.leftOut,
+            ...(result.counts ?? {}),
+          },
+        };
+      },
+      { meta: { dryRun: (req.body as { dryRun?: unknown })?.dryRun === true } },
+    );
+    res.status(answer.dryRun ? 200 : 201).json(answer);
+  });
+
+  // The batch's progress, until every provisioner has confirmed.
+  router.get('/grants/revocations/:batchId', async (req, res) => {
+    const caller = await callerOf(req);
+    res.json(await incidentRevocations.batch(req.params.batchId, caller));
   });
 
   router.post('/grants/:id/renew', async (req, res) => {

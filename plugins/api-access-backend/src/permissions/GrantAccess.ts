@@ -142,6 +142,15 @@ export class GrantAccess {
     return owners(api).some(ref => mine.has(ref));
   }
 
+  /**
+   * The APIs whose owner (catalog `ownedBy`, now) is the caller or one of
+   * their groups, as refs in both cases: the APIs whose grants the caller
+   * may revoke as an owner.
+   */
+  async apisOwnedNow(caller: GrantCaller): Promise<string[]> {
+    return bothCases(await this.ownedBy('API', caller.ownershipEntityRefs));
+  }
+
   /** The API's owners per the catalog now (lowercased refs). */
   async currentApiOwners(apiRef: string): Promise<string[]> {
     const [api] = await this.entities([apiRef]);

@@ -512,6 +512,54 @@ export class ApiAccessHttpClient {
   }
 
   /**
+   * POST /grants/revoke
+   *
+   * Incident revocation: every active grant of one API, consumer or requester that the caller may revoke (members of the API's owner now, admins), each through the normal revocation. A dry run (200) lists what would end and writes nothing; a real run (201) is a batch whose progress GET /grants/revocations/{batchId} shows. 403 for a caller who owns no API concerned and is no admin; 400 over 1000 grants.
+   */
+  async revokeGrantsInBulk(
+    request: {
+      body: NonNullable<
+        operations['revokeGrantsInBulk']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      | operations['revokeGrantsInBulk']['responses'][200]['content']['application/json']
+      | operations['revokeGrantsInBulk']['responses'][201]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/grants/revoke',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * GET /grants/revocations/{batchId}
+   *
+   * An incident revocation batch and each grant's revocation and provisioning state; `done` once every provisioner has confirmed. Whoever started it, admins and (a batch of one API) its owners now; 404 for anyone else, as for an unknown batch.
+   */
+  async getRevocationBatch(
+    request: { path: operations['getRevocationBatch']['parameters']['path'] },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['getRevocationBatch']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'GET',
+      '/grants/revocations/{batchId}',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
    * GET /certificates/ca.pem
    *
    * The issuing CA certificate, PEM; no credentials needed. 404 when certificates are not configured.

@@ -345,6 +345,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/grants/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Incident revocation: every active grant of one API, consumer or requester that the caller may revoke (members of the API's owner now, admins), each through the normal revocation. A dry run (200) lists what would end and writes nothing; a real run (201) is a batch whose progress GET /grants/revocations/{batchId} shows. 403 for a caller who owns no API concerned and is no admin; 400 over 1000 grants. */
+    post: operations['revokeGrantsInBulk'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/grants/revocations/{batchId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description An incident revocation batch and each grant's revocation and provisioning state; `done` once every provisioner has confirmed. Whoever started it, admins and (a batch of one API) its owners now; 404 for anyone else, as for an unknown batch. */
+    get: operations['getRevocationBatch'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/certificates/ca.pem': {
     parameters: {
       query?: never;
@@ -646,6 +680,105 @@ export interface components {
     RevokeGrant: {
       /** @description Why the access ends. */
       reason: string;
+    };
+    /** @description Exactly one of apiRef, consumerRef or requesterRef (a 400 otherwise), a reason, and optionally a dry run. */
+    IncidentRevocation: {
+      apiRef?: components['schemas']['ApiRef'];
+      consumerRef?: components['schemas']['ConsumerRef'];
+      requesterRef?: components['schemas']['UserRef'];
+      /** @description Why the access ends; bounded like a single revocation's. */
+      reason: string;
+      /**
+       * @description Answer what would end and change nothing.
+       * @default false
+       */
+      dryRun?: boolean;
+    };
+    RevocationSelector: {
+      apiRef?: string;
+      consumerRef?: string;
+      requesterRef?: string;
+    };
+    RevocationCandidate: {
+      id: string;
+      apiRef: string;
+      consumerRef: string;
+      requesterRef: string;
+      environment: string;
+      /** Format: date-time */
+      expiresAt: string;
+    };
+    /** @enum {string} */
+    RevocationOutcome: 'revoked' | 'already_ended' | 'failed';
+    IncidentRevocationResult: {
+      dryRun: boolean;
+      /** @description A real run's batch; GET /grants/revocations/{batchId} shows its progress. */
+      batchId?: string;
+      selector: components['schemas']['RevocationSelector'];
+      reason: string;
+      /** @description The active grants that end (or would end), newest first. */
+      grants: components['schemas']['RevocationCandidate'][];
+      /** @description Active grants the selector matches that the caller may not revoke (on APIs another team owns), not named. */
+      leftOut: number;
+      results?: {
+        grantId: string;
+        outcome: components['schemas']['RevocationOutcome'];
+        /** @description The grant's status when this batch did not revoke it. */
+        status?: string;
+        error?: string;
+      }[];
+      counts?: {
+        revoked: number;
+        alreadyEnded: number;
+        failed: number;
+      };
+    };
+    RevocationBatch: {
+      id: string;
+      startedBy: string;
+      /** Format: date-time */
+      startedAt: string;
+      /**
+       * Format: date-time
+       * @description Set once every grant of the batch has been tried.
+       */
+      finishedAt?: string;
+      selector: components['schemas']['RevocationSelector'];
+      reason: string;
+      leftOut: number;
+      counts: {
+        total: number;
+        revoked: number;
+        alreadyEnded: number;
+        failed: number;
+        confirmed: number;
+      };
+      /** @description Every grant revoked and every provisioner confirmed. */
+      done: boolean;
+      /** @description No provisioner task is pending any more (done, or some failed for good). */
+      settled: boolean;
+      items: {
+        id: string;
+        apiRef: string;
+        consumerRef: string;
+        requesterRef: string;
+        environment: string;
+        expiresAt: string;
+        outcome: components['schemas']['RevocationOutcome'];
+        error?: string;
+        status: string;
+        /** @enum {string} */
+        provisioning: 'pending' | 'confirmed' | 'failed';
+        tasks: {
+          provisionerId: string;
+          /** @enum {string} */
+          status: 'pending' | 'confirmed' | 'failed';
+          attempts: number;
+          lastError?: string;
+          /** Format: date-time */
+          completedAt?: string;
+        }[];
+      }[];
     };
     RenewGrant: {
       durationDays: number;
@@ -1000,7 +1133,7 @@ export interface components {
       id: string;
       seq: number;
       /** @enum {string} */
-      subjectType: 'request' | 'grant' | 'review';
+      subjectType: 'request' | 'grant' | 'review' | 'revocation_batch';
       subjectId: string;
       requestId?: string;
       /** @description e.g. request.submitted, step.approved, request.approved, grant.created */
@@ -1814,6 +1947,68 @@ export interface operations {
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  revokeGrantsInBulk: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['IncidentRevocation'];
+      };
+    };
+    responses: {
+      /** @description The dry run's answer; nothing changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IncidentRevocationResult'];
+        };
+      };
+      /** @description The batch ran; each grant's outcome. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IncidentRevocationResult'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  getRevocationBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        batchId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The batch. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RevocationBatch'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
     };
   };
   getCaCertificate: {
