@@ -43,11 +43,12 @@ export const incidentRevocationSchema = z
   });
 export type IncidentRevocationInput = z.input<typeof incidentRevocationSchema>;
 
-/** What an incident revocation ends: the grants of one API, consumer or requester. */
-export type RevocationSelector =
-  | { apiRef: string }
-  | { consumerRef: string }
-  | { requesterRef: string };
+/** What an incident revocation ends: the grants of one API, consumer or requester (exactly one is set). */
+export interface RevocationSelector {
+  apiRef?: string;
+  consumerRef?: string;
+  requesterRef?: string;
+}
 
 /** An active grant an incident revocation ends (or would end, on a dry run). */
 export interface RevocationCandidate {

@@ -13,3 +13,10 @@ export const requestRouteRef = createSubRouteRef({
   parent: rootRouteRef,
   path: '/requests/:id',
 });
+
+/** An incident revocation batch's progress, until every provisioner confirmed. */
+export const revocationRouteRef = createSubRouteRef({
+  id: 'api-access/revocation',
+  parent: rootRouteRef,
+  path: '/revocations/:batchId',
+});

@@ -1,4 +1,9 @@
 import { createApiRef } from '@backstage/core-plugin-api';
+import type {
+  IncidentRevocationInput,
+  IncidentRevocationResult,
+  RevocationBatch,
+} from '@api-access/backstage-plugin-api-access-common';
 import {
   AccessRequest,
   AccessRequestStatus,
@@ -81,6 +86,15 @@ export interface ApiAccessApi {
   }): Promise<Grant[]>;
   /** Ends a grant: its credentials stop working and provisioners are told. */
   revokeGrant(grantId: string, reason: string): Promise<Grant>;
+  /**
+   * Incident revocation: every active grant of one API, consumer or
+   * requester the caller may revoke; `dryRun` only lists them.
+   */
+  revokeGrantsInBulk(
+    input: IncidentRevocationInput,
+  ): Promise<IncidentRevocationResult>;
+  /** An incident revocation batch and each grant's provisioning state. */
+  getRevocationBatch(batchId: string): Promise<RevocationBatch>;
   /** Asks to extend a grant; the answer is the renewal request. */
   renewGrant(
     grantId: string,

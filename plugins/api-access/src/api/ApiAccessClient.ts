@@ -30,6 +30,11 @@ import type {
   DelegateStepInput,
   TimeToDecisionReport,
 } from '@api-access/backstage-plugin-api-access-common';
+import type {
+  IncidentRevocationInput,
+  IncidentRevocationResult,
+  RevocationBatch,
+} from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessApi, DraftToAssess } from './ApiAccessApi';
 
 /** Pages of 200 grants the client follows at most (2,000 grants on one card). */
@@ -151,6 +156,16 @@ export class ApiAccessClient implements ApiAccessApi {
     return ok(
       this.http.revokeGrant({ path: { id: grantId }, body: { reason } }),
     );
+  }
+
+  revokeGrantsInBulk(
+    input: IncidentRevocationInput,
+  ): Promise<IncidentRevocationResult> {
+    return ok(this.http.revokeGrantsInBulk({ body: input }));
+  }
+
+  getRevocationBatch(batchId: string): Promise<RevocationBatch> {
+    return ok(this.http.getRevocationBatch({ path: { batchId } }));
   }
 
   renewGrant(

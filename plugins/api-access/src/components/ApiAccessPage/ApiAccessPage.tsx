@@ -1,6 +1,7 @@
 /*
  * The plugin's own page: "My requests" and "To review" with status filters,
- * and one request's page at requests/:id.
+ * one request's page at requests/:id, and an incident revocation's
+ * progress at revocations/:batchId.
  */
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { apiAccessTranslationRef } from '../../translation';
@@ -33,6 +34,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { requestRouteRef } from '../../routes';
 import { RequestPage } from '../RequestPage';
+import { RevocationPage } from '../RevocationPage';
 import { ReviewTimesPanel } from '../ReviewTimesPanel';
 import { ClassificationChip, StatusChip } from '../Chips';
 import { formatDate } from '../../format';
@@ -180,6 +182,7 @@ export function ApiAccessPage() {
         <Routes>
           <Route path="/" element={<Overview />} />
           <Route path="/requests/:id" element={<RequestPage />} />
+          <Route path="/revocations/:batchId" element={<RevocationPage />} />
         </Routes>
       </Content>
     </Page>
