@@ -13,8 +13,8 @@
  * The grants are set up through the HTTP API (the request and approval
  * screens have their own specs); the review itself is done in the browser.
  */
-import { APIRequestContext, expect, Page, test } from '@playwright/test';
-import { BACKEND, shot, signInAs, waitForCatalog } from './personas';
+import { expect, Page, test } from '@playwright/test';
+import { BACKEND, shot, signInAs, tokenFor, waitForCatalog } from './personas';
 import {
   GATEWAY_TOKEN,
   freePort,
@@ -27,17 +27,6 @@ const API = `${BACKEND}/api/api-access`;
 const TEAM_C = 'group:default/team-c';
 const ACCESS =
   "component:default/artist-lookup's access to api:default/petstore in sandbox";
-
-/** A Backstage token for a demo persona, as the demo sign-in issues it. */
-async function tokenFor(request: APIRequestContext, user: string) {
-  const response = await request.get(
-    `${BACKEND}/api/auth/demo/refresh?userEntityRef=user:default/${user}`,
-    { headers: { 'X-Requested-With': 'XMLHttpRequest' } },
-  );
-  expect(response.ok()).toBe(true);
-  const { backstageIdentity } = await response.json();
-  return { Authorization: `Bearer ${backstageIdentity.token}` };
-}
 
 /** Requested by breanna.davison, approved by calum.leavy, key fetched by breanna. */
 async function grantWithKey(page: Page, useCase: string) {

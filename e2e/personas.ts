@@ -1,5 +1,5 @@
 /* Shared by the browser tests: signing in as a persona, screenshots for the docs. */
-import { Browser, expect, Page } from '@playwright/test';
+import { APIRequestContext, Browser, expect, Page } from '@playwright/test';
 
 export const BACKEND = 'http://localhost:7007';
 
@@ -50,4 +50,15 @@ export async function waitForCatalog(page: Page) {
       { timeout: 120_000, intervals: [1000] },
     )
     .toBe(200);
+}
+
+/** A Backstage token for a demo persona, as the demo sign-in issues it. */
+export async function tokenFor(request: APIRequestContext, user: string) {
+  const response = await request.get(
+    `${BACKEND}/api/auth/demo/refresh?userEntityRef=user:default/${user}`,
+    { headers: { 'X-Requested-With': 'XMLHttpRequest' } },
+  );
+  expect(response.ok()).toBe(true);
+  const { backstageIdentity } = await response.json();
+  return { Authorization: `Bearer ${backstageIdentity.token}` };
 }

@@ -77,18 +77,35 @@ export type CreateAccessRequestParsed = z.output<
   typeof createAccessRequestSchema
 >;
 
+const decisionKindSchema = z.enum(['approve', 'reject', 'request_changes'], {
+  errorMap: () => ({
+    message: "must be one of 'approve', 'reject', 'request_changes'",
+  }),
+});
+const decisionCommentSchema = z
+  .string()
+  .trim()
+  .max(2000, 'must be at most 2000 characters')
+  .optional();
+
+/** A comment is required unless approving, for one decision or many. */
+function requireCommentUnlessApproving(
+  value: { decision: string; comment?: string },
+  ctx: z.RefinementCtx,
+) {
+  if (value.decision !== 'approve' && !value.comment) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['comment'],
+      message: `is required when the decision is '${value.decision}'`,
+    });
+  }
+}
+
 export const decisionSchema = z
   .object({
-    decision: z.enum(['approve', 'reject', 'request_changes'], {
-      errorMap: () => ({
-        message: "must be one of 'approve', 'reject', 'request_changes'",
-      }),
-    }),
-    comment: z
-      .string()
-      .trim()
-      .max(2000, 'must be at most 2000 characters')
-      .optional(),
+    decision: decisionKindSchema,
+    comment: decisionCommentSchema,
     /** Approve fewer scopes than requested. */
     scopes: z
       .array(scopeSchema)
@@ -102,16 +119,61 @@ export const decisionSchema = z
       .min(1, 'must be at least 1 day')
       .optional(),
   })
-  .superRefine((value, ctx) => {
-    if (value.decision !== 'approve' && !value.comment) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['comment'],
-        message: `is required when the decision is '${value.decision}'`,
-      });
-    }
-  });
+  .superRefine(requireCommentUnlessApproving);
 export type DecisionInput = z.input<typeof decisionSchema>;
+
+/** The most requests one bulk decision may name. */
+export const MAX_BULK_DECISIONS = 200;
+
+/**
+ * One decision with one comment on many requests (POST /requests/decisions).
+ * Narrowing scopes or duration is left to single decisions: the requests may
+ * be for different APIs, so one list of scopes cannot fit them all.
+ */
+export const bulkDecisionSchema = z
+  .object({
+    ids: z
+      .array(
+        z
+          .string({ invalid_type_error: 'must be request ids' })
+          .trim()
+          .min(1, 'must not be empty')
+          .max(256, 'must be at most 256 characters')
+          // eslint-disable-next-line no-control-regex
+          .regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/, {
+            message: 'must be printable',
+          }),
+        {
+          required_error: 'is required',
+          invalid_type_error: 'must be a list of request ids',
+        },
+      )
+      .min(1, 'must name at least one request')
+      .max(
+        MAX_BULK_DECISIONS,
+        `must name at most ${MAX_BULK_DECISIONS} requests`,
+      ),
+    decision: decisionKindSchema,
+    comment: decisionCommentSchema,
+  })
+  .strict(
+    'only ids, decision and comment are allowed: narrow scopes or duration by deciding that request on its own',
+  )
+  .superRefine((value, ctx) => {
+    requireCommentUnlessApproving(value, ctx);
+    const seen = new Set<string>();
+    value.ids.forEach((id, index) => {
+      if (seen.has(id)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['ids', index],
+          message: 'names a request already in the list',
+        });
+      }
+      seen.add(id);
+    });
+  });
+export type BulkDecisionInput = z.input<typeof bulkDecisionSchema>;
 
 /** What a requester may change when resubmitting; the API stays the same. */
 export const resubmitSchema = createAccessRequestSchema
@@ -165,6 +227,8 @@ export const listGrantsQuerySchema = z
     apiRef: entityRefOfKind('api').optional(),
     /** The owning group (or user) of the APIs, as recorded when access was approved. */
     ownerRef: entityRefOfKind('group', 'user').optional(),
+    /** Who asked for the access (the home page's "My access expiring soon"). */
+    requesterRef: entityRefOfKind('user').optional(),
     limit: z.coerce
       .number()
       .int('must be a whole number')
@@ -173,9 +237,11 @@ export const listGrantsQuerySchema = z
       .default(50),
     cursor: z.string().max(200).optional(),
   })
-  .refine(value => value.consumerRef || value.apiRef || value.ownerRef, {
-    message: 'consumerRef, apiRef or ownerRef is required',
-  });
+  .refine(
+    value =>
+      value.consumerRef || value.apiRef || value.ownerRef || value.requesterRef,
+    { message: 'consumerRef, apiRef, ownerRef or requesterRef is required' },
+  );
 export type ListGrantsQuery = z.input<typeof listGrantsQuerySchema>;
 
 export const planDraftSchema = z.object({

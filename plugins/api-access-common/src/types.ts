@@ -369,3 +369,23 @@ export interface TimeToDecisionReport {
   /** True when the period held more decided steps than are read (the oldest were left out). */
   truncated: boolean;
 }
+
+/** One request's outcome in a bulk decision (POST /requests/decisions). */
+export interface BulkDecisionResult {
+  id: string;
+  /** What a single decision would have answered: 201 decided, or 400/403/404/409 (500 unexpected). */
+  status: number;
+  /** The request's status after the decision, when decided. */
+  requestStatus?: AccessRequestStatus;
+  /** The grant the decision created, when it approved the last step. */
+  grantId?: string;
+  /** Why this request was not decided. */
+  error?: { name: string; message: string };
+}
+
+/** The answer of a bulk decision: one result per id, in the order asked. */
+export interface BulkDecisionResults {
+  /** Carried by every history event of the batch's decisions. */
+  batchId: string;
+  results: BulkDecisionResult[];
+}

@@ -8,6 +8,7 @@
 import {
   AuditorService,
   HttpAuthService,
+  LoggerService,
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
@@ -34,6 +35,8 @@ import { addGrantRoutes } from '../grants/routes';
 import type { IncidentRevocationService } from '../grants/IncidentRevocationService';
 import { addAuditRoutes } from '../audit/routes';
 import { addLifecycleRoutes } from '../lifecycle/routes';
+import { addCatalogRelationRoutes } from '../catalogRelations/routes';
+import type { CatalogRelationService } from '../catalogRelations/CatalogRelationService';
 import type { LifecycleService } from '../lifecycle/LifecycleService';
 import type { ProvisioningService } from '../provisioning/ProvisioningService';
 import { createRouteKit } from './routeKit';
@@ -43,6 +46,8 @@ export interface RouterOptions {
   grants: GrantService;
   /** POST /grants/revoke and the batches' progress. */
   incidentRevocations: IncidentRevocationService;
+  /** GET /catalog/relations: active grants for the catalog module. */
+  catalogRelations: CatalogRelationService;
   /** For the admins' "run due work now" route. */
   lifecycle?: LifecycleService;
   provisioning?: ProvisioningService;
@@ -56,6 +61,8 @@ export interface RouterOptions {
   auditor: AuditorService;
   requests: AccessRequestService;
   profiles: ApiProfileService;
+  /** For failures the answer does not detail (one item of a bulk decision). */
+  logger?: LoggerService;
 }
 
 export async function createRouter(
@@ -82,6 +89,7 @@ export async function createRouter(
     requests,
     permissions: options.permissions,
     toRequestFilter: options.toRequestFilter,
+    logger: options.logger,
   });
   addAuditRoutes(router, kit, { requests, grants, admins });
   addCredentialRoutes(router, kit, {
@@ -93,6 +101,10 @@ export async function createRouter(
     grants,
     requests,
     incidentRevocations: options.incidentRevocations,
+  });
+  addCatalogRelationRoutes(router, {
+    relations: options.catalogRelations,
+    httpAuth: options.httpAuth,
   });
   addLifecycleRoutes(router, kit, {
     admins,

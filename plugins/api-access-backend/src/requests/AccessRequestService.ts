@@ -41,6 +41,7 @@ import { NewReviewStep, ReviewStepStore } from '../reviews/ReviewStepStore';
 import { decodeCursor } from '../rows';
 import { groupTypeWords, judgeConsumer } from './consumer';
 import { AuditLog, NewAuditEvent } from '../audit/AuditLog';
+import { LiveUpdates } from '../notifications/LiveUpdates';
 import { ApiProfileService } from '../profiles/ApiProfileService';
 import { Notifier, noNotifier } from '../notifications/Notifier';
 import { extendRenewedGrant } from '../grants/renewedGrant';
@@ -165,6 +166,8 @@ export interface AccessRequestServiceOptions {
   profiles: ApiProfileService;
   policy: ApiAccessConfig;
   notifier?: Notifier;
+  /** Signals to the screens that show a request when it changes. */
+  live?: LiveUpdates;
   clock?: () => Date;
   grantHooks?: GrantHooks;
   /** Whether a CA is configured; without one, requests for certificates are refused up front. */
@@ -185,6 +188,7 @@ export class AccessRequestService {
   private readonly profiles: ApiProfileService;
   private readonly policy: ApiAccessConfig;
   private readonly notifier: Notifier;
+  private readonly live: LiveUpdates;
   private readonly clock: () => Date;
   private readonly grantHooks: GrantHooks;
   private readonly grants: GrantStore;
@@ -200,6 +204,7 @@ export class AccessRequestService {
     this.profiles = options.profiles;
     this.policy = options.policy;
     this.notifier = options.notifier ?? noNotifier;
+    this.live = options.live ?? new LiveUpdates();
     this.clock = options.clock ?? (() => new Date());
     this.grantHooks = options.grantHooks ?? noGrantHooks;
     this.grants = options.grants;
@@ -342,7 +347,13 @@ export class AccessRequestService {
         profile.apiRef,
       );
     }
-    return this.get(id, caller);
+    return this.changed(await this.get(id, caller));
+  }
+
+  /** Live updates for whoever shows the request; answers it unchanged. */
+  private async changed(request: AccessRequest): Promise<AccessRequest> {
+    await this.live.requestChanged(request);
+    return request;
   }
 
   /**
@@ -688,10 +699,16 @@ export class AccessRequestService {
     };
   }
 
+  /**
+   * One reviewer's decision on one request, in one transaction. A bulk
+   * decision calls this once per request with its `batchId`, which every
+   * history event of the decision then carries.
+   */
   async decide(
     id: string,
     input: DecisionInput,
     caller: Caller,
+    options: { batchId?: string } = {},
   ): Promise<TransitionResult> {
     // Asked before the transaction: the catalog is a network call. The
     // consumer cannot change while the request is in review (only a
@@ -759,7 +776,13 @@ export class AccessRequestService {
       for (const update of outcome.stepUpdates) {
         await this.steps.setStepStatuses(tx, update.ids, update.status, now);
       }
-      const events = [...outcome.events];
+      const { batchId } = options;
+      const events: NewAuditEvent[] = batchId
+        ? outcome.events.map(e => ({
+            ...e,
+            details: { ...e.details, batchId },
+          }))
+        : [...outcome.events];
       let grant: { id: string } | undefined;
       if (status === 'approved') {
         const approved = (await this.store.getRequest(tx, id))!;
@@ -794,7 +817,7 @@ export class AccessRequestService {
     return {
       previousStatus: result.previousStatus,
       grant: result.grant,
-      request: await this.get(id, caller),
+      request: await this.changed(await this.get(id, caller)),
     };
   }
 
@@ -933,7 +956,10 @@ export class AccessRequestService {
       newSteps.filter(s => s.status === 'pending'),
       existing.apiRef,
     );
-    return { previousStatus, request: await this.get(id, caller) };
+    return {
+      previousStatus,
+      request: await this.changed(await this.get(id, caller)),
+    };
   }
 
   /** The requester takes back a request that has not been decided yet. */
@@ -983,7 +1009,10 @@ export class AccessRequestService {
       ]);
       return request.status;
     });
-    return { previousStatus, request: await this.get(id, caller) };
+    return {
+      previousStatus,
+      request: await this.changed(await this.get(id, caller)),
+    };
   }
 
   /** Requests as permission rules see them, for CONDITIONAL decisions on single reads. */

@@ -3,13 +3,19 @@
  * withdrawal and resubmission. Each route authenticates, validates with the
  * -common schemas, authorizes and calls AccessRequestService.
  */
-import { PermissionsService } from '@backstage/backend-plugin-api';
+import { randomUUID } from 'node:crypto';
+import {
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import {
   apiAccessRequestCreatePermission,
   apiAccessRequestDecidePermission,
   apiAccessRequestReadPermission,
+  bulkDecisionSchema,
   createAccessRequestSchema,
   decisionSchema,
   listRequestsQuerySchema,
@@ -20,12 +26,20 @@ import { RequestFilter } from '../permissions/rules';
 import { RouteKit, parse } from '../http/routeKit';
 import type { DocumentedRouter } from '../schema/typedRouter';
 import { AccessRequestService } from './AccessRequestService';
+import {
+  BULK_DECISION_CONCURRENCY,
+  BulkItemResult,
+  itemFailure,
+  mapInOrder,
+} from './bulkDecisions';
 
 export interface RequestRoutesOptions {
   requests: AccessRequestService;
   permissions: PermissionsService;
   /** Turns CONDITIONAL decisions on requests into store filters. */
   toRequestFilter: ConditionTransformer<RequestFilter>;
+  /** Where an unexpected failure of one item of a bulk decision is logged. */
+  logger?: LoggerService;
 }
 
 export function addRequestRoutes(
@@ -33,7 +47,7 @@ export function addRequestRoutes(
   kit: RouteKit,
   options: RequestRoutesOptions,
 ) {
-  const { requests, permissions, toRequestFilter } = options;
+  const { requests, permissions, toRequestFilter, logger } = options;
   const { callerOf, authorize, audited } = kit;
 
   router.post('/plans', async (req, res) => {
@@ -88,6 +102,67 @@ export function addRequestRoutes(
     const caller = await callerOf(req);
     await authorize(caller, apiAccessRequestReadPermission, req.params.id);
     res.json(await requests.get(req.params.id, caller));
+  });
+
+  // Bulk: one decision and comment over up to 200 requests, one result each.
+  router.post('/requests/decisions', async (req, res) => {
+    const caller = await callerOf(req);
+    const input = parse(bulkDecisionSchema, req.body, 'bulk decision');
+    const { ids, ...decision } = input;
+    const batchId = randomUUID();
+    // One round trip to the permission framework for every id; each item is
+    // then refused or decided exactly as the single route would.
+    const allowed = await permissions.authorize(
+      ids.map(id => ({
+        permission: apiAccessRequestDecidePermission,
+        resourceRef: id,
+      })),
+      { credentials: caller.credentials },
+    );
+    const results = await mapInOrder(
+      ids,
+      BULK_DECISION_CONCURRENCY,
+      async (id, index): Promise<BulkItemResult> => {
+        try {
+          const result = await audited(
+            req,
+            'request-decide',
+            'high',
+            async () => {
+              if (allowed[index].result !== AuthorizeResult.ALLOW) {
+                throw new NotAllowedError(
+                  `Permission ${apiAccessRequestDecidePermission.name} denied`,
+                );
+              }
+              const decided = await requests.decide(id, decision, caller, {
+                batchId,
+              });
+              return {
+                result: decided,
+                meta: {
+                  requestId: id,
+                  batchId,
+                  decision: decision.decision,
+                  from: decided.previousStatus,
+                  to: decided.request.status,
+                  grantId: decided.grant?.id,
+                },
+              };
+            },
+            { meta: { requestId: id, batchId } },
+          );
+          return {
+            id,
+            status: 201,
+            requestStatus: result.request.status,
+            ...(result.grant ? { grantId: result.grant.id } : {}),
+          };
+        } catch (error) {
+          return itemFailure(id, error, logger);
+        }
+      },
+    );
+    res.json({ batchId, results });
   });
 
   router.post('/requests/:id/decisions', async (req, res) => {

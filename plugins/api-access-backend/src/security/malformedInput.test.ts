@@ -25,6 +25,7 @@ import {
   productionDraft,
   sandboxDraft,
   seeded,
+  serviceHeader,
   startSecurityBackend,
 } from '../__testUtils__/securityPersonas';
 
@@ -449,6 +450,58 @@ function routes(): RouteSpec[] {
       },
     },
     {
+      route: 'POST /requests/decisions',
+      method: 'post',
+      callers: users('owner.one', 'owner.two'),
+      genericBody: true,
+      make: (rng, ids) => {
+        if (rng.int(4) === 0) {
+          // A well-formed body naming ids that are not requests: answered
+          // per item (403/404), and nothing changes.
+          return {
+            path: '/requests/decisions',
+            json: {
+              ids: [rng.pick(BAD_IDS.filter(id => id.length <= 256))],
+              decision: 'reject',
+              comment: 'Not for us.',
+            },
+            what: 'unknown ids',
+          };
+        }
+        const { body, what } = defectiveBody(
+          rng,
+          { ids: [ids.inReview], decision: 'approve' },
+          {
+            ids: {
+              bad: [
+                ...NOT_A_STRING,
+                'x',
+                {},
+                [],
+                [1],
+                [''],
+                [null],
+                [long(257)],
+                ['a\r\nb'],
+                [ids.inReview, ids.inReview],
+                Array.from({ length: 201 }, (_, i) => `r${i}`),
+              ],
+              required: true,
+            },
+            decision: {
+              bad: [...NOT_A_STRING, '', 'APPROVE', 'accept', ...UNICODE],
+              required: true,
+            },
+            comment: { bad: [long(2001), 1, [], {}], required: false },
+            // Narrowing is for single decisions: refused, not ignored.
+            scopes: { bad: [['pets:read'], []], required: false },
+            durationDays: { bad: [1, 30], required: false },
+          },
+        );
+        return { path: '/requests/decisions', json: body, what };
+      },
+    },
+    {
       // A valid id would withdraw: only bad ids here.
       route: 'POST /requests/:id/withdraw',
       method: 'post',
@@ -552,50 +605,6 @@ function routes(): RouteSpec[] {
       }),
     },
     {
-      route: 'GET /credentials/terms',
-      method: 'get',
-      callers: users('requester'),
-      make: rng => ({
-        path: `/credentials/terms?${q({ version: rng.pick(UNICODE) })}`,
-        what: 'query junk',
-      }),
-    },
-    {
-      route: 'POST /grants/:id/credentials',
-      method: 'post',
-      callers: users('requester'),
-      genericBody: true,
-      make: (rng, ids) => {
-        if (rng.int(4) === 0) {
-          return {
-            path: `/grants/${rng.pick(BAD_IDS)}/credentials`,
-            json: { acceptTerms: '1' },
-            what: 'bad id',
-          };
-        }
-        const { body, what } = defectiveBody(
-          rng,
-          { acceptTerms: '1' },
-          {
-            acceptTerms: {
-              bad: [
-                ...NOT_A_STRING,
-                '',
-                '   ',
-                '2',
-                '1.0',
-                '01',
-                long(5000),
-                ...UNICODE,
-              ],
-              required: true,
-            },
-          },
-        );
-        return { path: `/grants/${ids.grantId}/credentials`, json: body, what };
-      },
-    },
-    {
       // Each input has a bad bound (not ISO, no time zone, not a day, given
       // twice), a reversed range or an unknown format; sent by an admin and
       // by the compliance group, who could export a valid one.
@@ -650,6 +659,50 @@ function routes(): RouteSpec[] {
           })}`,
           what: 'bad format',
         };
+      },
+    },
+    {
+      route: 'GET /credentials/terms',
+      method: 'get',
+      callers: users('requester'),
+      make: rng => ({
+        path: `/credentials/terms?${q({ version: rng.pick(UNICODE) })}`,
+        what: 'query junk',
+      }),
+    },
+    {
+      route: 'POST /grants/:id/credentials',
+      method: 'post',
+      callers: users('requester'),
+      genericBody: true,
+      make: (rng, ids) => {
+        if (rng.int(4) === 0) {
+          return {
+            path: `/grants/${rng.pick(BAD_IDS)}/credentials`,
+            json: { acceptTerms: '1' },
+            what: 'bad id',
+          };
+        }
+        const { body, what } = defectiveBody(
+          rng,
+          { acceptTerms: '1' },
+          {
+            acceptTerms: {
+              bad: [
+                ...NOT_A_STRING,
+                '',
+                '   ',
+                '2',
+                '1.0',
+                '01',
+                long(5000),
+                ...UNICODE,
+              ],
+              required: true,
+            },
+          },
+        );
+        return { path: `/grants/${ids.grantId}/credentials`, json: body, what };
       },
     },
     {
@@ -826,6 +879,30 @@ function routes(): RouteSpec[] {
       },
     },
     {
+      // The catalog's map of active grants: no parameters, so junk in the
+      // query or the path's tail, from the catalog itself, a user and a gateway.
+      route: 'GET /catalog/relations',
+      method: 'get',
+      callers: [
+        serviceHeader('plugin:catalog'),
+        as('admin.one'),
+        personaHeader('gateway'),
+      ],
+      make: rng =>
+        rng.int(2) === 0
+          ? {
+              path: `/catalog/relations?${q({
+                [rng.pick(['consumerRef', '__proto__[x]', 'x[]'])]:
+                  rng.pick(UNICODE),
+              })}`,
+              what: 'query junk',
+            }
+          : {
+              path: `/catalog/relations/${rng.pick(BAD_IDS)}`,
+              what: 'bad path tail',
+            },
+    },
+    {
       route: 'GET /grants',
       method: 'get',
       callers: users('requester', 'owner.one', 'admin.one'),
@@ -833,7 +910,9 @@ function routes(): RouteSpec[] {
         const params: Record<string, unknown> = {};
         const defect = rng.int(4);
         if (defect !== 0)
-          params[rng.pick(['apiRef', 'consumerRef', 'ownerRef'])] =
+          params[
+            rng.pick(['apiRef', 'consumerRef', 'ownerRef', 'requesterRef'])
+          ] =
             defect === 1
               ? rng.pick(BAD_REFS)
               : rng.pick(['api:default/pets', TEAM_C]);

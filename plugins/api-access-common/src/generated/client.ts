@@ -196,6 +196,32 @@ export class ApiAccessHttpClient {
   }
 
   /**
+   * POST /requests/decisions
+   *
+   * Approve, reject, or ask for changes on up to 200 requests with one comment. Each request is decided in its own transaction under exactly the rules of POST /requests/{id}/decisions (permission, conflict of interest, one decision per person, quorum, stage order); one refusal does not stop the others, and each result says why.
+   */
+  async decideRequests(
+    request: {
+      body: NonNullable<
+        operations['decideRequests']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['decideRequests']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/requests/decisions',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
    * POST /requests/{id}/decisions
    *
    * Approve (optionally narrowing scopes and duration), reject, or ask for changes on a pending step of the caller's group.
@@ -367,7 +393,7 @@ export class ApiAccessHttpClient {
   /**
    * GET /grants
    *
-   * One page, newest first, of the grants the caller is a party to. At least one of consumerRef, apiRef and ownerRef is required (400 otherwise).
+   * One page, newest first, of the grants the caller is a party to. At least one of consumerRef, apiRef, ownerRef and requesterRef is required (400 otherwise).
    */
   async listGrants(
     request?: { query?: operations['listGrants']['parameters']['query'] },
@@ -657,6 +683,27 @@ export class ApiAccessHttpClient {
     >
   > {
     return this.send('POST', '/authorize', request as RequestParts, options);
+  }
+
+  /**
+   * GET /catalog/relations
+   *
+   * Every distinct (consumer, API) pair with an active grant that has not expired, for the catalog module that shows grants as `consumesApi` / `apiConsumedBy` relations. Service tokens whose subject is in `apiAccess.catalogRelations.allowedSubjects` only; users get 403 (they read grants through `GET /grants`). One indexed query; no query parameters. `Cache-Control: no-store`.
+   */
+  async listCatalogRelations(
+    request?: Record<string, never>,
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['listCatalogRelations']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'GET',
+      '/catalog/relations',
+      request as RequestParts,
+      options,
+    );
   }
 
   /**

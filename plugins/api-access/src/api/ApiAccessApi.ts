@@ -13,6 +13,8 @@ import {
   AuditEvent,
   ResubmitInput,
   CreateAccessRequest,
+  BulkDecisionInput,
+  BulkDecisionResults,
   DecisionInput,
   Grant,
   IssuedCertificate,
@@ -62,6 +64,11 @@ export interface ApiAccessApi {
   }): Promise<Page<AccessRequest>>;
   getRequest(id: string): Promise<AccessRequest>;
   decide(id: string, decision: DecisionInput): Promise<AccessRequest>;
+  /**
+   * One decision and comment on many requests (at most 200), each decided on
+   * its own; the answer says per request whether it was decided and why not.
+   */
+  decideMany(input: BulkDecisionInput): Promise<BulkDecisionResults>;
   withdraw(id: string): Promise<AccessRequest>;
   resubmit(id: string, body: ResubmitInput): Promise<AccessRequest>;
   getHistory(subjectId: string): Promise<AuditEvent[]>;
@@ -83,6 +90,7 @@ export interface ApiAccessApi {
     consumerRef?: string;
     apiRef?: string;
     ownerRef?: string;
+    requesterRef?: string;
   }): Promise<Grant[]>;
   /** Ends a grant: its credentials stop working and provisioners are told. */
   revokeGrant(grantId: string, reason: string): Promise<Grant>;

@@ -12,6 +12,8 @@ import {
   ApiAccessProfile,
   AssessmentResult,
   AuditEvent,
+  BulkDecisionInput,
+  BulkDecisionResults,
   CreateAccessRequest,
   DecisionInput,
   Grant,
@@ -90,6 +92,10 @@ export class ApiAccessClient implements ApiAccessApi {
     return ok(this.http.decideRequest({ path: { id }, body: decision }));
   }
 
+  decideMany(input: BulkDecisionInput): Promise<BulkDecisionResults> {
+    return ok(this.http.decideRequests({ body: input }));
+  }
+
   withdraw(id: string): Promise<AccessRequest> {
     return ok(this.http.withdrawRequest({ path: { id } }));
   }
@@ -136,6 +142,7 @@ export class ApiAccessClient implements ApiAccessApi {
     consumerRef?: string;
     apiRef?: string;
     ownerRef?: string;
+    requesterRef?: string;
   }): Promise<Grant[]> {
     // GET /grants is paged (at most 200 a page): follow the cursor, up to
     // MAX_GRANT_PAGES pages, so the cards show every grant the caller may see.

@@ -107,6 +107,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/requests/decisions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Approve, reject, or ask for changes on up to 200 requests with one comment. Each request is decided in its own transaction under exactly the rules of POST /requests/{id}/decisions (permission, conflict of interest, one decision per person, quorum, stage order); one refusal does not stop the others, and each result says why. */
+    post: operations['decideRequests'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/requests/{id}/decisions': {
     parameters: {
       query?: never;
@@ -250,7 +267,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description One page, newest first, of the grants the caller is a party to. At least one of consumerRef, apiRef and ownerRef is required (400 otherwise). */
+    /** @description One page, newest first, of the grants the caller is a party to. At least one of consumerRef, apiRef, ownerRef and requesterRef is required (400 otherwise). */
     get: operations['listGrants'];
     put?: never;
     post?: never;
@@ -442,6 +459,23 @@ export interface paths {
     put?: never;
     /** @description For gateways: is the presented API key good for this API, environment and scopes? 401 carries `WWW-Authenticate: ApiKey realm="api-access"`; 401 and 403 carry the reason in `X-Api-Access-Reason`. Every answer carries `Cache-Control: max-age=N` (N from `apiAccess.gateway.decisionCacheSeconds` for 200, never past the key's or grant's end, and `negativeDecisionCacheSeconds` for 401 and 403), or `no-store` when that is 0: how long a gateway may cache it, keyed by the key, API, scope and environment. */
     post: operations['authorizeGatewayCallPost'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/catalog/relations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Every distinct (consumer, API) pair with an active grant that has not expired, for the catalog module that shows grants as `consumesApi` / `apiConsumedBy` relations. Service tokens whose subject is in `apiAccess.catalogRelations.allowedSubjects` only; users get 403 (they read grants through `GET /grants`). One indexed query; no query parameters. `Cache-Control: no-store`. */
+    get: operations['listCatalogRelations'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -662,6 +696,34 @@ export interface components {
       scopes?: components['schemas']['Scope'][];
       /** @description Approve a shorter duration than requested. */
       durationDays?: number;
+    };
+    /** @description One decision with one comment on many requests. Each is decided on its own under the rules of a single decision; narrowing scopes or duration is for single decisions. */
+    BulkDecision: {
+      ids: string[];
+      /** @enum {string} */
+      decision: 'approve' | 'reject' | 'request_changes';
+      /** @description Required unless approving. */
+      comment?: string;
+    };
+    BulkDecisionResults: {
+      /** @description Ties the decisions together in the history (each decision's events carry it). */
+      batchId: string;
+      /** @description One per id, in the order asked. */
+      results: components['schemas']['BulkDecisionResult'][];
+    };
+    BulkDecisionResult: {
+      id: string;
+      /** @description The HTTP status a single decision on this request would have had: 201 decided, 400, 403 (not allowed, or a conflict of interest), 404, 409 (no longer in review, or changed meanwhile). */
+      status: number;
+      /** @description The request's status after the decision (when decided). */
+      requestStatus?: components['schemas']['AccessRequestStatus'];
+      /** @description The grant the decision created (when it approved the last step). */
+      grantId?: string;
+      /** @description Why this request was not decided. */
+      error?: {
+        name: string;
+        message: string;
+      };
     };
     DelegateStep: {
       to: components['schemas']['UserRef'];
@@ -1128,6 +1190,20 @@ export interface components {
       /** @description Why not; never names the API or environment a key is for. */
       reason?: string;
     };
+    /** @description A consumer holding at least one active, unexpired grant to an API: the catalog module emits `consumesApi` (consumer to API) and `apiConsumedBy` (API to consumer) for it. */
+    CatalogRelationPair: {
+      consumerRef: string;
+      apiRef: string;
+    };
+    CatalogRelations: {
+      /** @description Distinct pairs, ordered by consumerRef then apiRef. */
+      items: components['schemas']['CatalogRelationPair'][];
+      /**
+       * Format: date-time
+       * @description The backend's time the pairs were read at.
+       */
+      generatedAt: string;
+    };
     /** @description One entry of the hash-chained history. */
     AuditEvent: {
       id: string;
@@ -1525,6 +1601,34 @@ export interface operations {
       404: components['responses']['NotFound'];
     };
   };
+  decideRequests: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BulkDecision'];
+      };
+    };
+    responses: {
+      /** @description One result per id, in the order asked. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkDecisionResults'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+    };
+  };
   decideRequest: {
     parameters: {
       query?: never;
@@ -1765,6 +1869,8 @@ export interface operations {
         apiRef?: components['schemas']['ApiRef'];
         /** @description The owning group (or user) of the APIs, as recorded when access was approved. */
         ownerRef?: components['schemas']['GroupOrUserRef'];
+        /** @description Who asked for the access, e.g. the caller themself for "my access". */
+        requesterRef?: components['schemas']['UserRef'];
         limit?: components['parameters']['Limit'];
         /** @description The `nextCursor` of the previous page. */
         cursor?: components['parameters']['Cursor'];
@@ -2189,6 +2295,28 @@ export interface operations {
             | components['schemas']['Error'];
         };
       };
+    };
+  };
+  listCatalogRelations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The pairs, and when they were read. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CatalogRelations'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   runLifecycle: {

@@ -5,7 +5,7 @@
  */
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { apiAccessTranslationRef } from '../../translation';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import Box from '@material-ui/core/Box';
 import MenuItem from '@material-ui/core/MenuItem';
 import Tab from '@material-ui/core/Tab';
@@ -30,11 +30,18 @@ import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { AccessRequestStatus } from '@api-access/backstage-plugin-api-access-common';
 import { Route, Routes } from 'react-router-dom';
-import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { useLiveUpdates } from '../../hooks/useLiveUpdates';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { requestRouteRef } from '../../routes';
 import { RequestPage } from '../RequestPage';
 import { RevocationPage } from '../RevocationPage';
+import {
+  BulkDecisionBar,
+  SelectAllCell,
+  SelectCell,
+  useSelection,
+} from '../BulkDecision';
 import { ReviewTimesPanel } from '../ReviewTimesPanel';
 import { ClassificationChip, StatusChip } from '../Chips';
 import { formatDate } from '../../format';
@@ -53,13 +60,26 @@ export function RequestList(props: { view: 'mine' | 'reviewable' }) {
   const apiAccess = useApi(apiAccessApiRef);
   const requestLink = useRouteRef(requestRouteRef);
   const [status, setStatus] = useState<AccessRequestStatus | ''>('');
-  const requests = useAsync(
+  const requests = useAsyncRetry(
     () => apiAccess.listRequests({ view, status: status || undefined }),
     [apiAccess, view, status],
   );
+  useLiveUpdates(requests.retry, update => update.kind === 'request');
+  // Reviewers may decide many requests in review at once.
+  const items = requests.value?.items;
+  const decidable = useMemo(
+    () =>
+      view === 'reviewable'
+        ? (items ?? []).filter(r => r.status === 'in_review')
+        : [],
+    [items, view],
+  );
+  const decidableIds = useMemo(() => decidable.map(r => r.id), [decidable]);
+  const selection = useSelection(decidableIds);
+  const selectable = decidableIds.length > 0;
 
   let body: React.ReactNode;
-  if (requests.loading) {
+  if (requests.loading && !requests.value) {
     body = <Progress />;
   } else if (requests.error) {
     body = <ResponseErrorPanel error={requests.error} />;
@@ -73,56 +93,76 @@ export function RequestList(props: { view: 'mine' | 'reviewable' }) {
     );
   } else {
     body = (
-      <Table
-        size="small"
-        aria-label={
-          view === 'mine'
-            ? t('requestList.mineLabel')
-            : t('requestList.reviewableLabel')
-        }
-      >
-        <TableHead>
-          <TableRow>
-            <TableCell>{t('requestList.api')}</TableCell>
-            <TableCell>{t('requestList.consumer')}</TableCell>
-            {view === 'reviewable' && (
-              <TableCell>{t('requestList.requestedBy')}</TableCell>
-            )}
-            <TableCell>{t('requestList.environment')}</TableCell>
-            <TableCell>{t('requestList.scopes')}</TableCell>
-            <TableCell>{t('requestList.submitted')}</TableCell>
-            <TableCell>{t('requestList.status')}</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {requests.value.items.map(request => (
-            <TableRow key={request.id}>
-              <TableCell>
-                <Link to={requestLink({ id: encodeURIComponent(request.id) })}>
-                  {request.apiRef.replace(/^api:(default\/)?/, '')}
-                </Link>{' '}
-                <ClassificationChip level={request.classification.level} />
-              </TableCell>
-              <TableCell>
-                <EntityRefLink entityRef={request.consumerRef} />
-              </TableCell>
-              {view === 'reviewable' && (
-                <TableCell>
-                  <EntityRefLink entityRef={request.requesterRef} />
-                </TableCell>
+      <>
+        {selectable && (
+          <BulkDecisionBar
+            requests={decidable}
+            selection={selection}
+            onDecided={requests.retry}
+          />
+        )}
+        <Table
+          size="small"
+          aria-label={
+            view === 'mine'
+              ? t('requestList.mineLabel')
+              : t('requestList.reviewableLabel')
+          }
+        >
+          <TableHead>
+            <TableRow>
+              {selectable && (
+                <SelectAllCell ids={decidableIds} selection={selection} />
               )}
-              <TableCell>{request.environment}</TableCell>
-              <TableCell>
-                {request.scopes.join(', ') || t('requestList.allScopes')}
-              </TableCell>
-              <TableCell>{formatDate(request.createdAt)}</TableCell>
-              <TableCell>
-                <StatusChip status={request.status} />
-              </TableCell>
+              <TableCell>{t('requestList.api')}</TableCell>
+              <TableCell>{t('requestList.consumer')}</TableCell>
+              {view === 'reviewable' && (
+                <TableCell>{t('requestList.requestedBy')}</TableCell>
+              )}
+              <TableCell>{t('requestList.environment')}</TableCell>
+              <TableCell>{t('requestList.scopes')}</TableCell>
+              <TableCell>{t('requestList.submitted')}</TableCell>
+              <TableCell>{t('requestList.status')}</TableCell>
             </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+          </TableHead>
+          <TableBody>
+            {requests.value.items.map(request => (
+              <TableRow key={request.id}>
+                {selectable &&
+                  (request.status === 'in_review' ? (
+                    <SelectCell request={request} selection={selection} />
+                  ) : (
+                    <TableCell padding="checkbox" />
+                  ))}
+                <TableCell>
+                  <Link
+                    to={requestLink({ id: encodeURIComponent(request.id) })}
+                  >
+                    {request.apiRef.replace(/^api:(default\/)?/, '')}
+                  </Link>{' '}
+                  <ClassificationChip level={request.classification.level} />
+                </TableCell>
+                <TableCell>
+                  <EntityRefLink entityRef={request.consumerRef} />
+                </TableCell>
+                {view === 'reviewable' && (
+                  <TableCell>
+                    <EntityRefLink entityRef={request.requesterRef} />
+                  </TableCell>
+                )}
+                <TableCell>{request.environment}</TableCell>
+                <TableCell>
+                  {request.scopes.join(', ') || t('requestList.allScopes')}
+                </TableCell>
+                <TableCell>{formatDate(request.createdAt)}</TableCell>
+                <TableCell>
+                  <StatusChip status={request.status} />
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </>
     );
   }
   return (

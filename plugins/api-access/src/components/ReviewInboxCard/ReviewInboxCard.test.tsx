@@ -138,4 +138,99 @@ describe('ReviewInboxCard', () => {
     );
     expect(confirm).toBeEnabled();
   });
+
+  it('decides several requests at once and shows why one was refused', async () => {
+    const other = {
+      ...pendingRequest,
+      id: 'req-2',
+      consumerRef: 'component:default/wayback-search',
+    };
+    const listRequests = jest
+      .fn()
+      .mockResolvedValueOnce({ items: [pendingRequest, other] })
+      .mockResolvedValue({ items: [other] });
+    const decideMany = jest.fn().mockResolvedValue({
+      batchId: 'b-1',
+      results: [
+        { id: 'req-1', status: 201, requestStatus: 'approved' },
+        {
+          id: 'req-2',
+          status: 403,
+          error: {
+            name: 'NotAllowedError',
+            message:
+              'You belong to group:default/team-a, which owns the consumer component:default/wayback-search, so you cannot decide access for your own team',
+          },
+        },
+      ],
+    });
+    await renderCard(['user:default/calum.leavy', 'group:default/team-c'], {
+      listRequests,
+      decideMany,
+    });
+    // Nothing selected: no bulk bar.
+    await screen.findByRole('checkbox', {
+      name: 'Select petstore for artist-lookup',
+    });
+    expect(
+      screen.queryByRole('toolbar', { name: 'Decide the selected requests' }),
+    ).not.toBeInTheDocument();
+
+    await userEvent.click(
+      screen.getByRole('checkbox', { name: 'Select every request' }),
+    );
+    const bar = screen.getByRole('toolbar', {
+      name: 'Decide the selected requests',
+    });
+    expect(within(bar).getByText('2 selected')).toBeInTheDocument();
+    await userEvent.click(
+      within(bar).getByRole('button', { name: 'Reject 2' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    const confirm = within(dialog).getByRole('button', { name: 'Reject 2' });
+    expect(confirm).toBeDisabled();
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Cancel' }),
+    );
+
+    await userEvent.click(
+      within(bar).getByRole('button', { name: 'Approve 2' }),
+    );
+    const approveDialog = await screen.findByRole('dialog');
+    await userEvent.type(
+      within(approveDialog).getByRole('textbox', { name: 'Comment' }),
+      'Read-only sandbox access is fine.',
+    );
+    await userEvent.click(
+      within(approveDialog).getByRole('button', { name: 'Approve 2' }),
+    );
+    await waitFor(() =>
+      expect(decideMany).toHaveBeenCalledWith({
+        ids: ['req-1', 'req-2'],
+        decision: 'approve',
+        comment: 'Read-only sandbox access is fine.',
+      }),
+    );
+    expect(
+      await within(approveDialog).findByText(/1 of 2 decided/),
+    ).toBeInTheDocument();
+    expect(
+      within(screen.getByTestId('bulk-req-1')).getByText(
+        'Decided: now approved',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(screen.getByTestId('bulk-req-2')).getByText(
+        /Not decided: .*cannot decide access for your own team/,
+      ),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      within(approveDialog).getByRole('button', { name: 'Done' }),
+    );
+    // The inbox reloads and the selection is gone.
+    await waitFor(() => expect(listRequests).toHaveBeenCalledTimes(2));
+    expect(
+      screen.queryByRole('toolbar', { name: 'Decide the selected requests' }),
+    ).not.toBeInTheDocument();
+  });
 });

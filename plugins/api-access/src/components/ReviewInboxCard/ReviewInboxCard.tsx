@@ -4,7 +4,7 @@
  */
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { apiAccessTranslationRef } from '../../translation';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
@@ -34,7 +34,14 @@ import {
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { useAllowed } from '../../hooks/useAllowed';
+import { useLiveUpdates } from '../../hooks/useLiveUpdates';
 import { DecisionDialog, DecisionKind } from '../DecisionDialog';
+import {
+  BulkDecisionBar,
+  SelectAllCell,
+  SelectCell,
+  useSelection,
+} from '../BulkDecision';
 import { requestRouteRef } from '../../routes';
 import { ClassificationChip } from '../Chips';
 import { formatDate } from '../../format';
@@ -111,6 +118,12 @@ export function ReviewInboxCard() {
     return { isMember, items: page.items };
   }, [apiAccess, identityApi, groupRef]);
 
+  // A request arrived or a teammate decided one: reload the inbox.
+  useLiveUpdates(inbox.retry, update => update.kind === 'request');
+  const items = inbox.value?.items;
+  const ids = useMemo(() => (items ?? []).map(r => r.id), [items]);
+  const selection = useSelection(ids);
+
   let content: React.ReactNode;
   if (inbox.loading && !inbox.value) {
     content = <Progress />;
@@ -130,101 +143,110 @@ export function ReviewInboxCard() {
     );
   } else {
     content = (
-      <Table size="small" aria-label={t('reviewInbox.tableLabel')}>
-        <TableHead>
-          <TableRow>
-            <TableCell>{t('reviewInbox.request')}</TableCell>
-            <TableCell>{t('reviewInbox.access')}</TableCell>
-            <TableCell>{t('reviewInbox.why')}</TableCell>
-            <TableCell align="right">Decision</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {inbox.value!.items.map(request => (
-            <TableRow
-              key={request.id}
-              data-testid={`review-${request.id}`}
-              style={{ verticalAlign: 'top' }}
-            >
-              <TableCell style={{ minWidth: 180 }}>
-                <EntityRefLink entityRef={request.apiRef} />{' '}
-                <ClassificationChip level={request.classification.level} />
-                <Typography
-                  variant="body2"
-                  component="div"
-                  style={{ marginTop: 4 }}
-                >
-                  for <EntityRefLink entityRef={request.consumerRef} />
-                  {request.consumerKind === 'external' && (
-                    <Typography
-                      variant="caption"
-                      color="secondary"
-                      component="span"
-                    >
-                      {' '}
-                      {t('reviewInbox.externalParty')}
-                    </Typography>
-                  )}
-                </Typography>
-                <Typography
-                  variant="caption"
-                  color="textSecondary"
-                  component="div"
-                >
-                  by <EntityRefLink entityRef={request.requesterRef} /> on{' '}
-                  {formatDate(request.createdAt)}
-                </Typography>
-                <Typography variant="caption" component="div">
-                  <Link
-                    to={requestLink({ id: encodeURIComponent(request.id) })}
-                  >
-                    {t('reviewInbox.openRequest')}
-                  </Link>
-                </Typography>
-              </TableCell>
-              <TableCell style={{ minWidth: 120 }}>
-                <Typography variant="body2">{request.environment}</Typography>
-                <Typography variant="caption" display="block">
-                  {request.scopes.join(', ') || 'no scopes'}
-                </Typography>
-                <Typography
-                  variant="caption"
-                  display="block"
-                  color="textSecondary"
-                >
-                  {request.durationDays} days
-                </Typography>
-              </TableCell>
-              <TableCell>
-                <Typography variant="body2">{request.useCase}</Typography>
-                <Typography
-                  variant="caption"
-                  display="block"
-                  color="textSecondary"
-                >
-                  {request.justification}
-                </Typography>
-                <Typography
-                  variant="caption"
-                  display="block"
-                  color="textSecondary"
-                >
-                  Storage: {request.credentialStorage}
-                </Typography>
-              </TableCell>
-              <TableCell
-                align="right"
-                style={{ whiteSpace: 'nowrap', minWidth: 120 }}
-              >
-                <DecisionButtons
-                  request={request}
-                  onDecide={decision => setDeciding({ request, decision })}
-                />
-              </TableCell>
+      <>
+        <BulkDecisionBar
+          requests={inbox.value!.items}
+          selection={selection}
+          onDecided={inbox.retry}
+        />
+        <Table size="small" aria-label={t('reviewInbox.tableLabel')}>
+          <TableHead>
+            <TableRow>
+              <SelectAllCell ids={ids} selection={selection} />
+              <TableCell>{t('reviewInbox.request')}</TableCell>
+              <TableCell>{t('reviewInbox.access')}</TableCell>
+              <TableCell>{t('reviewInbox.why')}</TableCell>
+              <TableCell align="right">Decision</TableCell>
             </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+          </TableHead>
+          <TableBody>
+            {inbox.value!.items.map(request => (
+              <TableRow
+                key={request.id}
+                data-testid={`review-${request.id}`}
+                style={{ verticalAlign: 'top' }}
+              >
+                <SelectCell request={request} selection={selection} />
+                <TableCell style={{ minWidth: 180 }}>
+                  <EntityRefLink entityRef={request.apiRef} />{' '}
+                  <ClassificationChip level={request.classification.level} />
+                  <Typography
+                    variant="body2"
+                    component="div"
+                    style={{ marginTop: 4 }}
+                  >
+                    for <EntityRefLink entityRef={request.consumerRef} />
+                    {request.consumerKind === 'external' && (
+                      <Typography
+                        variant="caption"
+                        color="secondary"
+                        component="span"
+                      >
+                        {' '}
+                        {t('reviewInbox.externalParty')}
+                      </Typography>
+                    )}
+                  </Typography>
+                  <Typography
+                    variant="caption"
+                    color="textSecondary"
+                    component="div"
+                  >
+                    by <EntityRefLink entityRef={request.requesterRef} /> on{' '}
+                    {formatDate(request.createdAt)}
+                  </Typography>
+                  <Typography variant="caption" component="div">
+                    <Link
+                      to={requestLink({ id: encodeURIComponent(request.id) })}
+                    >
+                      {t('reviewInbox.openRequest')}
+                    </Link>
+                  </Typography>
+                </TableCell>
+                <TableCell style={{ minWidth: 120 }}>
+                  <Typography variant="body2">{request.environment}</Typography>
+                  <Typography variant="caption" display="block">
+                    {request.scopes.join(', ') || 'no scopes'}
+                  </Typography>
+                  <Typography
+                    variant="caption"
+                    display="block"
+                    color="textSecondary"
+                  >
+                    {request.durationDays} days
+                  </Typography>
+                </TableCell>
+                <TableCell>
+                  <Typography variant="body2">{request.useCase}</Typography>
+                  <Typography
+                    variant="caption"
+                    display="block"
+                    color="textSecondary"
+                  >
+                    {request.justification}
+                  </Typography>
+                  <Typography
+                    variant="caption"
+                    display="block"
+                    color="textSecondary"
+                  >
+                    Storage: {request.credentialStorage}
+                  </Typography>
+                </TableCell>
+                <TableCell
+                  align="right"
+                  style={{ whiteSpace: 'nowrap', minWidth: 120 }}
+                >
+                  <DecisionButtons
+                    request={request}
+                    onDecide={decision => setDeciding({ request, decision })}
+                  />
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </>
     );
   }
 
