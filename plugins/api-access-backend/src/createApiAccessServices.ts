@@ -49,10 +49,13 @@ import { GrantStore } from './grants/GrantStore';
 import { GrantService } from './grants/GrantService';
 import { IncidentRevocationService } from './grants/IncidentRevocationService';
 import { RevocationBatchStore } from './grants/RevocationBatchStore';
+import { CatalogRelationService } from './catalogRelations/CatalogRelationService';
 import { CredentialStore } from './credentials/CredentialStore';
 import { CredentialService } from './credentials/CredentialService';
 import { createDecisionBus } from './credentials/DecisionBus';
 import { GatewayPurger } from './credentials/GatewayPurger';
+import type { SignalsService } from '@backstage/plugin-signals-node';
+import { LiveUpdates } from './notifications/LiveUpdates';
 import { BackstageNotifier } from './notifications/Notifier';
 import { ApiProfileService } from './profiles/ApiProfileService';
 import { ProvisioningStore } from './provisioning/ProvisioningStore';
@@ -82,6 +85,8 @@ export interface ApiAccessServicesOptions {
   permissionsRegistry: PermissionsRegistryService;
   catalog: CatalogService;
   notifications: NotificationService;
+  /** Live updates for the plugin's screens (Backstage signals); optional. */
+  signals?: SignalsService;
   clock: ApiAccessClock;
   auth: AuthService;
   provisioners: ApiAccessProvisioner[];
@@ -111,6 +116,7 @@ export async function createApiAccessServices(
     logger,
     requestLink: readRequestLink(options.rootConfig),
   });
+  const live = new LiveUpdates({ signals: options.signals, logger });
   const provisioning = new ProvisioningService({
     tasks: new ProvisioningStore(knex),
     grants: grantStore,
@@ -173,6 +179,7 @@ export async function createApiAccessServices(
   // Another replica's revocation changes this replica's CRL too.
   credentials.onChange(() => certificates.invalidateCrl());
   const requests = new AccessRequestService({
+    live,
     store,
     steps: reviewSteps,
     grants: grantStore,
@@ -224,6 +231,7 @@ export async function createApiAccessServices(
       applyGrantConditions(decision, grant),
   });
   const grants = new GrantService({
+    live,
     requests: store,
     grants: grantStore,
     credentialStore,
@@ -246,6 +254,13 @@ export async function createApiAccessServices(
     access: grantAccess,
     audit: auditLog,
     provisioning,
+    clock,
+  });
+
+  // Active grants as catalog relations, for the catalog module.
+  const catalogRelations = new CatalogRelationService({
+    grants: grantStore,
+    allowedSubjects: policy.catalogRelations.allowedSubjects,
     clock,
   });
 
@@ -316,6 +331,7 @@ export async function createApiAccessServices(
     assessments,
     grants,
     incidentRevocations,
+    catalogRelations,
     credentials,
     certificates,
     provisioning,

@@ -4,6 +4,7 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import {
   ApiAccessAssessor,
@@ -57,6 +58,7 @@ export const apiAccessPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
         notifications: notificationService,
+        signals: signalsServiceRef,
         clock: apiAccessClockServiceRef,
         auth: coreServices.auth,
       },
@@ -94,6 +96,7 @@ export const apiAccessPlugin = createBackendPlugin({
           permissionsRegistry: deps.permissionsRegistry,
           catalog: deps.catalog,
           notifications: deps.notifications,
+          signals: deps.signals,
           clock: deps.clock,
           auth: deps.auth,
           provisioners,
@@ -218,10 +221,12 @@ export const apiAccessPlugin = createBackendPlugin({
             keys: credentials,
             grants,
             incidentRevocations: services.incidentRevocations,
+            catalogRelations: services.catalogRelations,
             lifecycle,
             provisioning,
             admins: services.admins,
             toRequestFilter,
+            logger: deps.logger,
           }),
         );
         deps.httpRouter.use(

@@ -14,6 +14,7 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
+import { HomePageWidgetBlueprint } from '@backstage/plugin-home-react/alpha';
 import {
   EXTERNAL_GROUP_TYPES,
   isApiAccessAvailable,
@@ -126,6 +127,35 @@ const myRequestsPage = PageBlueprint.make({
   },
 });
 
+// Home page widgets (with @backstage/plugin-home installed): what waits for
+// my review, and my access that ends soon.
+const reviewQueueHomeWidget = HomePageWidgetBlueprint.make({
+  name: 'review-queue',
+  params: {
+    name: 'ApiAccessReviewQueueHomeCard',
+    title: 'Waiting for my review',
+    description:
+      'Access requests a pending step of one of your groups waits on',
+    components: () =>
+      import('./components/HomeCards').then(m => ({
+        Content: m.ReviewQueueHomeCardContent,
+      })),
+  },
+});
+
+const expiringAccessHomeWidget = HomePageWidgetBlueprint.make({
+  name: 'expiring-access',
+  params: {
+    name: 'ApiAccessExpiringHomeCard',
+    title: 'My access expiring soon',
+    description: 'Grants you asked for that end within 30 days',
+    components: () =>
+      import('./components/HomeCards').then(m => ({
+        Content: m.ExpiringAccessHomeCardContent,
+      })),
+  },
+});
+
 // The plugin's messages, for apps to translate or reword with
 // createTranslationResource.
 export { apiAccessTranslationRef } from './translation';
@@ -149,6 +179,8 @@ export default createFrontendPlugin({
     ownerGrantsCard,
     apiAccessContent,
     myRequestsPage,
+    reviewQueueHomeWidget,
+    expiringAccessHomeWidget,
   ],
   routes: { root: rootRouteRef, request: requestRouteRef },
 });

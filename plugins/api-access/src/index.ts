@@ -7,6 +7,8 @@
 export {
   apiAccessPlugin,
   ApiAccessPage,
+  ApiAccessExpiringHomeCard,
+  ApiAccessReviewQueueHomeCard,
   EntityAccessReviewCard,
   EntityApiAccessCard,
   EntityApiAccessContent,

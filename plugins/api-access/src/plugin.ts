@@ -10,6 +10,7 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { createCardExtension } from '@backstage/plugin-home-react';
 import { ApiAccessClient } from './api/ApiAccessClient';
 import { apiAccessApiRef } from './api/ApiAccessApi';
 import { requestRouteRef, rootRouteRef } from './routes';
@@ -120,5 +121,29 @@ export const ApiAccessPage = apiAccessPlugin.provide(
     component: () =>
       import('./components/ApiAccessPage').then(m => m.ApiAccessPage),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/** A home page card: the access requests waiting for the signed-in user's review. */
+export const ApiAccessReviewQueueHomeCard = apiAccessPlugin.provide(
+  createCardExtension({
+    name: 'ApiAccessReviewQueueHomeCard',
+    title: 'Waiting for my review',
+    components: () =>
+      import('./components/HomeCards').then(m => ({
+        Content: m.ReviewQueueHomeCardContent,
+      })),
+  }),
+);
+
+/** A home page card: the signed-in user's grants that end within 30 days. */
+export const ApiAccessExpiringHomeCard = apiAccessPlugin.provide(
+  createCardExtension({
+    name: 'ApiAccessExpiringHomeCard',
+    title: 'My access expiring soon',
+    components: () =>
+      import('./components/HomeCards').then(m => ({
+        Content: m.ExpiringAccessHomeCardContent,
+      })),
   }),
 );

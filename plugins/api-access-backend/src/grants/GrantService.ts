@@ -15,6 +15,7 @@ import {
   GrantFlag,
   Page,
 } from '@api-access/backstage-plugin-api-access-common';
+import { LiveUpdates } from '../notifications/LiveUpdates';
 import { GrantAccess } from '../permissions/GrantAccess';
 import { staleSince } from '../lifecycle/staleness';
 import { Knex } from 'knex';
@@ -41,6 +42,8 @@ export interface GrantServiceOptions {
   provisioning: ProvisioningService;
   policy: ApiAccessConfig;
   notifier?: Notifier;
+  /** Signals to the screens that show a grant when it changes. */
+  live?: LiveUpdates;
   clock?: ApiAccessClock;
   afterRevoke?: (grantId: string) => void;
   /** Who may read and act on grants: the permission policy, the catalog's owners now, admins. */
@@ -56,6 +59,7 @@ export class GrantService {
   private readonly provisioning: ProvisioningService;
   private readonly policy: ApiAccessConfig;
   private readonly notifier: Notifier;
+  private readonly live: LiveUpdates;
   private readonly clock: ApiAccessClock;
   private readonly afterRevoke: (grantId: string) => void;
   private readonly grantAccess?: GrantAccess;
@@ -69,6 +73,7 @@ export class GrantService {
     this.provisioning = options.provisioning;
     this.policy = options.policy;
     this.notifier = options.notifier ?? noNotifier;
+    this.live = options.live ?? new LiveUpdates();
     this.clock = options.clock ?? systemClock;
     this.afterRevoke = options.afterRevoke ?? (() => {});
     this.grantAccess = options.grantAccess;
@@ -91,6 +96,7 @@ export class GrantService {
       consumerRef?: string;
       apiRef?: string;
       ownerRef?: string;
+      requesterRef?: string;
       limit: number;
       cursor?: string;
     },
@@ -106,6 +112,7 @@ export class GrantService {
       consumerRef: query.consumerRef,
       apiRef: query.apiRef,
       ownerRef: query.ownerRef,
+      requesterRef: query.requesterRef,
       filters,
       limit: query.limit,
       cursor,
@@ -325,7 +332,9 @@ export class GrantService {
         requestId: grant.requestId,
       },
     );
-    return this.get(id);
+    const revoked = await this.get(id);
+    await this.live.grantChanged(revoked, [ownerRef]);
+    return revoked;
   }
 
   async retryProvisioning(id: string, caller: Caller): Promise<Grant> {

@@ -201,6 +201,29 @@ export class GrantStore {
     return rows.map(toGrant);
   }
 
+  /**
+   * Every distinct (consumer, API) pair with an active grant that has not
+   * expired at `now`: the catalog's consumesApi relations. One query on the
+   * (status, expires_at) index; a grant past its expiry that the lifecycle
+   * tick has not yet marked expired is left out already.
+   */
+  async activeConsumerApiPairs(
+    db: Db,
+    now: Date,
+  ): Promise<Array<{ consumerRef: string; apiRef: string }>> {
+    const rows: Array<{ consumer_ref: string; api_ref: string }> = await db(
+      GRANTS,
+    )
+      .distinct('consumer_ref', 'api_ref')
+      .where('status', 'active')
+      .andWhere('expires_at', '>', now)
+      .orderBy(['consumer_ref', 'api_ref']);
+    return rows.map(row => ({
+      consumerRef: row.consumer_ref,
+      apiRef: row.api_ref,
+    }));
+  }
+
   async activeGrants(db: Db): Promise<Grant[]> {
     const rows = await db<GrantRow>(GRANTS).where('status', 'active');
     return rows.map(toGrant);
@@ -306,6 +329,7 @@ export class GrantStore {
       consumerRef?: string;
       apiRef?: string;
       ownerRef?: string;
+      requesterRef?: string;
       filters: PermissionCriteria<GrantFilter>[];
       limit: number;
       cursor?: Cursor;
@@ -325,6 +349,9 @@ export class GrantStore {
       // grants.owner_ref is the request's owner_ref, copied at creation (and
       // by migration 20261202030000): one index range, not a join.
       query.where(`${GRANTS}.owner_ref`, options.ownerRef);
+    }
+    if (options.requesterRef) {
+      query.where(`${GRANTS}.requester_ref`, options.requesterRef);
     }
     if (options.cursor) {
       const { createdAt, id } = options.cursor;

@@ -25,6 +25,7 @@ import {
 } from '@api-access/backstage-plugin-api-access-common';
 import { useParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { useLiveUpdates } from '../../hooks/useLiveUpdates';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { useAllowed } from '../../hooks/useAllowed';
 import { DecisionDialog, DecisionKind } from '../DecisionDialog';
@@ -203,6 +204,8 @@ export function RequestPage() {
     ]);
     return { request, history, me };
   }, [apiAccess, identityApi, id]);
+  // Someone else decided, or the requester resubmitted: reload this request.
+  useLiveUpdates(data.retry, update => update.id === id);
 
   if (data.loading && !data.value) return <Progress />;
   if (data.error)

@@ -1,0 +1,5 @@
+export {
+  ExpiringAccessHomeCardContent,
+  ReviewQueueHomeCardContent,
+  expiringSoon,
+} from './HomeCards';
