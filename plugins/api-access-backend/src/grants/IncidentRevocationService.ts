@@ -57,6 +57,13 @@ interface Selection {
   leftOut: number;
 }
 
+/** A provisioning task's status as the batch's progress shows it. */
+const TASK_STATES: Record<string, 'pending' | 'confirmed' | 'failed'> = {
+  pending: 'pending',
+  succeeded: 'confirmed',
+  failed: 'failed',
+};
+
 function candidate(grant: Grant): RevocationCandidate {
   return {
     id: grant.id,
@@ -277,12 +284,7 @@ export class IncidentRevocationService {
         .filter(task => task.action === 'revoke' && task.status !== 'cancelled')
         .map(task => ({
           provisionerId: task.provisionerId,
-          status:
-            task.status === 'succeeded'
-              ? ('confirmed' as const)
-              : task.status === 'failed'
-              ? ('failed' as const)
-              : ('pending' as const),
+          status: TASK_STATES[task.status] ?? 'pending',
           attempts: task.attempts,
           ...(task.lastError ? { lastError: task.lastError } : {}),
           ...(task.completedAt ? { completedAt: task.completedAt } : {}),
