@@ -7,6 +7,7 @@
  * of api-access.audit.export get it.
  */
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -329,6 +330,76 @@ describe.each(databases.eachSupportedId())('GET /audit/export on %p', id => {
       .set('Authorization', mockCredentials.none.header());
     expect(anonymous.status).toBe(401);
   });
+
+  it('reads no further while the client does not read (backpressure)', async () => {
+    // 40 pages of 1,000 events, about 26 MB: more than the sockets buffer.
+    const from = '2027-01-01T00:00:00.000Z';
+    await knex.transaction(async tx => {
+      for (let i = 0; i < 40_000; i += 500) {
+        await audit.append(
+          tx,
+          Array.from({ length: 500 }, (_, j) => ({
+            ...event('2027-01-01', 'bulk.event'),
+            occurredAt: new Date(Date.parse(from) + i + j),
+            details: { filler: 'x'.repeat(400), n: i + j },
+          })),
+        );
+      }
+    });
+    let pages = 0;
+    const original = AuditLog.prototype.exportPages;
+    const spy = jest
+      .spyOn(AuditLog.prototype, 'exportPages')
+      .mockImplementation(async function* counted(this: AuditLog, ...a) {
+        for await (const page of original.apply(this, a)) {
+          pages += 1;
+          yield page;
+        }
+      });
+    try {
+      const url = `http://127.0.0.1:${backend.server.port()}/api/api-access/audit/export?from=${from}`;
+      const response = await new Promise<http.IncomingMessage>(
+        (resolve, reject) =>
+          http
+            .get(
+              url,
+              {
+                headers: {
+                  Authorization: mockCredentials.user.header(TEST_ADMIN),
+                },
+              },
+              resolve,
+            )
+            .on('error', reject),
+      );
+      expect(response.statusCode).toBe(200);
+      response.pause();
+      // Wait until the server stops reading pages (it would read all 40
+      // without backpressure), at most 15 s.
+      let seen = -1;
+      for (let i = 0; i < 30 && pages !== seen; i++) {
+        seen = pages;
+        await new Promise(r => setTimeout(r, 500));
+      }
+      const whilePaused = pages;
+      expect(whilePaused).toBeGreaterThan(0);
+      expect(whilePaused).toBeLessThan(30);
+
+      let lines = 0;
+      response.on('data', (chunk: Buffer) => {
+        for (let k = chunk.indexOf(10); k >= 0; k = chunk.indexOf(10, k + 1)) {
+          lines += 1;
+        }
+      });
+      // Explicitly paused, a stream stays paused when a listener is added.
+      response.resume();
+      await new Promise(r => response.on('end', r));
+      expect(pages).toBe(40);
+      expect(lines).toBe(40_001);
+    } finally {
+      spy.mockRestore();
+    }
+  }, 90_000);
 
   it('answers 400 naming the bad date, a reversed range or an unknown format', async () => {
     const cases: Array<[string, RegExp]> = [

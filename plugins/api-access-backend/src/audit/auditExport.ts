@@ -200,6 +200,11 @@ export async function writeAuditExport(options: {
     }
     count += page.length;
     await write(res, chunk);
+    // SQLite answers synchronously and a local socket rarely fills, so
+    // without this the whole export would run without the event loop
+    // turning once: no other request, timer or health check on this
+    // backend would be served until it ended.
+    await new Promise<void>(resolve => setImmediate(resolve));
   }
   const trailer: AuditExportTrailer = {
     type: 'trailer',
