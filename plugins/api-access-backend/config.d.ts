@@ -92,6 +92,24 @@ export interface Config {
        */
       purgeEndpoints?: string[];
     };
+    /**
+     * Active grants as catalog relations (consumesApi / apiConsumedBy),
+     * served by GET /catalog/relations to the catalog module
+     * @api-access/backstage-plugin-catalog-backend-module-api-access.
+     */
+    catalogRelations?: {
+      /**
+       * Service subjects allowed to read every active (consumer, API) pair:
+       * `plugin:<pluginId>` for a plugin, a static externalAccess token's
+       * subject as written, `external:<sub>` for a JWKS token. Users and
+       * other services get 403. Default: [plugin:catalog].
+       */
+      allowedSubjects?: string[];
+      /** Read by the catalog module: seconds one fetched map is reused, 0-3600. Default: 30. */
+      cacheSeconds?: number;
+      /** Read by the catalog module: seconds the last good map is used while the backend cannot be reached, 0-86400. Default: 600. */
+      maxStaleSeconds?: number;
+    };
     /** Time-driven rules over grants, run by one scheduled tick. */
     lifecycle?: {
       /** How often the lifecycle tick runs. Default: 5. */

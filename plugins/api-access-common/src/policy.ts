@@ -135,6 +135,32 @@ export const reviewPolicySchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Active grants as catalog relations (consumesApi / apiConsumedBy), read
+     * by the catalog module @api-access/backstage-plugin-catalog-backend-module-api-access
+     * from GET /catalog/relations.
+     */
+    catalogRelations: z
+      .object({
+        /**
+         * Service subjects allowed to read every active (consumer, API) pair:
+         * `plugin:catalog` is the catalog backend that runs the module. Users
+         * and other services get 403. Empty: nobody may read them.
+         */
+        allowedSubjects: z
+          .array(z.string().min(1))
+          .default(['plugin:catalog']),
+        /** Read by the catalog module: seconds one fetched map of pairs is reused. */
+        cacheSeconds: z.number().min(0).max(3600).default(30),
+        /**
+         * Read by the catalog module: while the backend cannot be reached, the
+         * last good map is used for at most this many seconds; after that the
+         * module emits no grant relations until a fetch succeeds.
+         */
+        maxStaleSeconds: z.number().min(0).max(86400).default(600),
+      })
+      .strict()
+      .default({}),
     /** Time-driven rules over grants, run by one scheduled tick. */
     lifecycle: z
       .object({

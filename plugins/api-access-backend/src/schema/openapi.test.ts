@@ -211,7 +211,7 @@ describe('the OpenAPI document', () => {
       documentedButNotServed: [],
     });
     // As many as the security suite's matrix lists.
-    expect(declared).toHaveLength(34);
+    expect(declared).toHaveLength(36);
   });
 
   it('is what docs/http-api.md documents, route for route', () => {
@@ -245,6 +245,7 @@ describe('the OpenAPI document', () => {
       'POST /introspect': 'BackstageService',
       'GET /authorize': 'BackstageService',
       'POST /authorize': 'BackstageService',
+      'GET /catalog/relations': 'CatalogService',
     });
   });
 });
@@ -573,6 +574,13 @@ describe('the answers of a running backend', () => {
     await call('get', '/audit/verify', as(REQUESTER), 403);
     await call('get', '/audit/export', as(REQUESTER), 403);
     await call('get', '/audit/export?format=xml', as(TEST_ADMIN), 400);
+    await call(
+      'get',
+      '/catalog/relations',
+      serviceHeader('plugin:catalog'),
+      200,
+    );
+    await call('get', '/catalog/relations', as(REQUESTER), 403);
     await call('get', '/requests?view=mine', gateway, 403);
     await call('post', '/introspect', as(REQUESTER), 403, t =>
       t.type('form').send({ token: key.secret }),
