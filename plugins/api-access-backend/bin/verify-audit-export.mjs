@@ -73,7 +73,8 @@ async function* csvRecords(chunks) {
   let pendingCr = false;
   let any = false; // the record has begun
   const endField = () => {
-    record.push(quoted ? field : field === '' ? null : field);
+    // Unquoted and empty is null; quoted (even "") is the text itself.
+    record.push(!quoted && field === '' ? null : field);
     field = '';
     quoted = false;
   };
@@ -143,8 +144,11 @@ async function* ndjsonRecords(chunks) {
   };
   for await (const chunk of chunks) {
     rest += chunk;
-    let newline;
-    while ((newline = rest.indexOf('\n')) >= 0) {
+    for (
+      let newline = rest.indexOf('\n');
+      newline >= 0;
+      newline = rest.indexOf('\n')
+    ) {
       const text = rest.slice(0, newline).replace(/\r$/, '');
       rest = rest.slice(newline + 1);
       if (text !== '') yield parse(text);

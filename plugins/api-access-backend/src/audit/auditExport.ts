@@ -141,20 +141,16 @@ async function write(res: Response, chunk: string): Promise<void> {
   if (res.destroyed) throw new ExportAbortedError();
   if (res.write(chunk)) return;
   await new Promise<void>((resolve, reject) => {
-    const cleanup = () => {
-      res.off('drain', onDrain);
+    function onDrain() {
       res.off('close', onClose);
-    };
-    const onDrain = () => {
-      cleanup();
       resolve();
-    };
-    const onClose = () => {
-      cleanup();
+    }
+    function onClose() {
+      res.off('drain', onDrain);
       reject(new ExportAbortedError());
-    };
-    res.on('drain', onDrain);
-    res.on('close', onClose);
+    }
+    res.once('drain', onDrain);
+    res.once('close', onClose);
   });
 }
 
