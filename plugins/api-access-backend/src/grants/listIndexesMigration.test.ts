@@ -72,7 +72,7 @@ describe.each(databases.eachSupportedId())('migration %p', databaseId => {
       expires_at: new Date(),
     });
 
-    await knex.migrate.latest(config);
+    await knex.migrate.up(config);
     const row = await knex('api_access_grants').where({ id }).first();
     expect(row.owner_ref).toBe('group:default/team-c');
     // New grants through the test helper carry it too.
