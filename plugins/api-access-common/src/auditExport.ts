@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 /** The file formats the export writes. */
 export const AUDIT_EXPORT_FORMATS = ['ndjson', 'csv'] as const;
+/** A format GET /audit/export writes: JSON Lines or CSV. */
 export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
 
 // A date (midnight UTC) or a date-time with a time zone: a time without one
@@ -54,4 +55,5 @@ export const auditExportQuerySchema = z
     message: 'must be before to',
     path: ['from'],
   });
+/** The query of GET /audit/export, as a client sends it. */
 export type AuditExportQuery = z.input<typeof auditExportQuerySchema>;
