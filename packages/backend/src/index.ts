@@ -22,6 +22,13 @@ backend.add(catalogModuleExampleCompat);
 // Log entities the catalog could not process, so a broken example is visible.
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(catalogModuleDemoOverlay);
+// Active api-access grants as consumesApi / apiConsumedBy relations, so the
+// catalog's Consumed APIs and Consumers cards show who holds access. The
+// demo keeps the catalog's default processing interval (100-150 s): an ended
+// grant's relations go within 150 s + cacheSeconds (30 s), about 3 minutes.
+backend.add(
+  import('@api-access/backstage-plugin-catalog-backend-module-api-access'),
+);
 
 backend.add(import('@backstage/plugin-permission-backend'));
 // Everything allowed except api-access.admin (only group api-access-admins)

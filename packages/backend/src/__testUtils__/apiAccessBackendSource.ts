@@ -12,6 +12,7 @@
 /* eslint-disable @backstage/no-relative-monorepo-imports */
 export {
   createTestDatabases,
+  FIXTURE_CATALOG,
   startApiAccessBackend,
   TEST_GATEWAY,
 } from '../../../../plugins/api-access-backend/src/__testUtils__/testBackend';
