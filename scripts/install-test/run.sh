@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The install test: what an adopter does, from nothing, in a temp dir.
 #
-#  1. builds and packs the six plugin packages with `yarn pack` (prepack points them at dist/)
+#  1. builds and packs the plugin packages with `yarn pack` (prepack points them at dist/)
 #  2. scaffolds a fresh app with the pinned @backstage/create-app on Node 22
 #  3. maps each package name to its tarball with root `resolutions` (the npm registry
 #     does not have them), installs, and runs the guide's own commands
@@ -29,6 +29,7 @@ PACKAGES=(
   api-access-backend-module-webhook:@api-access/backstage-plugin-api-access-backend-module-webhook
   api-access-backend-module-llm-assessor:@api-access/backstage-plugin-api-access-backend-module-llm-assessor
   api-access:@api-access/backstage-plugin-api-access
+  catalog-backend-module-api-access:@api-access/backstage-plugin-catalog-backend-module-api-access
 )
 
 started=$(date +%s)
