@@ -28,6 +28,7 @@ import {
   TEST_GATEWAY_SUBJECT,
 } from '../__testUtils__/testBackend';
 import { insertApprovedGrant } from '../__testUtils__/grants';
+import { createRecorders } from '../__testUtils__/recorders';
 import {
   as,
   client,
@@ -72,6 +73,7 @@ describe.each(databases.eachSupportedId())(
     let stop: () => Promise<void>;
     let http: ReturnType<typeof client>;
     const gateway = new HeldGateway();
+    const { recorded, features: recorders } = createRecorders();
     /** Runs once inside a revocation's notification, i.e. in the middle of a batch. */
     let duringBatch: (() => Promise<void>) | undefined;
 
@@ -87,6 +89,7 @@ describe.each(databases.eachSupportedId())(
           },
         },
         extraFeatures: [
+          ...recorders,
           createServiceFactory({
             service: notificationService,
             deps: {},
@@ -336,6 +339,14 @@ describe.each(databases.eachSupportedId())(
         });
       }
       expect((await batchOf('admin.one', 'no-such-batch')).status).toBe(404);
+      // A Backstage auditor event for the batch, with its id and counts.
+      expect(recorded.lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^audit success .*"dryRun":false.*"batchId":"${batchId}".*"revoked":${response.body.counts.revoked}`,
+          ),
+        ),
+      );
       // eslint-disable-next-line no-console
       console.log(
         `[incident revocation ${databaseId}] gateway refused ${held.length} keys ${refusedAfterMs} ms after the batch started`,
