@@ -78,7 +78,7 @@ describe('decisionSchema', () => {
 describe('listGrantsQuerySchema', () => {
   it('needs a consumer or an API', () => {
     expect(errorOf(listGrantsQuerySchema, {})).toBe(
-      'consumerRef, apiRef or ownerRef is required',
+      'consumerRef, apiRef, ownerRef or requesterRef is required',
     );
   });
 });

@@ -340,7 +340,7 @@ describe.each(databases.eachSupportedId())(
         .set('Authorization', as('owner.one'));
       expect(unfiltered.status).toBe(400);
       expect(unfiltered.body.error.message).toContain(
-        'consumerRef, apiRef or ownerRef is required',
+        'consumerRef, apiRef, ownerRef or requesterRef is required',
       );
       expect(
         (await historyOf(server, grantId)).filter(
