@@ -30,6 +30,17 @@ backend.add(
   import('@api-access/backstage-plugin-catalog-backend-module-api-access'),
 );
 
+// Software templates (Template entities) and the scaffolder, with the
+// api-access:request action: the "New integration" template in
+// catalog/templates requests access as the user who runs it.
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(
+  import('@api-access/backstage-plugin-scaffolder-backend-module-api-access'),
+);
+
 backend.add(import('@backstage/plugin-permission-backend'));
 // Everything allowed except api-access.admin (only group api-access-admins)
 // and api-access.audit.export (only group compliance).
