@@ -30,6 +30,8 @@ PACKAGES=(
   api-access-backend-module-llm-assessor:@api-access/backstage-plugin-api-access-backend-module-llm-assessor
   api-access:@api-access/backstage-plugin-api-access
   catalog-backend-module-api-access:@api-access/backstage-plugin-catalog-backend-module-api-access
+  # Packed and checked; docs/install.md's scaffolder section is not a marked block yet.
+  scaffolder-backend-module-api-access:@api-access/backstage-plugin-scaffolder-backend-module-api-access
 )
 
 started=$(date +%s)
