@@ -10,4 +10,8 @@ export {
   createApiAccessRequestAction,
   requestPagePath,
 } from './actions/requestAccess';
-export type { ApiAccessRequestActionOptions } from './actions/requestAccess';
+export type {
+  ApiAccessRequestActionInput,
+  ApiAccessRequestActionOptions,
+  ApiAccessRequestActionOutput,
+} from './actions/requestAccess';

@@ -17,7 +17,10 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  TemplateAction,
+  createTemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import {
   AccessRequest,
   ApiAccessHttpClient,
@@ -118,6 +121,52 @@ export interface ApiAccessRequestActionOptions {
 }
 
 /**
+ * The inputs of `api-access:request` (named, so the API report does not
+ * depend on the order the type checker meets zod's inferred members).
+ *
+ * @public
+ */
+export type ApiAccessRequestActionInput = {
+  apiRef: string;
+  consumerRef: string;
+  environment: string;
+  useCase: string;
+  justification: string;
+  credentialStorage: string;
+  durationDays: number;
+  scopes?: string[] | undefined;
+  credentialType?: 'api-key' | 'mtls-certificate' | undefined;
+};
+
+/**
+ * The outputs of `api-access:request`.
+ *
+ * @public
+ */
+export type ApiAccessRequestActionOutput = {
+  status: string;
+  reviewSummary: string;
+  plan: {
+    autoApproved: boolean;
+    autoApproveRule?: string | undefined;
+    stages: {
+      name: string;
+      steps: {
+        name: string;
+        reviewerRef: string;
+        quorum: number;
+        reason: string;
+        rules: string[];
+      }[];
+    }[];
+  };
+  requestId?: string | undefined;
+  link?: string | undefined;
+  requesterRef?: string | undefined;
+  grantId?: string | undefined;
+};
+
+/**
  * Creates the `api-access:request` action. Register it with the scaffolder's
  * `scaffolderActionsExtensionPoint`, as this package's module does.
  *
@@ -125,7 +174,11 @@ export interface ApiAccessRequestActionOptions {
  */
 export function createApiAccessRequestAction(
   options: ApiAccessRequestActionOptions,
-) {
+): TemplateAction<
+  ApiAccessRequestActionInput,
+  ApiAccessRequestActionOutput,
+  'v2'
+> {
   const { auth } = options;
   const client = new ApiAccessHttpClient({
     discoveryApi: options.discovery,
