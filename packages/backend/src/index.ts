@@ -24,8 +24,9 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(catalogModuleDemoOverlay);
 // Active api-access grants as consumesApi / apiConsumedBy relations, so the
 // catalog's Consumed APIs and Consumers cards show who holds access. The
-// demo keeps the catalog's default processing interval (100-150 s): an ended
-// grant's relations go within 150 s + cacheSeconds (30 s), about 3 minutes.
+// demo's app-config processes the catalog every 15-22 s and caches grants for
+// 5 s, so a grant's relations come and go within about half a minute (with
+// the catalog's default 100-150 s and cacheSeconds 30: about 3 minutes).
 backend.add(
   import('@api-access/backstage-plugin-catalog-backend-module-api-access'),
 );
