@@ -13,8 +13,15 @@
  * The grants are set up through the HTTP API (the request and approval
  * screens have their own specs); the review itself is done in the browser.
  */
-import { expect, Page, test } from '@playwright/test';
-import { BACKEND, shot, signInAs, tokenFor, waitForCatalog } from './personas';
+import { expect, test } from '@playwright/test';
+import {
+  BACKEND,
+  grantWithKey,
+  shot,
+  signInAs,
+  tokenFor,
+  waitForCatalog,
+} from './personas';
 import {
   GATEWAY_TOKEN,
   freePort,
@@ -27,44 +34,6 @@ const API = `${BACKEND}/api/api-access`;
 const TEAM_C = 'group:default/team-c';
 const ACCESS =
   "component:default/artist-lookup's access to api:default/petstore in sandbox";
-
-/** Requested by breanna.davison, approved by calum.leavy, key fetched by breanna. */
-async function grantWithKey(page: Page, useCase: string) {
-  const requester = await tokenFor(page.request, 'breanna.davison');
-  const owner = await tokenFor(page.request, 'calum.leavy');
-  const created = await page.request.post(`${API}/requests`, {
-    headers: requester,
-    data: {
-      apiRef: 'api:default/petstore',
-      consumerRef: 'component:default/artist-lookup',
-      environment: 'sandbox',
-      scopes: ['pets:read'],
-      useCase,
-      justification: 'Spike for the artist pets feature planned this quarter.',
-      credentialStorage: 'Local .env outside git; rotated when the spike ends',
-      durationDays: 7,
-    },
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  const { id } = await created.json();
-  const approved = await page.request.post(`${API}/requests/${id}/decisions`, {
-    headers: owner,
-    data: { decision: 'approve', comment: 'Fine for the spike' },
-  });
-  expect(approved.status(), await approved.text()).toBe(201);
-  const request = await approved.json();
-  expect(request.status).toBe('approved');
-  const terms = await (
-    await page.request.get(`${API}/credentials/terms`, { headers: requester })
-  ).json();
-  const issued = await page.request.post(
-    `${API}/grants/${request.grantId}/credentials`,
-    { headers: requester, data: { acceptTerms: terms.version } },
-  );
-  expect(issued.status(), await issued.text()).toBe(201);
-  const { secret, prefix } = await issued.json();
-  return { grantId: request.grantId as string, key: secret as string, prefix };
-}
 
 test('an owner keeps one grant and revokes another in an access review; the gateway refuses the revoked key', async ({
   page: setupPage,
@@ -93,10 +62,24 @@ test('an owner keeps one grant and revokes another in an access review; the gate
     const kept = await grantWithKey(
       setupPage,
       'Show pets on the artist page (kept in the access review).',
+      {
+        justification:
+          'Spike for the artist pets feature planned this quarter.',
+        credentialStorage:
+          'Local .env outside git; rotated when the spike ends',
+        durationDays: 7,
+      },
     );
     const revoked = await grantWithKey(
       setupPage,
       'One-off pet import (revoked in the access review).',
+      {
+        justification:
+          'Spike for the artist pets feature planned this quarter.',
+        credentialStorage:
+          'Local .env outside git; rotated when the spike ends',
+        durationDays: 7,
+      },
     );
     expect((await call(kept.key)).status).toBe(200);
     expect((await call(revoked.key)).status).toBe(200);

@@ -10,8 +10,15 @@
  * screens have their own specs); the incident revocation is done in the
  * browser.
  */
-import { APIRequestContext, expect, Page, test } from '@playwright/test';
-import { BACKEND, shot, signInAs, waitForCatalog } from './personas';
+import { expect, test } from '@playwright/test';
+import {
+  BACKEND,
+  grantWithKey,
+  shot,
+  signInAs,
+  tokenFor,
+  waitForCatalog,
+} from './personas';
 import {
   GATEWAY_TOKEN,
   freePort,
@@ -21,58 +28,6 @@ import {
 } from './gateway';
 
 const API = `${BACKEND}/api/api-access`;
-const CONSUMER = 'component:default/artist-lookup';
-
-/** A Backstage token for a demo persona, as the demo sign-in issues it. */
-async function tokenOf(request: APIRequestContext, user: string) {
-  const response = await request.get(
-    `${BACKEND}/api/auth/demo/refresh?userEntityRef=user:default/${user}`,
-    { headers: { 'X-Requested-With': 'XMLHttpRequest' } },
-  );
-  expect(response.ok()).toBe(true);
-  const { backstageIdentity } = await response.json();
-  return { Authorization: `Bearer ${backstageIdentity.token}` };
-}
-
-/** Requested by breanna.davison, approved by calum.leavy, key fetched by breanna. */
-async function grantWithKey(page: Page, useCase: string) {
-  const requester = await tokenOf(page.request, 'breanna.davison');
-  const owner = await tokenOf(page.request, 'calum.leavy');
-  const created = await page.request.post(`${API}/requests`, {
-    headers: requester,
-    data: {
-      apiRef: 'api:default/petstore',
-      consumerRef: CONSUMER,
-      environment: 'sandbox',
-      scopes: ['pets:read'],
-      useCase,
-      justification: 'The artist page shows pets this quarter.',
-      credentialStorage: 'Vault kv/artist-lookup; rotated by the pipeline',
-      durationDays: 30,
-    },
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  const { id } = await created.json();
-  const approved = await page.request.post(`${API}/requests/${id}/decisions`, {
-    headers: owner,
-    data: { decision: 'approve', comment: 'Fine' },
-  });
-  expect(approved.status(), await approved.text()).toBe(201);
-  const request = await approved.json();
-  expect(request.status).toBe('approved');
-  const terms = await (
-    await page.request.get(`${API}/credentials/terms`, { headers: requester })
-  ).json();
-  const issued = await page.request.post(
-    `${API}/grants/${request.grantId}/credentials`,
-    { headers: requester, data: { acceptTerms: terms.version } },
-  );
-  expect(issued.status(), await issued.text()).toBe(201);
-  return {
-    grantId: request.grantId as string,
-    key: (await issued.json()).secret as string,
-  };
-}
 
 test("an owner dry-runs and then revokes all of a consumer's grants; the gateway refuses each key", async ({
   page: setupPage,
@@ -162,7 +117,7 @@ test("an owner dry-runs and then revokes all of a consumer's grants; the gateway
     await shot(page, '17-incident-revocation-progress');
 
     // 6. The batch is one history event; each grant's own carries its id.
-    const owner = await tokenOf(setupPage.request, 'calum.leavy');
+    const owner = await tokenFor(setupPage.request, 'calum.leavy');
     const batchId = decodeURIComponent(page.url().split('/revocations/')[1]);
     const batch = await (
       await setupPage.request.get(`${API}/grants/revocations/${batchId}`, {

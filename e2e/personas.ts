@@ -62,3 +62,61 @@ export async function tokenFor(request: APIRequestContext, user: string) {
   const { backstageIdentity } = await response.json();
   return { Authorization: `Bearer ${backstageIdentity.token}` };
 }
+
+/**
+ * A grant of team-c's petstore to artist-lookup in sandbox with a key:
+ * requested by breanna.davison, approved by calum.leavy, key fetched by
+ * breanna, all through the HTTP API (the screens have their own specs).
+ */
+export async function grantWithKey(
+  page: Page,
+  useCase: string,
+  terms: {
+    justification?: string;
+    credentialStorage?: string;
+    durationDays?: number;
+  } = {},
+) {
+  const API = `${BACKEND}/api/api-access`;
+  const requester = await tokenFor(page.request, 'breanna.davison');
+  const owner = await tokenFor(page.request, 'calum.leavy');
+  const created = await page.request.post(`${API}/requests`, {
+    headers: requester,
+    data: {
+      apiRef: 'api:default/petstore',
+      consumerRef: 'component:default/artist-lookup',
+      environment: 'sandbox',
+      scopes: ['pets:read'],
+      useCase,
+      justification:
+        terms.justification ?? 'The artist page shows pets this quarter.',
+      credentialStorage:
+        terms.credentialStorage ??
+        'Vault kv/artist-lookup; rotated by the pipeline',
+      durationDays: terms.durationDays ?? 30,
+    },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const { id } = await created.json();
+  const approved = await page.request.post(`${API}/requests/${id}/decisions`, {
+    headers: owner,
+    data: { decision: 'approve', comment: 'Fine' },
+  });
+  expect(approved.status(), await approved.text()).toBe(201);
+  const request = await approved.json();
+  expect(request.status).toBe('approved');
+  const usage = await (
+    await page.request.get(`${API}/credentials/terms`, { headers: requester })
+  ).json();
+  const issued = await page.request.post(
+    `${API}/grants/${request.grantId}/credentials`,
+    { headers: requester, data: { acceptTerms: usage.version } },
+  );
+  expect(issued.status(), await issued.text()).toBe(201);
+  const { secret, prefix } = await issued.json();
+  return {
+    grantId: request.grantId as string,
+    key: secret as string,
+    prefix: prefix as string,
+  };
+}
