@@ -69,6 +69,10 @@ describe('start-up warning for policy groups missing from the catalog', () => {
           ],
         },
       },
+      // The groups that exist must be in the catalog before the check runs:
+      // under load the catalog may not have processed them yet (a CI run saw
+      // platform-leads reported missing).
+      waitFor: ['group:default/security', 'group:default/platform-leads'],
     });
     try {
       // Start-up itself checks nothing: the task waits for its first run.
