@@ -1,10 +1,11 @@
 /*
  * Bulk decisions in the browser: breanna.davison (team-a) asks for three of
  * team-c's APIs for artist-lookup; calum.leavy selects all three on team-c's
- * page and approves them at once, while a colleague (frank.tiernan, team-c)
- * rejects one of them first. Two are decided, and the third is refused with
- * the reason shown beside it: each request is decided on its own under the
- * single decision's rules.
+ * page and opens the approval for all three; while the dialog is open a
+ * colleague (frank.tiernan, team-c) rejects one of them (a live update takes
+ * its row out of the inbox, the dialog keeps what calum opened). Two are
+ * decided, and the third is refused with the reason shown beside it: each
+ * request is decided on its own under the single decision's rules.
  *
  * Requests whose consumer the reviewer's own team owns never reach their
  * inbox (the inbox filters them); the conflict-of-interest refusal in a bulk
@@ -16,7 +17,7 @@ import { BACKEND, shot, signInAs, tokenFor, waitForCatalog } from './personas';
 
 const API = `${BACKEND}/api/api-access`;
 
-test('a reviewer approves three requests at once; the one a colleague rejected first is refused with its reason', async ({
+test('a reviewer approves three requests at once; the one a colleague rejected meanwhile is refused with its reason', async ({
   page: first,
   browser,
 }) => {
@@ -63,7 +64,14 @@ test('a reviewer approves three requests at once; the one a colleague rejected f
   });
   await expect(bar.getByText('3 selected')).toBeVisible();
 
-  // Meanwhile a colleague rejects the third.
+  await bar.getByRole('button', { name: 'Approve 3' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog
+    .getByRole('textbox', { name: 'Comment' })
+    .fill('Read-only access for the artist lookup release.');
+
+  // Meanwhile a colleague rejects the third. The live update takes its row
+  // out of the inbox behind the dialog; the dialog keeps what calum opened.
   const rejected = await first.request.post(
     `${API}/requests/${ids[2]}/decisions`,
     {
@@ -72,12 +80,8 @@ test('a reviewer approves three requests at once; the one a colleague rejected f
     },
   );
   expect(rejected.status(), await rejected.text()).toBe(201);
+  await expect(rows[2]).toBeHidden({ timeout: 15_000 });
 
-  await bar.getByRole('button', { name: 'Approve 3' }).click();
-  const dialog = page.getByRole('dialog');
-  await dialog
-    .getByRole('textbox', { name: 'Comment' })
-    .fill('Read-only access for the artist lookup release.');
   await dialog.getByRole('button', { name: 'Approve 3' }).click();
   await expect(dialog.getByText('2 of 3 decided')).toBeVisible();
   await expect(dialog.getByTestId(`bulk-${ids[0]}`)).toContainText(

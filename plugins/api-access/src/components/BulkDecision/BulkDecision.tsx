@@ -111,9 +111,17 @@ export function BulkDecisionBar(props: {
   onDecided: () => void;
 }) {
   const { requests, selection, onDecided } = props;
-  const [decision, setDecision] = useState<DecisionKind>();
+  // The dialog decides what the reviewer saw when they opened it: if a
+  // teammate decides one meanwhile (a live update removes its row), it stays
+  // in the dialog and its result says why it was not decided.
+  const [deciding, setDeciding] = useState<{
+    decision: DecisionKind;
+    requests: AccessRequest[];
+  }>();
   const chosen = requests.filter(r => selection.selected.includes(r.id));
-  if (chosen.length === 0 && !decision) return null;
+  if (chosen.length === 0 && !deciding) return null;
+  const open = (decision: DecisionKind) =>
+    setDeciding({ decision, requests: chosen });
   const tooMany = chosen.length > MAX_BULK_DECISIONS;
   return (
     <Box
@@ -134,7 +142,7 @@ export function BulkDecisionBar(props: {
         color="primary"
         variant="contained"
         disabled={tooMany}
-        onClick={() => setDecision('approve')}
+        onClick={() => open('approve')}
       >
         Approve {chosen.length}
       </Button>
@@ -142,7 +150,7 @@ export function BulkDecisionBar(props: {
         size="small"
         variant="outlined"
         disabled={tooMany}
-        onClick={() => setDecision('request_changes')}
+        onClick={() => open('request_changes')}
       >
         Request changes
       </Button>
@@ -150,16 +158,16 @@ export function BulkDecisionBar(props: {
         size="small"
         variant="outlined"
         disabled={tooMany}
-        onClick={() => setDecision('reject')}
+        onClick={() => open('reject')}
       >
         Reject {chosen.length}
       </Button>
-      {decision && (
+      {deciding && (
         <BulkDecisionDialog
-          requests={chosen}
-          decision={decision}
+          requests={deciding.requests}
+          decision={deciding.decision}
           onClose={sent => {
-            setDecision(undefined);
+            setDeciding(undefined);
             if (sent) {
               selection.clear();
               onDecided();
