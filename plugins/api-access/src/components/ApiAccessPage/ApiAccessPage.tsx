@@ -94,13 +94,6 @@ export function RequestList(props: { view: 'mine' | 'reviewable' }) {
   } else {
     body = (
       <>
-        {selectable && (
-          <BulkDecisionBar
-            requests={decidable}
-            selection={selection}
-            onDecided={requests.retry}
-          />
-        )}
         <Table
           size="small"
           aria-label={
@@ -184,6 +177,14 @@ export function RequestList(props: { view: 'mine' | 'reviewable' }) {
           ))}
         </TextField>
       </Box>
+      {/* Outside the list: an open bulk dialog outlives the rows it decided. */}
+      {view === 'reviewable' && (
+        <BulkDecisionBar
+          requests={decidable}
+          selection={selection}
+          onDecided={requests.retry}
+        />
+      )}
       {body}
     </>
   );

@@ -144,11 +144,6 @@ export function ReviewInboxCard() {
   } else {
     content = (
       <>
-        <BulkDecisionBar
-          requests={inbox.value!.items}
-          selection={selection}
-          onDecided={inbox.retry}
-        />
         <Table size="small" aria-label={t('reviewInbox.tableLabel')}>
           <TableHead>
             <TableRow>
@@ -261,6 +256,12 @@ export function ReviewInboxCard() {
           {notice}
         </Alert>
       )}
+      {/* Outside the list: an open bulk dialog outlives the rows it decided. */}
+      <BulkDecisionBar
+        requests={items ?? []}
+        selection={selection}
+        onDecided={inbox.retry}
+      />
       {content}
       {deciding && (
         <DecisionDialog
