@@ -12,6 +12,7 @@ export * from './conflictOfInterest';
 export * from './excerpt';
 export * from './incidentRevocation';
 export * from './permissions';
+export * from './plans';
 export * from './policy';
 export * from './reviewPlan';
 export * from './schemas';

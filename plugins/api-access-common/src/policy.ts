@@ -11,6 +11,7 @@ import {
   compareClassification,
 } from './classification';
 import { ConsumerKind } from './types';
+import { planTierSchema } from './plans';
 
 const condition = z
   .object({
@@ -364,6 +365,11 @@ export const reviewPolicySchema = z
           addSteps: ['security', 'legal'],
         },
       ]),
+    /**
+     * The plans (tiers) APIs may offer, smallest first. An API offers some of
+     * them with the annotation api-access/plans; none: plans are off.
+     */
+    plans: z.array(planTierSchema).default([]),
     autoApprove: z
       .array(z.object({ name: ruleName, when: condition }).strict())
       .default([
@@ -449,6 +455,26 @@ export const reviewPolicySchema = z
         });
       }
     }
+    const planNames = new Set<string>();
+    policy.plans.forEach((plan, i) => {
+      if (planNames.has(plan.name)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['plans', i, 'name'],
+          message: `'${plan.name}' is defined twice`,
+        });
+      }
+      planNames.add(plan.name);
+      (plan.environments ?? []).forEach((env, j) => {
+        if (!policy.environments.includes(env)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['plans', i, 'environments', j],
+            message: `'${env}' is not one of environments (${policy.environments.join(', ')})`,
+          });
+        }
+      });
+    });
     policy.autoApprove.forEach((rule, i) => {
       checkLevel(rule.when.minClassification, [
         'autoApprove',

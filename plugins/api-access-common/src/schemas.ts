@@ -49,6 +49,15 @@ export const scopeSchema = z
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters');
 
+/** A plan's name, as in apiAccess.plans. */
+export const planNameSchema = z
+  .string({ invalid_type_error: 'must be a plan name' })
+  .trim()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,31}$/,
+    'must be a plan name: 1-32 lowercase letters, digits and dashes',
+  );
+
 export const credentialTypeSchema = z.enum(['api-key', 'mtls-certificate']);
 
 export const createAccessRequestSchema = z.object({
@@ -60,6 +69,8 @@ export const createAccessRequestSchema = z.object({
     .max(100, 'must list at most 100 scopes')
     .transform(scopes => Array.from(new Set(scopes))),
   credentialType: credentialTypeSchema.default('api-key'),
+  /** One of the plans the API offers (GET /apis/:ns/:name/profile); required when it offers any. */
+  plan: planNameSchema.optional(),
   useCase: text(2000),
   justification: text(2000),
   credentialStorage: text(1000),
@@ -118,6 +129,8 @@ export const decisionSchema = z
       .int('must be a whole number of days')
       .min(1, 'must be at least 1 day')
       .optional(),
+    /** Approve a lower plan than requested (one the API offers, below the asked one). */
+    plan: planNameSchema.optional(),
   })
   .superRefine(requireCommentUnlessApproving);
 export type DecisionInput = z.input<typeof decisionSchema>;
@@ -251,6 +264,8 @@ export const planDraftSchema = z.object({
   scopes: z.array(scopeSchema).max(100).default([]),
   /** Optional: counts towards the risk score that routing rules can use. */
   durationDays: z.number().int().min(1).max(3650).optional(),
+  /** Optional: the plan asked for; its approval mode and limits shape the review plan. */
+  plan: planNameSchema.optional(),
 });
 export type PlanDraft = z.input<typeof planDraftSchema>;
 
@@ -292,6 +307,52 @@ export const revokeGrantSchema = z.object({
     .max(2000, 'must be at most 2000 characters'),
 });
 export type RevokeGrantInput = z.input<typeof revokeGrantSchema>;
+
+/** Body of POST /grants/:id/plan. */
+export const changeGrantPlanSchema = z
+  .object({
+    plan: planNameSchema,
+    /** Why; kept in the history. */
+    comment: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
+  })
+  .strict();
+export type ChangeGrantPlanInput = z.input<typeof changeGrantPlanSchema>;
+
+/** Body of POST /grants/:id/suspend. */
+export const suspendGrantSchema = z
+  .object({
+    reason: z
+      .string({ required_error: 'is required: say why the access is paused' })
+      .trim()
+      .min(3, 'is required: say why the access is paused')
+      .max(2000, 'must be at most 2000 characters'),
+  })
+  .strict();
+export type SuspendGrantInput = z.input<typeof suspendGrantSchema>;
+
+/** Body of POST /grants/:id/resume. */
+export const resumeGrantSchema = z
+  .object({
+    comment: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
+  })
+  .strict();
+export type ResumeGrantInput = z.input<typeof resumeGrantSchema>;
+
+/** The most days GET /grants/:id/usage answers. */
+export const MAX_USAGE_DAYS = 366;
+
+/** Query of GET /grants/:id/usage. */
+export const grantUsageQuerySchema = z
+  .object({
+    days: z.coerce
+      .number({ invalid_type_error: 'must be a number of days' })
+      .int('must be a whole number of days')
+      .min(1, 'must be at least 1 day')
+      .max(MAX_USAGE_DAYS, `must be at most ${MAX_USAGE_DAYS} days`)
+      .default(30),
+  })
+  .strict();
+export type GrantUsageQuery = z.input<typeof grantUsageQuerySchema>;
 
 export const renewGrantSchema = z.object({
   durationDays: z

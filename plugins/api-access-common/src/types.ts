@@ -5,6 +5,7 @@
 import type { Conflict } from './conflictOfInterest';
 import type { RequestAssessment } from './assessment/findings';
 import { ResolvedClassification } from './classification';
+import type { ApiAccessPlan, PlanQuota, PlanRateLimit, QuotaPeriod } from './plans';
 
 export type AccessRequestStatus =
   | 'in_review'
@@ -17,6 +18,7 @@ export type ReviewStepStatus = 'waiting' | 'pending' | 'approved' | 'rejected';
 
 export type GrantStatus =
   | 'active'
+  | 'suspended'
   | 'expired'
   | 'revoked'
   | 'revocation_failed';
@@ -39,6 +41,10 @@ export interface ApiAccessProfile {
   type?: string;
   /** The regulated-data label is set on the API, its System or its Domain. */
   regulated: boolean;
+  /** The plans the API offers, smallest first; empty when it offers none (requests then name raw scopes). */
+  plans: ApiAccessPlan[];
+  /** Problems with the API's plans declaration (the plans with problems are left out). */
+  planErrors?: string[];
 }
 
 export interface ReviewStepPlan {
@@ -143,6 +149,10 @@ export interface AccessRequest {
   /** The terms a grant will carry: the requested ones, narrowed by reviewers. */
   approvedScopes: string[];
   approvedDurationDays: number;
+  /** The plan asked for (`plan` in POST /requests), when the API offers plans. */
+  requestedPlan?: string;
+  /** The plan a grant will carry: the asked one, or a lower one an approver chose. */
+  approvedPlan?: string;
   classification: ResolvedClassification;
   /** Set when policy approved the request without review. */
   autoApproveRule?: string;
@@ -180,6 +190,10 @@ export interface Grant {
   status: GrantStatus;
   createdAt: string;
   expiresAt: string;
+  /** The grant's plan and its limits as granted (a snapshot: editing the catalog changes them only through a plan change). */
+  plan?: GrantPlan;
+  /** Set while the grant is suspended: its credential is refused, the grant and history are kept. */
+  suspension?: { at: string; by: string; reason: string };
   /** Last successful introspection of one of its credentials (batched, up to a minute late). */
   lastUsedAt?: string;
   /** The grant's current credential, by its public prefix; never the secret. */
@@ -253,6 +267,23 @@ export interface IntrospectionResult {
   environment?: string;
   grant_id?: string;
   rate_limit?: { requests: number; per_seconds: number };
+  /** The grant's plan, when it has one. */
+  plan?: string;
+  quota?: { requests: number; period: QuotaPeriod };
+}
+
+/** The plan a grant holds and the limits that come with it. */
+export interface GrantPlan {
+  name: string;
+  title: string;
+  rateLimit: PlanRateLimit;
+  quota?: PlanQuota;
+}
+
+/** GET /grants/:id/usage: calls per UTC day and the quota's state. */
+export interface GrantUsage {
+  days: Array<{ date: string; calls: number; refused: number }>;
+  quota?: { used: number; limit: number; period: QuotaPeriod; resetsAt: string };
 }
 
 export interface Page<T> {

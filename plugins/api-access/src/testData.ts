@@ -24,6 +24,7 @@ export const petstoreProfile: ApiAccessProfile = {
   scopesSource: 'annotation',
   environments: ['development', 'production'],
   regulated: false,
+  plans: [],
 };
 
 export const teamCEntity: Entity = {

@@ -18,6 +18,7 @@ const profile: ApiAccessProfile = {
   environments: ['sandbox', 'staging', 'production'],
   lifecycle: 'production',
   regulated: false,
+  plans: [],
 };
 
 const draft = {

@@ -15,11 +15,13 @@ import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   API_ACCESS_ENVIRONMENTS_ANNOTATION,
+  API_ACCESS_PLANS_ANNOTATION,
   API_ACCESS_SCOPES_ANNOTATION,
   ApiAccessProfile,
   isApiAccessAvailable,
   parseListAnnotation,
   resolveClassification,
+  resolvePlans,
 } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
 import { scopesFromDefinition } from '../domain/definitionScopes';
@@ -89,6 +91,16 @@ export class ApiProfileService {
       api.metadata.annotations?.[API_ACCESS_ENVIRONMENTS_ANNOTATION],
     );
 
+    const scopes =
+      annotatedScopes.length > 0 ? annotatedScopes : definitionScopes;
+    const offeredEnvironments =
+      environments.length > 0 ? environments : this.config.environments;
+    const { plans, errors: planErrors } = resolvePlans(
+      api.metadata.annotations?.[API_ACCESS_PLANS_ANNOTATION],
+      this.config.plans,
+      { scopes, environments: offeredEnvironments },
+    );
+
     return {
       apiRef: stringifyEntityRef(api),
       title: api.metadata.title ?? api.metadata.name,
@@ -104,15 +116,16 @@ export class ApiProfileService {
         entity =>
           entity?.metadata.labels?.[this.config.regulatedLabel] === 'true',
       ),
-      scopes: annotatedScopes.length > 0 ? annotatedScopes : definitionScopes,
+      scopes,
       scopesSource: scopesSource(annotatedScopes, definitionScopes),
-      environments:
-        environments.length > 0 ? environments : this.config.environments,
+      environments: offeredEnvironments,
       lifecycle:
         typeof api.spec?.lifecycle === 'string'
           ? api.spec.lifecycle
           : undefined,
       type: typeof api.spec?.type === 'string' ? api.spec.type : undefined,
+      plans,
+      ...(planErrors.length > 0 ? { planErrors } : {}),
     };
   }
 }

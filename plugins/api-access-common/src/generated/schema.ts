@@ -633,6 +633,7 @@ export interface components {
     Scope: string;
     /** @enum {string} */
     CredentialType: 'api-key' | 'mtls-certificate';
+    PlanName: string;
     CreateAccessRequest: {
       apiRef: components['schemas']['ApiRef'];
       consumerRef: components['schemas']['ConsumerRef'];
@@ -641,6 +642,8 @@ export interface components {
       scopes: components['schemas']['Scope'][];
       /** @default api-key */
       credentialType?: components['schemas']['CredentialType'];
+      /** @description One of the plans the API offers (its profile's plans). When the API offers plans and none is named, the smallest plan that allows the requested scopes, environment and duration. */
+      plan?: components['schemas']['PlanName'];
       useCase: string;
       justification: string;
       /** @description Where the credential will be kept (never the secret itself). */
@@ -654,6 +657,8 @@ export interface components {
       scopes: components['schemas']['Scope'][];
       /** @default api-key */
       credentialType?: components['schemas']['CredentialType'];
+      /** @description One of the plans the API offers (its profile's plans). When the API offers plans and none is named, the smallest plan that allows the requested scopes, environment and duration. */
+      plan?: components['schemas']['PlanName'];
       useCase: string;
       justification: string;
       credentialStorage: string;
@@ -669,6 +674,8 @@ export interface components {
       scopes?: components['schemas']['Scope'][];
       /** @description Counts towards the risk score that routing rules can use. */
       durationDays?: number;
+      /** @description The plan asked for; its approval mode shapes the review plan. */
+      plan?: components['schemas']['PlanName'];
     };
     /** @description A request as far as the form has it. Only the API is required; every missing field is a finding, not a 400. Blank strings count as missing. */
     AssessmentDraft: {
@@ -696,6 +703,8 @@ export interface components {
       scopes?: components['schemas']['Scope'][];
       /** @description Approve a shorter duration than requested. */
       durationDays?: number;
+      /** @description Approve a lower plan than requested (one the API offers, below the asked one). */
+      plan?: components['schemas']['PlanName'];
     };
     /** @description One decision with one comment on many requests. Each is decided on its own under the rules of a single decision; narrowing scopes or duration is for single decisions. */
     BulkDecision: {
@@ -882,6 +891,66 @@ export interface components {
       type?: string;
       /** @description The regulated-data label is set on the API, its System or its Domain. */
       regulated: boolean;
+      /** @description The plans the API offers, smallest first; empty when it offers none. */
+      plans: components['schemas']['Plan'][];
+      /** @description Problems with the API's plans declaration (the plans with problems are left out). */
+      planErrors?: string[];
+    };
+    RateLimit: {
+      requests: number;
+      perSeconds: number;
+    };
+    Quota: {
+      requests: number;
+      /** @enum {string} */
+      period: 'day' | 'month';
+    };
+    /** @description One plan an API offers, resolved against its scopes and environments. */
+    Plan: {
+      name: string;
+      title: string;
+      description?: string;
+      scopes: string[];
+      rateLimit: components['schemas']['RateLimit'];
+      quota?: components['schemas']['Quota'];
+      maxDurationDays: number;
+      environments: string[];
+      /** @enum {string} */
+      approval: 'automatic' | 'owner' | 'policy';
+    };
+    /** @description The plan a grant holds and its limits as granted. */
+    GrantPlan: {
+      name: string;
+      title: string;
+      rateLimit: components['schemas']['RateLimit'];
+      quota?: components['schemas']['Quota'];
+    };
+    GrantUsage: {
+      /** @description Calls and refusals per UTC day, oldest first. */
+      days: {
+        /** Format: date */
+        date: string;
+        calls: number;
+        refused: number;
+      }[];
+      quota?: {
+        used: number;
+        limit: number;
+        /** @enum {string} */
+        period: 'day' | 'month';
+        /** Format: date-time */
+        resetsAt: string;
+      };
+    };
+    ChangeGrantPlan: {
+      plan: components['schemas']['PlanName'];
+      comment?: string;
+    };
+    SuspendGrant: {
+      reason: string;
+    };
+    ResumeGrant: {
+      comment?: string;
     };
     ReviewStepPlan: {
       name: string;
@@ -1032,6 +1101,10 @@ export interface components {
       /** @description The terms a grant will carry, the requested ones narrowed by reviewers. */
       approvedScopes: string[];
       approvedDurationDays: number;
+      /** @description The plan asked for (plan in POST /requests), when the API offers plans. */
+      requestedPlan?: string;
+      /** @description The plan a grant will carry, the asked one or a lower one an approver chose. */
+      approvedPlan?: string;
       classification: components['schemas']['ResolvedClassification'];
       autoApproveRule?: string;
       reviewRound: number;
@@ -1093,11 +1166,24 @@ export interface components {
       scopes: string[];
       credentialType: string;
       /** @enum {string} */
-      status: 'active' | 'expired' | 'revoked' | 'revocation_failed';
+      status:
+        | 'active'
+        | 'suspended'
+        | 'expired'
+        | 'revoked'
+        | 'revocation_failed';
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */
       expiresAt: string;
+      plan?: components['schemas']['GrantPlan'];
+      /** @description Set while the grant is suspended. */
+      suspension?: {
+        /** Format: date-time */
+        at: string;
+        by: string;
+        reason: string;
+      };
       /**
        * Format: date-time
        * @description Last successful introspection of one of its credentials (batched, up to a minute late).
@@ -1184,6 +1270,9 @@ export interface components {
         requests: number;
         per_seconds: number;
       };
+      /** @description The grant's plan, when it has one. */
+      plan?: string;
+      quota?: components['schemas']['Quota'];
     };
     GatewayAnswer: {
       allowed: boolean;
