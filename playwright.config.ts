@@ -27,6 +27,9 @@ export default defineConfig({
   },
   use: {
     baseURL: 'http://localhost:3000',
+    // A button that never appears fails the step within a minute, not at
+    // the 10-minute test timeout.
+    actionTimeout: 60_000,
     viewport: { width: 1400, height: 1000 },
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
