@@ -17,6 +17,7 @@ import {
   BulkDecisionResults,
   DecisionInput,
   Grant,
+  GrantUsage,
   IssuedCertificate,
   IssuedCredential,
   Page,
@@ -103,6 +104,22 @@ export interface ApiAccessApi {
   ): Promise<IncidentRevocationResult>;
   /** An incident revocation batch and each grant's provisioning state. */
   getRevocationBatch(batchId: string): Promise<RevocationBatch>;
+  /**
+   * Moves a live grant to another of its API's plans, same credential (the
+   * API's owners and admins). A downgrade takes effect at once; an upgrade
+   * that policy wants reviewed beyond the owner is refused (409, naming the
+   * stages).
+   */
+  changeGrantPlan(
+    grantId: string,
+    body: { plan: string; comment?: string },
+  ): Promise<Grant>;
+  /** Pauses a grant: its credential is refused at once, the grant and its history stay. */
+  suspendGrant(grantId: string, reason: string): Promise<Grant>;
+  /** Lifts a suspension: the same credential works again. */
+  resumeGrant(grantId: string, comment?: string): Promise<Grant>;
+  /** Calls and refusals per UTC day, oldest first, and the quota's state (default 30 days). */
+  getGrantUsage(grantId: string, days?: number): Promise<GrantUsage>;
   /** Asks to extend a grant; the answer is the renewal request. */
   renewGrant(
     grantId: string,

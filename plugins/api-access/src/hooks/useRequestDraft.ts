@@ -5,6 +5,7 @@
  */
 import { useCallback, useMemo, useState } from 'react';
 import {
+  ApiAccessPlan,
   Finding,
   FindingSuggestion,
 } from '@api-access/backstage-plugin-api-access-common';
@@ -20,6 +21,8 @@ import { useDraftAssessment } from './useDraftAssessment';
 export interface DraftOptions {
   environments: string[];
   scopes: string[];
+  /** The plans the API offers, smallest first; none: raw scopes as before plans. */
+  plans?: ApiAccessPlan[];
 }
 
 export interface RequestDraftValues {
@@ -29,6 +32,8 @@ export interface RequestDraftValues {
   credentialType: CredentialType;
   text: TermsText;
   comment: string;
+  /** The chosen plan's name; '' while none is chosen (or the API offers none). */
+  plan: string;
 }
 
 /** The terms as the backend takes them, for createRequest and resubmit alike. */
@@ -41,6 +46,8 @@ export interface RequestTerms {
   justification: string;
   credentialStorage: string;
   durationDays: number;
+  /** Sent when the API offers plans and one is chosen. */
+  plan?: string;
 }
 
 export type RequestDraft = ReturnType<typeof useRequestDraft>;
@@ -55,10 +62,27 @@ export function useRequestDraft(options: {
   /** Assess only while the form is open. */
   active: boolean;
 }) {
-  const { apiRef, offer, initial, requestId, active } = options;
+  const { apiRef, initial, requestId, active } = options;
   const [values, setValues] = useState<RequestDraftValues>(initial);
   const { consumerRef, environment, scopes, credentialType, text, comment } =
     values;
+  // With a plan chosen, the form offers only what the plan allows.
+  const plans = useMemo(
+    () => options.offer?.plans ?? [],
+    [options.offer?.plans],
+  );
+  const chosenPlan = plans.find(p => p.name === values.plan);
+  const offer: DraftOptions | undefined = useMemo(
+    () =>
+      options.offer && chosenPlan
+        ? {
+            environments: chosenPlan.environments,
+            scopes: chosenPlan.scopes,
+            plans,
+          }
+        : options.offer,
+    [options.offer, chosenPlan, plans],
+  );
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string>();
   // Blockers a refused submission returned, for the draft it was refused for.
@@ -75,8 +99,33 @@ export function useRequestDraft(options: {
     [],
   );
 
+  /** Chooses a plan and keeps the terms within it. */
+  const choosePlan = useCallback(
+    (name: string) => {
+      const chosen = plans.find(p => p.name === name);
+      setValues(v => {
+        if (!chosen) return { ...v, plan: name };
+        const days = Number(v.text.durationDays);
+        return {
+          ...v,
+          plan: name,
+          scopes: v.scopes.filter(s => chosen.scopes.includes(s)),
+          environment: chosen.environments.includes(v.environment)
+            ? v.environment
+            : chosen.environments[0] ?? v.environment,
+          text:
+            days > chosen.maxDurationDays
+              ? { ...v.text, durationDays: String(chosen.maxDurationDays) }
+              : v.text,
+        };
+      });
+    },
+    [plans],
+  );
+
   const missing = useMemo(() => {
     const fields: string[] = [];
+    if (plans.length > 0 && !chosenPlan) fields.push('plan');
     if (!consumerRef) fields.push('consumer');
     if ((offer?.scopes.length ?? 0) > 0 && scopes.length === 0) {
       fields.push('scopes');
@@ -85,8 +134,11 @@ export function useRequestDraft(options: {
     if (!text.justification.trim()) fields.push('justification');
     if (!text.credentialStorage.trim()) fields.push('credential storage');
     if (!(Number(text.durationDays) >= 1)) fields.push('duration');
+    else if (chosenPlan && Number(text.durationDays) > chosenPlan.maxDurationDays) {
+      fields.push(`a duration of at most ${chosenPlan.maxDurationDays} days`);
+    }
     return fields;
-  }, [consumerRef, offer, scopes, text]);
+  }, [consumerRef, offer, scopes, text, plans, chosenPlan]);
 
   const draft = useMemo(
     () => ({
@@ -152,6 +204,7 @@ export function useRequestDraft(options: {
     justification: text.justification,
     credentialStorage: text.credentialStorage,
     durationDays: Number(text.durationDays),
+    ...(chosenPlan ? { plan: chosenPlan.name } : {}),
   };
 
   /** Sends the terms; a refusal by the assistant shows its blockers in place. */
@@ -182,6 +235,9 @@ export function useRequestDraft(options: {
     values,
     set,
     offer,
+    plans,
+    chosenPlan,
+    choosePlan,
     missing,
     assessment,
     findings,

@@ -79,10 +79,12 @@ export function RequestAccessDialog(props: {
         durationDays: '90',
       },
       comment: '',
+      plan: '',
     },
     active: open,
   });
   const { consumerRef, environment, scopes } = draft.values;
+  const planName = draft.chosenPlan?.name;
   const { set } = draft;
   const [plan, setPlan] = useState<ReviewPlan>();
 
@@ -100,13 +102,27 @@ export function RequestAccessDialog(props: {
     }
     let cancelled = false;
     apiAccess
-      .previewPlan({ apiRef: profile.apiRef, consumerRef, environment, scopes })
+      .previewPlan({
+        apiRef: profile.apiRef,
+        consumerRef,
+        environment,
+        scopes,
+        ...(planName ? { plan: planName } : {}),
+      })
       .then(result => !cancelled && setPlan(result))
       .catch(() => !cancelled && setPlan(undefined));
     return () => {
       cancelled = true;
     };
-  }, [apiAccess, open, profile.apiRef, consumerRef, environment, scopes]);
+  }, [
+    apiAccess,
+    open,
+    profile.apiRef,
+    consumerRef,
+    environment,
+    scopes,
+    planName,
+  ]);
 
   async function submit() {
     const created = await draft.submit(terms =>

@@ -13,6 +13,7 @@ import Alert from '@material-ui/lab/Alert';
 import { FindingField } from '@api-access/backstage-plugin-api-access-common';
 import type { RequestDraft } from '../../hooks/useRequestDraft';
 import { FieldFindings, RiskScoreView } from '../RequestAssistant';
+import { PlanPicker } from '../Plans';
 import { ScopePicker } from '../ScopePicker';
 import { CredentialTypeField, TermsFields } from '../TermsFields';
 
@@ -31,6 +32,7 @@ export function RequestDraftForm(props: {
 }) {
   const { draft, idPrefix, environments, topFields, before, after } = props;
   const { values, set, findings, apply, assessment, error, offer } = draft;
+  const { plans, chosenPlan, choosePlan } = draft;
   const { t } = useTranslationRef(apiAccessTranslationRef);
   const notes = (field: FindingField) => (
     <FieldFindings findings={findings} fields={[field]} onApply={apply} />
@@ -49,6 +51,14 @@ export function RequestDraftForm(props: {
         label="the request"
       />
       {before}
+      {plans.length > 0 && (
+        <PlanPicker
+          plans={plans}
+          value={values.plan}
+          onChange={choosePlan}
+          idPrefix={idPrefix}
+        />
+      )}
       <TextField
         select
         fullWidth
@@ -84,6 +94,15 @@ export function RequestDraftForm(props: {
         idPrefix={idPrefix}
         value={values.text}
         onChange={text => set('text', text)}
+        maxDurationDays={chosenPlan?.maxDurationDays}
+        durationHelp={
+          chosenPlan
+            ? t('plans.durationOnPlan', {
+                days: String(chosenPlan.maxDurationDays),
+                plan: chosenPlan.title,
+              })
+            : undefined
+        }
         notes={{
           useCase: notes('useCase'),
           justification: notes('justification'),

@@ -52,6 +52,7 @@ export function ResubmitDialog(props: {
         durationDays: String(request.durationDays),
       },
       comment: '',
+      plan: request.requestedPlan ?? '',
     },
     active: true,
   });

@@ -22,8 +22,12 @@ export function TermsFields(props: {
   onChange: (value: TermsText) => void;
   /** Shown under each field, e.g. the request assistant's findings about it. */
   notes?: Partial<Record<keyof TermsText, React.ReactNode>>;
+  /** The longest duration allowed, e.g. by the chosen plan. */
+  maxDurationDays?: number;
+  durationHelp?: string;
 }) {
   const { idPrefix, value, onChange, notes = {} } = props;
+  const { maxDurationDays, durationHelp } = props;
   const { t } = useTranslationRef(apiAccessTranslationRef);
   const set =
     (key: keyof TermsText) => (e: React.ChangeEvent<HTMLInputElement>) =>
@@ -70,7 +74,8 @@ export function TermsFields(props: {
         id={`${idPrefix}-duration`}
         value={value.durationDays}
         onChange={set('durationDays')}
-        inputProps={{ min: 1 }}
+        inputProps={{ min: 1, max: maxDurationDays }}
+        helperText={durationHelp}
       />
       {notes.durationDays}
     </>

@@ -1,0 +1,2 @@
+export { PlanPicker } from './PlanPicker';
+export { usePlanText } from './usePlanText';
