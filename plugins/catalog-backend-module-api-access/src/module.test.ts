@@ -4,7 +4,7 @@
  * (plugin:catalog), once per cache period for a whole catalog, and a
  * failing backend costs warnings, not processing errors.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -205,6 +205,136 @@ describe('catalogModuleApiAccessGrants', () => {
         expect.stringContaining(
           '503 Service Unavailable: down for maintenance. Emitting no grant relations',
         ),
+      );
+    } finally {
+      await backend.stop();
+    }
+  }, 90_000);
+
+  it("reports a malformed api-access/plans declaration as processing errors on the API, naming each problem", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plans-module-'));
+    const file = join(dir, 'catalog.yaml');
+    const api = (plans: string) => `apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: pets
+  annotations:
+    api-access/environments: sandbox, production
+    api-access/plans: |
+${plans
+  .split('\n')
+  .map(line => `      ${line}`)
+  .join('\n')}
+spec:
+  type: openapi
+  lifecycle: production
+  owner: team-c
+  definition: |
+    openapi: 3.0.0
+    components:
+      securitySchemes:
+        oauth:
+          type: oauth2
+          flows:
+            clientCredentials:
+              scopes: { pets:read: read, pets:write: write }
+`;
+    // Replaced in one step, so the catalog never reads half a file.
+    const write = (text: string) => {
+      writeFileSync(`${file}.tmp`, text);
+      renameSync(`${file}.tmp`, file);
+    };
+    write(
+      api(
+        '- starter\n- name: standard\n  environments: [production]\n  scopes: [pets:write]',
+      ),
+    );
+    const backend = await startTestBackend({
+      features: [
+        catalogPlugin,
+        catalogModuleApiAccessGrants,
+        fakeApiAccess({ callers: [], fail: false, items: [] }),
+        mockServices.rootConfig.factory({
+          data: {
+            catalog: {
+              rules: [{ allow: ['API', 'Location'] }],
+              locations: [{ type: 'file', target: file }],
+              processingInterval: { seconds: 1 },
+            },
+            apiAccess: {
+              environments: ['sandbox', 'staging', 'production'],
+              plans: [
+                {
+                  name: 'starter',
+                  title: 'Starter',
+                  scopes: 'read',
+                  rateLimit: { requests: 5, perSeconds: 1 },
+                  quota: { requests: 1000, period: 'day' },
+                  maxDurationDays: 90,
+                },
+                {
+                  name: 'standard',
+                  title: 'Standard',
+                  rateLimit: { requests: 50, perSeconds: 1 },
+                  maxDurationDays: 365,
+                  environments: ['staging', 'production'],
+                },
+              ],
+            },
+          },
+        }),
+      ],
+    });
+    const server = backend.server;
+    const pets = async () =>
+      (
+        await request(server)
+          .get('/api/catalog/entities/by-name/api/default/pets')
+          .set('Authorization', mockCredentials.service.header())
+      ).body;
+    const errorsOf = (entity: any): string[] =>
+      (entity?.status?.items ?? [])
+        .filter((item: any) => item.level === 'error')
+        .map((item: any) => item.message);
+    try {
+      // A good declaration (scopes read from the OpenAPI definition): no error.
+      await waitFor(
+        async () => (await pets())?.metadata?.name === 'pets',
+        'pets to be served',
+      );
+      expect(errorsOf(await pets())).toEqual([]);
+
+      // An unknown tier, a scope the API lacks, an environment it does not
+      // offer (the tier's own), a bad rate limit, a name listed twice.
+      write(
+        api(
+          [
+            '- gold',
+            '- name: starter',
+            '  scopes: [pets:read, pets:delete]',
+            '- standard',
+            '- name: starter',
+            '  rateLimit: { requests: 0, perSeconds: 1 }',
+          ].join('\n'),
+        ),
+      );
+      await waitFor(
+        async () => errorsOf(await pets()).length > 0,
+        'the processing errors',
+      );
+      const errors = errorsOf(await pets());
+      expect(errors).toEqual([
+        "InputError: Annotation api-access/plans, plan 1: 'gold' is not a plan the platform defines (apiAccess.plans has 'starter', 'standard')",
+        "InputError: Annotation api-access/plans, plan 2 ('starter'): scopes 'pets:delete' are not scopes of this API (pets:read, pets:write)",
+        "InputError: Annotation api-access/plans, plan 3 ('standard'): environments 'staging' are not environments of this API (sandbox, production)",
+        'InputError: Annotation api-access/plans, plan 4: rateLimit.requests: Number must be greater than or equal to 1',
+      ]);
+
+      // Fixed: the errors go at the next processing.
+      write(api('- starter'));
+      await waitFor(
+        async () => errorsOf(await pets()).length === 0,
+        'the errors to clear',
       );
     } finally {
       await backend.stop();

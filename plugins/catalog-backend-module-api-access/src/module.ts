@@ -1,7 +1,8 @@
 /*
  * The catalog module: registers the processor that turns active api-access
  * grants into consumesApi / apiConsumedBy relations, fed by one call to the
- * api-access backend's GET /catalog/relations per cache period.
+ * api-access backend's GET /catalog/relations per cache period, and the one
+ * that reports a bad api-access/plans declaration on the API.
  */
 import {
   coreServices,
@@ -15,7 +16,8 @@ import {
 } from '@api-access/backstage-plugin-api-access-common';
 import { ActiveGrantPairs } from './ActiveGrantPairs';
 import { ApiAccessGrantsProcessor } from './ApiAccessGrantsProcessor';
-import { readGrantRelationsConfig } from './config';
+import { ApiAccessPlansProcessor } from './ApiAccessPlansProcessor';
+import { readGrantRelationsConfig, readPlanCheckPolicy } from './config';
 
 /** A fetch that takes longer fails (and the last good map is kept). */
 const FETCH_TIMEOUT_MS = 10_000;
@@ -23,7 +25,8 @@ const FETCH_TIMEOUT_MS = 10_000;
 /**
  * Shows active api-access grants in the catalog graph: a Component or Group
  * holding an active grant to an API gets a `consumesApi` relation to it, and
- * the API `apiConsumedBy` back.
+ * the API `apiConsumedBy` back. Also reports each problem with an API's
+ * `api-access/plans` declaration as a processing error on the API.
  *
  * @public
  */
@@ -41,6 +44,7 @@ export const catalogModuleApiAccessGrants = createBackendModule({
       },
       async init({ config, logger, discovery, auth, catalog }) {
         const settings = readGrantRelationsConfig(config);
+        const planPolicy = readPlanCheckPolicy(config);
         const client = new ApiAccessHttpClient({ discoveryApi: discovery });
         const pairs = new ActiveGrantPairs({
           cacheMs: settings.cacheSeconds * 1000,
@@ -71,6 +75,8 @@ export const catalogModuleApiAccessGrants = createBackendModule({
           },
         });
         catalog.addProcessor(new ApiAccessGrantsProcessor(pairs));
+        // Needs no call to the api-access backend: the tiers are in config.
+        catalog.addProcessor(new ApiAccessPlansProcessor(planPolicy));
         logger.info(
           `api-access grants show as consumesApi / apiConsumedBy relations, from the active grants fetched at most every ${settings.cacheSeconds} s`,
         );

@@ -1,41 +1,5 @@
 /*
- * Reads grantable scopes out of an API definition when the catalog entity has
- * no api-access/scopes annotation: OpenAPI 3 `components.securitySchemes.*.flows.*.scopes`
- * and Swagger 2 `securityDefinitions.*.scopes`.
+ * Scopes read out of an API definition: the function lives in -common, where
+ * the catalog module's check of an API's plans reads scopes the same way.
  */
-import yaml from 'js-yaml';
-
-function scopeNames(scopes: unknown): string[] {
-  return scopes && typeof scopes === 'object' && !Array.isArray(scopes)
-    ? Object.keys(scopes)
-    : [];
-}
-
-/** Returns the scopes a definition declares, in declaration order, or [] when it declares none or cannot be parsed. */
-export function scopesFromDefinition(definition: string | undefined): string[] {
-  if (!definition) {
-    return [];
-  }
-  let document: any;
-  try {
-    document = yaml.load(definition, { json: true });
-  } catch {
-    return [];
-  }
-  if (!document || typeof document !== 'object') {
-    return [];
-  }
-  const found: string[] = [];
-  const schemes = {
-    ...(document.components?.securitySchemes ?? {}),
-    ...(document.securityDefinitions ?? {}),
-  };
-  for (const scheme of Object.values<any>(schemes)) {
-    if (!scheme || typeof scheme !== 'object') continue;
-    found.push(...scopeNames(scheme.scopes));
-    for (const flow of Object.values<any>(scheme.flows ?? {})) {
-      found.push(...scopeNames(flow?.scopes));
-    }
-  }
-  return Array.from(new Set(found));
-}
+export { scopesFromDefinition } from '@api-access/backstage-plugin-api-access-common';
