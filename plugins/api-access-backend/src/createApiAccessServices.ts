@@ -48,12 +48,15 @@ import { AuditLog } from './audit/AuditLog';
 import { GrantStore } from './grants/GrantStore';
 import { GrantService } from './grants/GrantService';
 import { IncidentRevocationService } from './grants/IncidentRevocationService';
+import { GrantPlanService } from './grants/GrantPlanService';
 import { RevocationBatchStore } from './grants/RevocationBatchStore';
 import { CatalogRelationService } from './catalogRelations/CatalogRelationService';
 import { CredentialStore } from './credentials/CredentialStore';
 import { CredentialService } from './credentials/CredentialService';
 import { createDecisionBus } from './credentials/DecisionBus';
 import { GatewayPurger } from './credentials/GatewayPurger';
+import { UsageCounter } from './credentials/UsageCounter';
+import { UsageStore } from './credentials/UsageStore';
 import type { SignalsService } from '@backstage/plugin-signals-node';
 import { LiveUpdates } from './notifications/LiveUpdates';
 import { BackstageNotifier } from './notifications/Notifier';
@@ -160,6 +163,13 @@ export async function createApiAccessServices(
     clock: now,
     provisioning,
     bus: createDecisionBus(knex, logger),
+    // Calls per grant per day from the decisions, and quotas: in memory,
+    // added to the database every second by an atomic upsert.
+    usage: new UsageCounter({
+      store: new UsageStore(knex),
+      clock: now,
+      logger,
+    }),
     purger: new GatewayPurger({
       endpoints: policy.gateway.purgeEndpoints,
       credentials: credentialStore,
@@ -257,6 +267,23 @@ export async function createApiAccessServices(
     clock,
   });
 
+  // Suspend, resume and change the plan of a live grant (its owners, admins).
+  const grantPlans = new GrantPlanService({
+    grants,
+    grantStore,
+    requests: store,
+    access: grantAccess,
+    audit: auditLog,
+    keys: credentials,
+    profiles,
+    policy,
+    notifier,
+    live,
+    clock,
+    // A suspended grant's certificates are on hold on this replica's CRL at once.
+    afterChange: () => certificates.invalidateCrl(),
+  });
+
   // Active grants as catalog relations, for the catalog module.
   const catalogRelations = new CatalogRelationService({
     grants: grantStore,
@@ -331,6 +358,7 @@ export async function createApiAccessServices(
     assessments,
     grants,
     incidentRevocations,
+    grantPlans,
     catalogRelations,
     credentials,
     certificates,

@@ -221,6 +221,7 @@ export const apiAccessPlugin = createBackendPlugin({
             keys: credentials,
             grants,
             incidentRevocations: services.incidentRevocations,
+            grantPlans: services.grantPlans,
             catalogRelations: services.catalogRelations,
             lifecycle,
             provisioning,

@@ -676,7 +676,11 @@ export class AccessReviewService {
         );
       } else {
         const grant = await this.grantStore.getGrant(this.access.db, grantId);
-        if (grant && grant.status !== 'active') {
+        if (
+          grant &&
+          grant.status !== 'active' &&
+          grant.status !== 'suspended'
+        ) {
           throw new ConflictError(`The grant is already ${grant.status}`);
         }
         await this.store.transaction(tx =>

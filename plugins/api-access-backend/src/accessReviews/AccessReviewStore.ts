@@ -56,10 +56,11 @@ export class AccessReviewStore {
     return this.db.transaction(fn);
   }
 
+  // Suspended grants are reviewed too: a pause is still access to decide on.
   private activeGrantsOf(db: Db) {
     return db(GRANTS)
       .join(REQUESTS, `${REQUESTS}.id`, `${GRANTS}.request_id`)
-      .where(`${GRANTS}.status`, 'active');
+      .whereIn(`${GRANTS}.status`, ['active', 'suspended']);
   }
 
   /** Owners with active grants; with `createdBefore`, only grants created before it count. */
@@ -223,7 +224,7 @@ export class AccessReviewStore {
       .join(GRANTS, `${GRANTS}.id`, `${ITEMS}.grant_id`)
       .where(`${ITEMS}.review_id`, reviewId)
       .whereNull(`${ITEMS}.decision`)
-      .where(`${GRANTS}.status`, 'active')
+      .whereIn(`${GRANTS}.status`, ['active', 'suspended'])
       .orderBy(`${ITEMS}.grant_id`)
       .select(`${ITEMS}.grant_id as grant_id`);
     return rows.map(row => row.grant_id);

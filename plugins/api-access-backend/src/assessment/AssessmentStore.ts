@@ -37,15 +37,19 @@ export interface AccessKey {
 export class AssessmentStore {
   constructor(readonly db: Knex) {}
 
-  /** Active, unexpired grants for the same API, consumer and environment. */
+  /**
+   * Active or suspended, unexpired grants for the same API, consumer and
+   * environment: a suspended grant is existing access too (a new request must
+   * not become a way around the suspension).
+   */
   async activeGrants(key: AccessKey, now: Date): Promise<ExistingAccess[]> {
     const rows = await this.db(GRANTS)
       .where({
         api_ref: key.apiRef,
         consumer_ref: key.consumerRef,
         environment: key.environment,
-        status: 'active',
       })
+      .whereIn('status', ['active', 'suspended'])
       .andWhere('expires_at', '>', now)
       .orderBy('created_at', 'desc')
       .limit(5);

@@ -84,7 +84,9 @@ export type RevocationReason =
   | 'affiliationChanged'
   | 'superseded'
   | 'cessationOfOperation'
-  | 'privilegeWithdrawn';
+  | 'privilegeWithdrawn'
+  /** The grant is suspended: listed until it is resumed (RFC 5280 allows a hold to leave the CRL). */
+  | 'certificateHold';
 
 export interface RevokedCertificate {
   serial: string;
@@ -197,6 +199,7 @@ const REASONS: Record<RevocationReason, x509.X509CrlReason> = {
   superseded: x509.X509CrlReason.superseded,
   cessationOfOperation: x509.X509CrlReason.cessationOfOperation,
   privilegeWithdrawn: x509.X509CrlReason.privilegeWithdrawn,
+  certificateHold: x509.X509CrlReason.certificateHold,
 };
 
 /** Hashes a CSR may be signed with; SHA-1 and MD5 are refused. */

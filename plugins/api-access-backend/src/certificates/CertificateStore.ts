@@ -13,7 +13,6 @@ const GRANTS = 'api_access_grants';
 
 export const CERTIFICATE_TYPE = 'mtls-certificate';
 
-
 export interface CertificateRow extends CredentialRow {
   not_after: Date;
 }
@@ -25,8 +24,9 @@ export class CertificateStore {
 
   /**
    * Certificates that must be refused although not yet expired: revoked
-   * ones (their own status, or their grant's), and superseded ones whose
-   * rotation overlap has ended. Expired certificates are left out: every
+   * ones (their own status, or their grant's), superseded ones whose
+   * rotation overlap has ended, and those of a suspended grant (on hold
+   * until it is resumed). Expired certificates are left out: every
    * verifier refuses them anyway.
    */
   async revoked(now: Date): Promise<RevokedCertificate[]> {
@@ -39,7 +39,7 @@ export class CertificateStore {
       .andWhere(q =>
         q
           .where('c.status', 'revoked')
-          .orWhereIn('g.status', ['revoked', 'revocation_failed'])
+          .orWhereIn('g.status', ['revoked', 'revocation_failed', 'suspended'])
           .orWhere(superseded =>
             superseded
               .where('c.status', 'superseded')
@@ -53,6 +53,7 @@ export class CertificateStore {
         'c.valid_until',
         'g.status as grant_status',
         'g.revoked_at as grant_revoked_at',
+        'g.suspended_at as grant_suspended_at',
       );
     return rows.map(row => {
       const revoked =
@@ -65,6 +66,19 @@ export class CertificateStore {
       const supersededAt = row.valid_until
         ? toDate(row.valid_until)
         : undefined;
+      if (!revoked && row.grant_status === 'suspended') {
+        const stillWorks =
+          row.status === 'active' ||
+          (row.status === 'superseded' &&
+            (!row.valid_until || toDate(row.valid_until) > now));
+        if (stillWorks) {
+          return {
+            serial: row.prefix,
+            revokedAt: toDate(row.grant_suspended_at ?? now),
+            reason: 'certificateHold' as const,
+          };
+        }
+      }
       // A certificate already superseded when its grant was revoked keeps
       // its first reason and date: CRL entries do not move.
       if (supersededAt && (!revokedAt || supersededAt <= revokedAt)) {

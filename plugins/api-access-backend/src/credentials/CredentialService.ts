@@ -11,7 +11,11 @@
  * cached answers at once on every replica (DecisionBus: LISTEN/NOTIFY on
  * PostgreSQL). /authorize answers say how long a gateway may cache them
  * (apiAccess.gateway.decisionCacheSeconds). Last use is kept in memory and
- * written once a minute.
+ * written once a minute. The key's grant carries its plan snapshot and
+ * suspension in the same row: a suspended grant is refused (403), the
+ * plan's rate limit is answered, and a quota'd grant's decisions are counted
+ * (UsageCounter, in memory, flushed every second) and never cached at the
+ * gateway; past the quota the answer is 429 until the period resets.
  *
  * Only the gateways named in `apiAccess.gateway.allowedSubjects` may ask.
  */
@@ -26,7 +30,9 @@ import {
 import {
   IntrospectionResult,
   IssuedCredential,
+  PlanQuota,
   excerpt,
+  quotaResetsAt,
 } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
 import { AuditLog } from '../audit/AuditLog';
@@ -38,6 +44,8 @@ import type { ProvisioningService } from '../provisioning/ProvisioningService';
 import { LruCache } from './LruCache';
 import { DecisionBus, LocalDecisionBus } from './DecisionBus';
 import type { GatewayPurger } from './GatewayPurger';
+import { UsageCounter } from './UsageCounter';
+import { UsageStore } from './UsageStore';
 
 const KEY_PREFIX = 'aak';
 const HOUR_MS = 60 * 60 * 1000;
@@ -72,6 +80,10 @@ interface CachedAnswer {
   until: number;
   /** When the key stops working (grant expiry, end of a rotation overlap). */
   endsAt: number;
+  /** The key would work but its grant is suspended (the result is inactive). */
+  suspended?: boolean;
+  /** The grant's plan has a quota: every decision is counted against it. */
+  quota?: PlanQuota;
 }
 
 export interface CredentialServiceOptions {
@@ -85,12 +97,18 @@ export interface CredentialServiceOptions {
   bus?: DecisionBus;
   /** Pushes revocations to the gateways' decision caches, when they are listed. */
   purger?: GatewayPurger;
+  /** Counts decisions per grant per day and answers quotas; default: one on the credentials' database. */
+  usage?: UsageCounter;
 }
 
 /** The gateway's answer about one call. */
 export interface GatewayDecision {
-  status: 200 | 401 | 403;
+  status: 200 | 401 | 403 | 429;
   reason?: string;
+  /** Why a refusal is not about the key itself: `quota` past the plan's quota. */
+  refusal?: 'quota';
+  /** Seconds until the quota's period resets (Retry-After). */
+  retryAfterSeconds?: number;
   result: IntrospectionResult;
   /** How long a gateway may keep this answer (0: not at all). */
   cacheSeconds: number;
@@ -124,6 +142,8 @@ export class CredentialService {
   private readonly provisioning?: ProvisioningService;
   private readonly bus: DecisionBus;
   private readonly purger?: GatewayPurger;
+  /** Usage per grant per day, and quota state. */
+  readonly usage: UsageCounter;
 
   constructor(options: CredentialServiceOptions) {
     this.credentials = options.credentials;
@@ -134,6 +154,12 @@ export class CredentialService {
     this.provisioning = options.provisioning;
     this.bus = options.bus ?? new LocalDecisionBus();
     this.purger = options.purger;
+    this.usage =
+      options.usage ??
+      new UsageCounter({
+        store: new UsageStore(options.credentials.db),
+        clock: this.clock,
+      });
     const { config } = this;
 
     this.cache = new LruCache(config.credentials.introspectionCacheEntries);
@@ -159,8 +185,9 @@ export class CredentialService {
     }
   }
 
-  /** Starts listening for other replicas' revocations. */
+  /** Starts listening for other replicas' revocations, and flushing usage counts every second. */
   async start() {
+    this.usage.start();
     await this.bus.start({
       grant: grantId => {
         this.dropGrant(grantId);
@@ -184,6 +211,7 @@ export class CredentialService {
   }
 
   async stop() {
+    await this.usage.stop();
     await this.bus.stop();
   }
 
@@ -232,6 +260,11 @@ export class CredentialService {
       .join(',');
     const previous = await this.grants.transaction(async tx => {
       const locked = await this.grants.lockStatus(tx, grantId);
+      if (locked?.status === 'suspended') {
+        throw new ConflictError(
+          'The grant is suspended; no credential can be issued until the API owner resumes it',
+        );
+      }
       if (
         !locked ||
         locked.status !== 'active' ||
@@ -314,8 +347,51 @@ export class CredentialService {
     };
   }
 
+  /**
+   * RFC 7662. A suspended grant's key is inactive; so is a quota'd one past
+   * its quota (an introspecting gateway has no other way to refuse it).
+   * Counted like /authorize: a call when active, a refusal for a suspended
+   * or exhausted grant.
+   */
   async introspect(token: string): Promise<IntrospectionResult> {
-    return (await this.lookup(token)).result;
+    const answer = await this.lookup(token);
+    if (!answer.grantId) return answer.result;
+    const now = this.clock();
+    if (!answer.result.active) {
+      if (answer.suspended) {
+        this.usage.record(answer.grantId, 'refused', now.getTime());
+      }
+      return answer.result;
+    }
+    if (answer.quota && (await this.overQuota(answer, now)) !== undefined) {
+      return { active: false };
+    }
+    this.usage.record(answer.grantId, 'call', now.getTime());
+    return answer.result;
+  }
+
+  /**
+   * For a quota'd grant past its quota: counts the refusal and answers the
+   * seconds until the period resets; undefined while calls are left. No
+   * query in the common case (UsageCounter keeps the total).
+   */
+  private async overQuota(
+    answer: CachedAnswer,
+    now: Date,
+  ): Promise<number | undefined> {
+    const quota = answer.quota!;
+    const grantId = answer.grantId!;
+    const used =
+      this.usage.knownUsed(grantId, quota, now) ??
+      (await this.usage.used(grantId, quota, now));
+    if (used < quota.requests) return undefined;
+    this.usage.record(grantId, 'refused', now.getTime());
+    return Math.max(
+      1,
+      Math.ceil(
+        (quotaResetsAt(now, quota.period).getTime() - now.getTime()) / 1000,
+      ),
+    );
   }
 
   /** The answer about a key, and until when it holds at most. */
@@ -338,17 +414,23 @@ export class CredentialService {
     let result: IntrospectionResult = { active: false };
     let until =
       nowMs + this.config.credentials.introspectionCacheSeconds * 1000;
-    const usable =
-      found &&
-      found.grantStatus === 'active' &&
+    const keyWorks =
+      !!found &&
       found.expiresAt.getTime() > nowMs &&
       (found.credentialStatus === 'active' ||
         (found.credentialStatus === 'superseded' &&
           !!found.validUntil &&
           found.validUntil.getTime() > nowMs));
+    const usable = keyWorks && found!.grantStatus === 'active';
+    // Refused with its own reason (403, not 401): resuming makes it work again.
+    const suspended = keyWorks && found!.grantStatus === 'suspended';
     let endsAt = nowMs;
+    let quota: PlanQuota | undefined;
     if (found && usable) {
-      const { rateLimit } = this.config.credentials;
+      // The plan's limit, or the global one for a plan-less grant.
+      const rateLimit =
+        found.plan?.rateLimit ?? this.config.credentials.rateLimit;
+      quota = found.plan?.quota;
       result = {
         active: true,
         scope: found.scopes.join(' '),
@@ -362,6 +444,10 @@ export class CredentialService {
           requests: rateLimit.requests,
           per_seconds: rateLimit.perSeconds,
         },
+        ...(found.plan ? { plan: found.plan.name } : {}),
+        ...(quota
+          ? { quota: { requests: quota.requests, period: quota.period } }
+          : {}),
       };
       // Never cache past the moment the key or the grant stops working.
       endsAt = Math.min(
@@ -371,7 +457,14 @@ export class CredentialService {
       until = Math.min(until, endsAt);
       this.lastUses.set(found.grantId, new Date(nowMs));
     }
-    const answer = { grantId: found?.grantId, result, until, endsAt };
+    const answer: CachedAnswer = {
+      grantId: found?.grantId,
+      result,
+      until,
+      endsAt,
+      ...(suspended ? { suspended: true } : {}),
+      ...(quota ? { quota } : {}),
+    };
     if (!live || epoch !== this.epoch) return answer;
     if (result.active) {
       this.negativeCache.delete(hash);
@@ -392,8 +485,9 @@ export class CredentialService {
   async authorize(
     token: string | undefined,
     target: { apiRef: string; scope?: string; environment?: string },
+    options: { quotaRefusalAs403?: boolean } = {},
   ): Promise<GatewayDecision> {
-    const decision = await this.decide(token, target);
+    const decision = await this.decide(token, target, options);
     if (decision.cacheSeconds === 0) return decision;
     // A whole-second cache keeps an entry through the end of the second it
     // expires in: stop a second early so it never outlives cacheSeconds.
@@ -407,6 +501,7 @@ export class CredentialService {
   private async decide(
     token: string | undefined,
     target: { apiRef: string; scope?: string; environment?: string },
+    options: { quotaRefusalAs403?: boolean },
   ): Promise<GatewayDecision> {
     const { decisionCacheSeconds, negativeDecisionCacheSeconds } =
       this.config.gateway;
@@ -427,7 +522,18 @@ export class CredentialService {
         cacheSeconds: refused,
       };
     }
-    const { result, endsAt } = await this.lookup(token);
+    const answer = await this.lookup(token);
+    const { result, endsAt, grantId } = answer;
+    const now = this.clock();
+    if (answer.suspended && grantId) {
+      this.usage.record(grantId, 'refused', now.getTime());
+      return {
+        status: 403,
+        reason: 'the grant is suspended',
+        result,
+        cacheSeconds: refused,
+      };
+    }
     if (!result.active) {
       return {
         status: 401,
@@ -439,6 +545,7 @@ export class CredentialService {
     // Reasons reach the API's caller (the gateway passes them on): they never
     // name the API or environment a key belongs to, only what was asked.
     if (result.aud !== target.apiRef) {
+      this.usage.record(grantId!, 'refused', now.getTime());
       return {
         status: 403,
         reason: 'the API key is not for this API',
@@ -447,6 +554,7 @@ export class CredentialService {
       };
     }
     if (target.environment && result.environment !== target.environment) {
+      this.usage.record(grantId!, 'refused', now.getTime());
       return {
         status: 403,
         reason: 'the API key is not for this environment',
@@ -458,6 +566,7 @@ export class CredentialService {
     const needed = (target.scope ?? '').split(' ').filter(Boolean);
     const missing = needed.filter(scope => !granted.includes(scope));
     if (missing.length > 0) {
+      this.usage.record(grantId!, 'refused', now.getTime());
       return {
         status: 403,
         reason: `the API key lacks the scope ${missing.join(', ')}`,
@@ -465,9 +574,28 @@ export class CredentialService {
         cacheSeconds: refused,
       };
     }
+    if (answer.quota) {
+      const retryAfterSeconds = await this.overQuota(answer, now);
+      if (retryAfterSeconds !== undefined) {
+        // nginx's auth_request passes only 2xx/401/403 on: such a gateway
+        // asks for a 403 that says why, and answers its own 429.
+        return {
+          status: options.quotaRefusalAs403 ? 403 : 429,
+          reason: 'the quota of the plan is used up',
+          refusal: 'quota',
+          retryAfterSeconds,
+          result,
+          cacheSeconds: 0,
+        };
+      }
+    }
+    this.usage.record(grantId!, 'call', now.getTime());
+    // A quota'd grant's decisions are never cached at the gateway: each call
+    // must be counted here.
+    if (answer.quota) return { status: 200, result, cacheSeconds: 0 };
     // Never past the moment the key or the grant stops working: a gateway
     // counts whole seconds, so round down.
-    const remaining = Math.floor((endsAt - this.clock().getTime()) / 1000);
+    const remaining = Math.floor((endsAt - now.getTime()) / 1000);
     return {
       status: 200,
       result,

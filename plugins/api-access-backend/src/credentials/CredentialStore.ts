@@ -3,6 +3,7 @@
  * indexed query joining the grant, nothing else.
  */
 import { Knex } from 'knex';
+import { GrantPlan } from '@api-access/backstage-plugin-api-access-common';
 
 const CREDENTIALS = 'api_access_credentials';
 const GRANTS = 'api_access_grants';
@@ -34,6 +35,8 @@ export interface CredentialLookup {
   environment: string;
   scopes: string[];
   expiresAt: Date;
+  /** The grant's plan snapshot; undefined for a plan-less grant. */
+  plan?: GrantPlan;
 }
 
 const toDate = (value: Date | string | number) => new Date(value);
@@ -58,6 +61,14 @@ export class CredentialStore {
         'g.environment',
         'g.scopes',
         'g.expires_at',
+        // The plan's limits and the suspension come with the key, in the
+        // same indexed query: the hot path asks nothing else.
+        'g.plan',
+        'g.plan_title',
+        'g.rate_limit_requests',
+        'g.rate_limit_seconds',
+        'g.quota_requests',
+        'g.quota_period',
       );
     if (!row) return undefined;
     return {
@@ -71,6 +82,28 @@ export class CredentialStore {
       environment: row.environment,
       scopes: JSON.parse(row.scopes),
       expiresAt: toDate(row.expires_at),
+      ...(row.plan
+        ? {
+            plan: {
+              name: row.plan,
+              title: row.plan_title ?? row.plan,
+              rateLimit: {
+                requests: Number(row.rate_limit_requests),
+                perSeconds: Number(row.rate_limit_seconds),
+              },
+              ...(row.quota_requests !== null &&
+              row.quota_requests !== undefined &&
+              (row.quota_period === 'day' || row.quota_period === 'month')
+                ? {
+                    quota: {
+                      requests: Number(row.quota_requests),
+                      period: row.quota_period,
+                    },
+                  }
+                : {}),
+            },
+          }
+        : {}),
     };
   }
 

@@ -155,7 +155,9 @@ export function addCredentialRoutes(
   /**
    * For gateways (nginx auth_request, Envoy ext_authz): the presented key in
    * X-Api-Access-Key, the protected API in X-Api-Access-Api, optionally the
-   * scope the call needs and the environment. Answers 200, 401 or 403.
+   * scope the call needs and the environment. Answers 200, 401, 403, or 429
+   * past the plan's quota (403 with X-Api-Access-Refusal: quota when the
+   * gateway sends X-Api-Access-Refuse-With: 403).
    */
   // The protected API's header, parsed once per distinct value: a gateway
   // sends the same few on every call. Bounded: unknown values are parsed
@@ -190,11 +192,17 @@ export function addCredentialRoutes(
         'The X-Api-Access-Api header is required: the entity ref of the API the gateway protects',
       );
     }
-    const answer = await keys.authorize(req.header('x-api-access-key'), {
-      apiRef: apiRefOf(api),
-      scope: req.header('x-api-access-scope') || undefined,
-      environment: req.header('x-api-access-environment') || undefined,
-    });
+    const answer = await keys.authorize(
+      req.header('x-api-access-key'),
+      {
+        apiRef: apiRefOf(api),
+        scope: req.header('x-api-access-scope') || undefined,
+        environment: req.header('x-api-access-environment') || undefined,
+      },
+      // nginx's auth_request passes on only 2xx, 401 and 403: it asks for
+      // the quota refusal as a 403 and turns it into its own 429.
+      { quotaRefusalAs403: req.header('x-api-access-refuse-with') === '403' },
+    );
     // The hot path of every call behind a gateway: written directly, as
     // /introspect is, without express's JSON serializer and ETag.
     const headers: Record<string, string> = {
@@ -224,12 +232,17 @@ export function addCredentialRoutes(
           'X-Api-Access-Rate-Limit'
         ] = `${result.rate_limit.requests};w=${result.rate_limit.per_seconds}`;
       }
+      if (result.plan) headers['X-Api-Access-Plan'] = result.plan;
       body = '{"allowed":true}';
     } else {
       if (answer.status === 401) {
         headers['WWW-Authenticate'] = 'ApiKey realm="api-access"';
       }
       headers['X-Api-Access-Reason'] = answer.reason ?? '';
+      if (answer.retryAfterSeconds !== undefined) {
+        headers['Retry-After'] = String(answer.retryAfterSeconds);
+      }
+      if (answer.refusal) headers['X-Api-Access-Refusal'] = answer.refusal;
       body = JSON.stringify({ allowed: false, reason: answer.reason ?? '' });
     }
     headers['Content-Length'] = String(Buffer.byteLength(body));

@@ -283,14 +283,24 @@ export class GrantService {
     extraDetails?: Record<string, unknown>,
   ): Promise<Grant> {
     const id = grant.id;
-    if (grant.status !== 'active') {
+    // A suspended grant can be revoked too (a pause often ends that way).
+    const from = grant.status;
+    if (from !== 'active' && from !== 'suspended') {
       throw new ConflictError(`The grant is already ${grant.status}`);
     }
     const now = this.clock.now();
     await this.requests.transaction(async tx => {
-      // The conditional update decides between racing revocations.
+      // The conditional update decides between racing revocations, and
+      // against a suspension or resumption that committed after the grant
+      // was read: the revocation then answers 409 rather than record a
+      // history event from a status the grant no longer had.
       if (
-        !(await this.grants.revokeGrant(tx, id, { now, by: actorRef, reason }))
+        !(await this.grants.revokeGrant(tx, id, {
+          now,
+          by: actorRef,
+          reason,
+          from,
+        }))
       ) {
         throw new ConflictError('The grant changed; reload it');
       }
@@ -307,7 +317,7 @@ export class GrantService {
           action: 'grant.revoked',
           actorRef,
           occurredAt: now,
-          fromStatus: 'active',
+          fromStatus: from,
           toStatus: 'revoked',
           details: {
             reason,

@@ -13,6 +13,7 @@ import {
 } from '@backstage/plugin-permission-node';
 import {
   Grant,
+  GrantPlan,
   GrantStatus,
 } from '@api-access/backstage-plugin-api-access-common';
 import type {
@@ -48,7 +49,20 @@ interface GrantRow {
   orphan_reason?: string | null;
   renewed_at?: Date | string | number | null;
   renewals?: number | null;
+  /** The plan snapshot (migration 20261204000000_plans). */
+  plan?: string | null;
+  plan_title?: string | null;
+  rate_limit_requests?: number | null;
+  rate_limit_seconds?: number | null;
+  quota_requests?: number | string | null;
+  quota_period?: string | null;
+  suspended_at?: Date | string | number | null;
+  suspended_by?: string | null;
+  suspension_reason?: string | null;
 }
+
+/** The statuses in which a grant still exists for its parties: it may end, be reviewed, be listed as a relation. */
+export const LIVE_GRANT_STATUSES: GrantStatus[] = ['active', 'suspended'];
 
 export interface NewGrant {
   id: string;
@@ -118,6 +132,64 @@ function toGrant(row: GrantRow): Grant {
     renewals: row.renewals ?? 0,
   };
 }
+    ...planOf(row),
+    ...suspensionOf(row),
+  };
+}
+
+/**
+ * The plan snapshot, when the grant has one (plan-less grants keep the
+ * global rate limit). PostgreSQL answers bigint columns as strings.
+ */
+function planOf(row: GrantRow): Pick<Grant, 'plan'> {
+  if (!row.plan) return {};
+  return {
+    plan: {
+      name: row.plan,
+      title: row.plan_title ?? row.plan,
+      rateLimit: {
+        requests: Number(row.rate_limit_requests ?? 0),
+        perSeconds: Number(row.rate_limit_seconds ?? 1),
+      },
+      ...(row.quota_requests !== null &&
+      row.quota_requests !== undefined &&
+      (row.quota_period === 'day' || row.quota_period === 'month')
+        ? {
+            quota: {
+              requests: Number(row.quota_requests),
+              period: row.quota_period,
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+/**
+ * Shown only while the grant is suspended: a grant that expired or was
+ * revoked while suspended keeps the columns (its history says it all) but
+ * is no longer "suspended" on any view.
+ */
+function suspensionOf(row: GrantRow): Pick<Grant, 'suspension'> {
+  if (row.status !== 'suspended' || !row.suspended_at) return {};
+  return {
+    suspension: {
+      at: toIso(row.suspended_at),
+      by: row.suspended_by ?? '',
+      reason: row.suspension_reason ?? '',
+    },
+  };
+}
+
+/** The plan columns of a grant, from its snapshot (all null for a plan-less grant). */
+export function planColumns(plan: GrantPlan | undefined) {
+  return {
+    plan: plan?.name ?? null,
+    plan_title: plan?.title ?? null,
+    rate_limit_requests: plan?.rateLimit.requests ?? null,
+    rate_limit_seconds: plan?.rateLimit.perSeconds ?? null,
+    quota_requests: plan?.quota?.requests ?? null,
+    quota_period: plan?.quota?.period ?? null,
 
 export class GrantStore {
   constructor(
@@ -168,10 +240,10 @@ export class GrantStore {
     return row?.id;
   }
 
-  /** Active grants whose expiry has passed, oldest first. */
+  /** Active or suspended grants whose expiry has passed, oldest first: a suspension never extends a grant. */
   async grantsExpiredBy(db: Db, now: Date, limit: number): Promise<Grant[]> {
     const rows = await db<GrantRow>(GRANTS)
-      .where('status', 'active')
+      .whereIn('status', LIVE_GRANT_STATUSES)
       .andWhere('expires_at', '<=', now)
       .orderBy('expires_at')
       .limit(limit);
@@ -202,10 +274,14 @@ export class GrantStore {
   }
 
   /**
-   * Every distinct (consumer, API) pair with an active grant that has not
-   * expired at `now`: the catalog's consumesApi relations. One query on the
-   * (status, expires_at) index; a grant past its expiry that the lifecycle
-   * tick has not yet marked expired is left out already.
+   * Every distinct (consumer, API) pair with an active or suspended grant
+   * that has not expired at `now`: the catalog's consumesApi relations. A
+   * suspension is a pause, not an end: the consumer still depends on the API
+   * (and the graph should say so while its owner investigates), and an
+   * relation that vanished and came back on every suspend/resume would churn
+   * the catalog. One query on the (status, expires_at) index; a grant past
+   * its expiry that the lifecycle tick has not yet marked expired is left
+   * out already.
    */
   async activeConsumerApiPairs(
     db: Db,
@@ -215,7 +291,7 @@ export class GrantStore {
       GRANTS,
     )
       .distinct('consumer_ref', 'api_ref')
-      .where('status', 'active')
+      .whereIn('status', LIVE_GRANT_STATUSES)
       .andWhere('expires_at', '>', now)
       .orderBy(['consumer_ref', 'api_ref']);
     return rows.map(row => ({
@@ -225,8 +301,12 @@ export class GrantStore {
   }
 
   async activeGrants(db: Db): Promise<Grant[]> {
-    const rows = await db<GrantRow>(GRANTS).where('status', 'active');
+    const rows = await db<GrantRow>(GRANTS).whereIn(
+      'status',
+      LIVE_GRANT_STATUSES,
+    );
     return rows.map(toGrant);
+  /** Active and suspended grants: what the orphaned-access rule checks against the catalog. */
   }
 
   /**
@@ -298,13 +378,23 @@ export class GrantStore {
     return updated === 1;
   }
 
-  /** Ends an active grant; false if it was not active (someone else ended it). */
+  /**
+   * Ends a grant that is still in `from` (active, or suspended); false if
+   * its status changed meanwhile (someone else ended, suspended or resumed
+   * it).
+   */
   async revokeGrant(
     tx: Db,
     id: string,
-    revocation: { now: Date; by: string; reason: string },
+    revocation: {
+      now: Date;
+      by: string;
+      reason: string;
+      from?: 'active' | 'suspended';
+    },
   ): Promise<boolean> {
-    const updated = await tx(GRANTS).where({ id, status: 'active' }).update({
+    const from = revocation.from ?? 'active';
+    const updated = await tx(GRANTS).where({ id, status: from }).update({
       status: 'revoked',
       revoked_at: revocation.now,
       revoked_by: revocation.by,
@@ -316,6 +406,51 @@ export class GrantStore {
   async getGrant(db: Db, id: string): Promise<Grant | undefined> {
     const row = await db<GrantRow>(GRANTS).where({ id }).first();
     return row ? toGrant(row) : undefined;
+  /** Suspends an active grant; false if it is not active any more. */
+  async suspendGrant(
+    tx: Db,
+    id: string,
+    suspension: { now: Date; by: string; reason: string },
+  ): Promise<boolean> {
+    const updated = await tx(GRANTS).where({ id, status: 'active' }).update({
+      status: 'suspended',
+      suspended_at: suspension.now,
+      suspended_by: suspension.by,
+      suspension_reason: suspension.reason,
+    });
+    return updated === 1;
+  }
+
+  /** Resumes a suspended grant; false if it is not suspended any more. */
+  async resumeGrant(tx: Db, id: string): Promise<boolean> {
+    const updated = await tx(GRANTS).where({ id, status: 'suspended' }).update({
+      status: 'active',
+      suspended_at: null,
+      suspended_by: null,
+      suspension_reason: null,
+    });
+    return updated === 1;
+  }
+
+  /**
+   * Moves a live grant to another plan: the snapshot and, narrowed, the
+   * scopes. False if the grant is no longer active or suspended.
+   */
+  async changePlan(
+    tx: Db,
+    id: string,
+    change: { plan: GrantPlan; scopes: string[] },
+  ): Promise<boolean> {
+    const updated = await tx(GRANTS)
+      .where({ id })
+      .whereIn('status', LIVE_GRANT_STATUSES)
+      .update({
+        ...planColumns(change.plan),
+        scopes: JSON.stringify(change.scopes),
+      });
+    return updated === 1;
+  }
+
   }
 
   /**
@@ -463,7 +598,8 @@ export class GrantStore {
     },
   ): Knex.QueryBuilder {
     const { selector } = options;
-    const query = db(GRANTS).where(`${GRANTS}.status`, 'active');
+    // A suspended grant is ended by an incident revocation as well.
+    const query = db(GRANTS).whereIn(`${GRANTS}.status`, LIVE_GRANT_STATUSES);
     if (selector.apiRef) query.where(`${GRANTS}.api_ref`, selector.apiRef);
     if (selector.consumerRef) {
       query.where(`${GRANTS}.consumer_ref`, selector.consumerRef);

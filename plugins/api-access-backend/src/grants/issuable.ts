@@ -23,6 +23,11 @@ export function requireLiveGrant(
   grant: Pick<Grant, 'status' | 'expiresAt'>,
   now: Date,
 ): void {
+  if (grant.status === 'suspended') {
+    throw new ConflictError(
+      'The grant is suspended; no credential can be issued until the API owner resumes it',
+    );
+  }
   if (
     grant.status !== 'active' ||
     Date.parse(grant.expiresAt) <= now.getTime()

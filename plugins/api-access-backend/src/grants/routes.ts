@@ -1,27 +1,35 @@
 /*
- * HTTP for grants: the paged list, revocation, renewal and a retry of
- * failed provisioning. Each route calls GrantService (renewal: the request
- * workflow, since a renewal is a request).
+ * HTTP for grants: the paged list, revocation, renewal, a retry of failed
+ * provisioning, and a live grant's plan, suspension and usage. Each route
+ * calls GrantService or GrantPlanService (renewal: the request workflow,
+ * since a renewal is a request).
  */
 import {
   apiAccessGrantRevokePermission,
   apiAccessRequestCreatePermission,
+  changeGrantPlanSchema,
   excerpt,
+  grantUsageQuerySchema,
   incidentRevocationSchema,
   listGrantsQuerySchema,
   renewGrantSchema,
+  resumeGrantSchema,
   revokeGrantSchema,
+  suspendGrantSchema,
 } from '@api-access/backstage-plugin-api-access-common';
 import type { AccessRequestService } from '../requests/AccessRequestService';
 import { RouteKit, parse } from '../http/routeKit';
 import type { DocumentedRouter } from '../schema/typedRouter';
 import { GrantService } from './GrantService';
+import type { GrantPlanService } from './GrantPlanService';
 import type { IncidentRevocationService } from './IncidentRevocationService';
 
 export interface GrantRoutesOptions {
   grants: GrantService;
   requests: AccessRequestService;
   incidentRevocations: IncidentRevocationService;
+  /** Plan changes, suspension and usage of a live grant. */
+  grantPlans: GrantPlanService;
 }
 
 export function addGrantRoutes(
@@ -29,7 +37,7 @@ export function addGrantRoutes(
   kit: RouteKit,
   options: GrantRoutesOptions,
 ) {
-  const { grants, requests, incidentRevocations } = options;
+  const { grants, requests, incidentRevocations, grantPlans } = options;
   const { callerOf, authorize, audited } = kit;
 
   // Paged like /requests. Only the grants' parties and admins see rows; the
@@ -104,6 +112,59 @@ export function addGrantRoutes(
       };
     });
     res.status(201).json(renewal);
+  });
+
+  // The API's owners (catalog ownedBy, now) and admins pause a grant: its
+  // key is refused at once on every replica and purged from the gateways.
+  router.post('/grants/:id/suspend', async (req, res) => {
+    const grant = await audited(req, 'grant-suspend', 'high', async () => {
+      const caller = await callerOf(req);
+      const { reason } = parse(suspendGrantSchema, req.body, 'suspension');
+      const result = await grantPlans.suspend(req.params.id, reason, caller);
+      return { result, meta: { grantId: result.id } };
+    });
+    res.json(grant);
+  });
+
+  router.post('/grants/:id/resume', async (req, res) => {
+    const grant = await audited(req, 'grant-resume', 'medium', async () => {
+      const caller = await callerOf(req);
+      const { comment } = parse(resumeGrantSchema, req.body, 'resumption');
+      const result = await grantPlans.resume(req.params.id, comment, caller);
+      return { result, meta: { grantId: result.id } };
+    });
+    res.json(grant);
+  });
+
+  // Same credential, another plan: downgrades at once, upgrades when the
+  // policy needs no review beyond the owner (else 409 naming the stages).
+  router.post('/grants/:id/plan', async (req, res) => {
+    const grant = await audited(
+      req,
+      'grant-plan-change',
+      'medium',
+      async () => {
+        const caller = await callerOf(req);
+        const input = parse(changeGrantPlanSchema, req.body, 'plan change');
+        const result = await grantPlans.changePlan(
+          req.params.id,
+          input,
+          caller,
+        );
+        return {
+          result,
+          meta: { grantId: result.id, plan: result.plan?.name },
+        };
+      },
+    );
+    res.json(grant);
+  });
+
+  // Calls and refusals per day, and the quota's state: whoever may read the grant.
+  router.get('/grants/:id/usage', async (req, res) => {
+    const caller = await callerOf(req);
+    const { days } = parse(grantUsageQuerySchema, req.query, 'query');
+    res.json(await grantPlans.usage(req.params.id, days, caller));
   });
 
   router.post('/grants/:id/provisioning/retry', async (req, res) => {

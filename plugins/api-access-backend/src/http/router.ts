@@ -33,6 +33,7 @@ import {
 import { GrantService } from '../grants/GrantService';
 import { addGrantRoutes } from '../grants/routes';
 import type { IncidentRevocationService } from '../grants/IncidentRevocationService';
+import type { GrantPlanService } from '../grants/GrantPlanService';
 import { addAuditRoutes } from '../audit/routes';
 import { addLifecycleRoutes } from '../lifecycle/routes';
 import { addCatalogRelationRoutes } from '../catalogRelations/routes';
@@ -46,6 +47,8 @@ export interface RouterOptions {
   grants: GrantService;
   /** POST /grants/revoke and the batches' progress. */
   incidentRevocations: IncidentRevocationService;
+  /** A live grant's plan, suspension and usage. */
+  grantPlans: GrantPlanService;
   /** GET /catalog/relations: active grants for the catalog module. */
   catalogRelations: CatalogRelationService;
   /** For the admins' "run due work now" route. */
@@ -101,6 +104,7 @@ export async function createRouter(
     grants,
     requests,
     incidentRevocations: options.incidentRevocations,
+    grantPlans: options.grantPlans,
   });
   addCatalogRelationRoutes(router, {
     relations: options.catalogRelations,

@@ -76,11 +76,17 @@ export function grantExpiryRule(deps: GrantRuleDeps): LifecycleRule {
       let expired = 0;
       for (const grant of due) {
         const moved = await deps.access.transaction(async tx => {
+          // Under the row lock: a suspension or resumption racing this tick
+          // either commits first (and the grant expires from its new
+          // status) or waits for the expiry and then finds it expired.
+          const locked = await deps.grantStore.lockStatus(tx, grant.id);
+          const from = locked?.status;
           if (
+            (from !== 'active' && from !== 'suspended') ||
             !(await deps.grantStore.setGrantStatus(
               tx,
               grant.id,
-              'active',
+              from,
               'expired',
             ))
           ) {
@@ -98,7 +104,7 @@ export function grantExpiryRule(deps: GrantRuleDeps): LifecycleRule {
               action: 'grant.expired',
               actorRef: SYSTEM,
               occurredAt: now,
-              fromStatus: 'active',
+              fromStatus: from,
               toStatus: 'expired',
               details: { expiresAt: grant.expiresAt },
             },

@@ -158,6 +158,18 @@ export class GrantAccess {
   }
 
   /**
+   * Who speaks for the consumer now: the owners of a Component in the
+   * catalog, or a partner's or vendor's Group itself (lowercased refs).
+   */
+  async currentConsumerOwners(consumerRef: string): Promise<string[]> {
+    if (consumerRef.toLocaleLowerCase('en-US').startsWith('group:')) {
+      return lower([consumerRef]);
+    }
+    const [consumer] = await this.entities([consumerRef]);
+    return owners(consumer);
+  }
+
+  /**
    * The grant, if the caller may read it: a party (or admin) whom the policy
    * allows api-access.grant.read on it. Otherwise a 404, as for an unknown
    * grant.

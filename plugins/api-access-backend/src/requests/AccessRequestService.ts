@@ -110,6 +110,11 @@ function checkRenewable(
   if (grant.status !== 'active') {
     throw new ConflictError(
       `The grant is ${grant.status}; only an active grant can be renewed`,
+  if (grant.status === 'suspended') {
+    throw new ConflictError(
+      'The grant is suspended; it can be renewed once the API owner resumes it',
+    );
+  }
     );
   }
   if (Date.parse(grant.expiresAt) <= now.getTime()) {

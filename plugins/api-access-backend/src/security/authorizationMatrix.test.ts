@@ -195,6 +195,19 @@ describe.each(databases.eachSupportedId())(
       request: async (draft: object = productionDraft) =>
         http.submit('requester', draft),
       grant: async () => (await http.approvedGrant()).grantId,
+      suspended: async () => {
+        const id = (await http.approvedGrant()).grantId;
+        const paused = await http.call(
+          'post',
+          `/grants/${id}/suspend`,
+          as('owner.one'),
+          { reason: 'Abuse from the integration.' },
+        );
+        if (paused.status !== 200) {
+          throw new Error(`setup: suspend ${paused.status}`);
+        }
+        return id;
+      },
       changesRequested: async () => {
         const created = await http.submit('requester', productionDraft);
         const sent = await http.decide('owner.one', created.id, {
@@ -452,6 +465,41 @@ describe.each(databases.eachSupportedId())(
         //        anon unrel reqr cons ownr both  sec comp legal admin  gw  svc
         expected: [401, 404, 404, 404, 200, 200, 404, 404, 404, 200, 403, 403],
         cell: () => ({ path: `/grants/revocations/${weatherBatchId}` }),
+      },
+      {
+        // The API's owners now (team-c) and admins; not the requester, not
+        // the consumer's other members (they may read it: 403).
+        route: 'POST /grants/:id/suspend',
+        expected: onGrant(200, 'ownerMember', 'ownerAndConsumer', 'admin'),
+        cell: async () => ({
+          path: `/grants/${await fresh.grant()}/suspend`,
+          body: { reason: 'Abuse from the integration.' },
+        }),
+      },
+      {
+        route: 'POST /grants/:id/resume',
+        expected: onGrant(200, 'ownerMember', 'ownerAndConsumer', 'admin'),
+        cell: async () => ({
+          path: `/grants/${await fresh.suspended()}/resume`,
+          body: {},
+        }),
+      },
+      {
+        // Same callers as suspend. pets offers no plans, so whoever gets
+        // past the authorization check is told so (400): the 403s and 404s
+        // before it are what this row checks.
+        route: 'POST /grants/:id/plan',
+        expected: onGrant(400, 'ownerMember', 'ownerAndConsumer', 'admin'),
+        cell: async () => ({
+          path: `/grants/${await fresh.grant()}/plan`,
+          body: { plan: 'starter' },
+        }),
+      },
+      {
+        // Whoever may read the grant.
+        route: 'GET /grants/:id/usage',
+        expected: onGrant(200, ...GRANT_READERS),
+        cell: () => ({ path: `/grants/${grantId}/usage?days=7` }),
       },
       {
         route: 'POST /grants/:id/renew',

@@ -1046,6 +1046,117 @@ function routes(): RouteSpec[] {
       },
     },
     {
+      route: 'POST /grants/:id/suspend',
+      method: 'post',
+      callers: users('owner.one', 'admin.one'),
+      genericBody: true,
+      make: (rng, ids) => {
+        if (rng.int(4) === 0) {
+          return {
+            path: `/grants/${rng.pick(BAD_IDS)}/suspend`,
+            json: { reason: 'Abuse from the integration.' },
+            what: 'bad id',
+          };
+        }
+        const { body, what } = defectiveBody(
+          rng,
+          { reason: 'Abuse from the integration.' },
+          {
+            reason: {
+              bad: [...NOT_A_STRING, '', 'ab', '  ab  ', long(2001)],
+              required: true,
+            },
+          },
+        );
+        return { path: `/grants/${ids.grantId}/suspend`, json: body, what };
+      },
+    },
+    {
+      // The grant is active: a valid resumption is a 409 and changes nothing.
+      route: 'POST /grants/:id/resume',
+      method: 'post',
+      callers: users('owner.one', 'admin.one'),
+      genericBody: true,
+      make: (rng, ids) => {
+        if (rng.int(4) === 0) {
+          return {
+            path: `/grants/${rng.pick(BAD_IDS)}/resume`,
+            json: {},
+            what: 'bad id',
+          };
+        }
+        const { body, what } = defectiveBody(
+          rng,
+          { comment: 'Fixed on their side.' },
+          {
+            comment: {
+              bad: [1, true, [], {}, long(2001)],
+              required: false,
+            },
+          },
+        );
+        return { path: `/grants/${ids.grantId}/resume`, json: body, what };
+      },
+    },
+    {
+      route: 'POST /grants/:id/plan',
+      method: 'post',
+      callers: users('owner.one', 'admin.one'),
+      genericBody: true,
+      make: (rng, ids) => {
+        if (rng.int(4) === 0) {
+          return {
+            path: `/grants/${rng.pick(BAD_IDS)}/plan`,
+            json: { plan: 'starter' },
+            what: 'bad id',
+          };
+        }
+        const { body, what } = defectiveBody(
+          rng,
+          { plan: 'starter', comment: 'Too many writes.' },
+          {
+            plan: {
+              bad: [
+                ...NOT_A_STRING,
+                '',
+                'Gold!',
+                '-starter',
+                long(33),
+                '../starter',
+                ...UNICODE,
+              ],
+              required: true,
+            },
+            comment: { bad: [1, true, [], {}, long(2001)], required: false },
+          },
+        );
+        return { path: `/grants/${ids.grantId}/plan`, json: body, what };
+      },
+    },
+    {
+      route: 'GET /grants/:id/usage',
+      method: 'get',
+      callers: users('requester', 'owner.one'),
+      make: (rng, ids) => {
+        const days = rng.pick<unknown>([
+          '0',
+          '-1',
+          '367',
+          '1.5',
+          'many',
+          '',
+          '1e400',
+          ...UNICODE,
+        ]);
+        const params: Record<string, unknown> =
+          rng.int(3) === 0 ? { days, extra: 'x' } : { days };
+        return {
+          path: `/grants/${idOr(rng, ids.grantId)}/usage?${q(params)}`,
+          what: JSON.stringify(params).slice(0, 60),
+        };
+      },
+    },
+    {
       route: 'POST /grants/:id/provisioning/retry',
       method: 'post',
       callers: users('owner.one', 'admin.one'),

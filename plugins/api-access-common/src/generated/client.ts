@@ -515,6 +515,111 @@ export class ApiAccessHttpClient {
   }
 
   /**
+   * POST /grants/{id}/plan
+   *
+   * Moves a live grant to another plan the API offers, with the same credential: the API's owners (catalog ownedBy, now) or admins. A downgrade takes effect at once; so does an upgrade when the review policy, for the grant's terms under the new plan, needs no stage beyond the owner; otherwise 409 naming the stages. Scopes the new plan does not include are dropped, none are added. 400 for a plan the API does not offer (or an API without plans).
+   */
+  async changeGrantPlan(
+    request: {
+      path: operations['changeGrantPlan']['parameters']['path'];
+      body: NonNullable<
+        operations['changeGrantPlan']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['changeGrantPlan']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/grants/{id}/plan',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * POST /grants/{id}/suspend
+   *
+   * Pauses an active grant: its credential is refused at once (cached decisions are dropped on every replica and purged from the gateways), the grant and its history are kept. The API's owners or admins; 409 for a grant that is not active.
+   */
+  async suspendGrant(
+    request: {
+      path: operations['suspendGrant']['parameters']['path'];
+      body: NonNullable<
+        operations['suspendGrant']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['suspendGrant']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/grants/{id}/suspend',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * POST /grants/{id}/resume
+   *
+   * Ends a suspension: the same credential works again at once. The API's owners or admins; 409 for a grant that is not suspended.
+   */
+  async resumeGrant(
+    request: {
+      path: operations['resumeGrant']['parameters']['path'];
+      body: NonNullable<
+        operations['resumeGrant']['requestBody']
+      >['content']['application/json'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['resumeGrant']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'POST',
+      '/grants/{id}/resume',
+      request as RequestParts,
+      options,
+      'application/json',
+    );
+  }
+
+  /**
+   * GET /grants/{id}/usage
+   *
+   * Calls and refusals per UTC day, counted from the gateway decisions api-access makes, the last `days` days through today, oldest first and zero-filled; with the quota's state when the grant's plan has a quota. Whoever may read the grant (its parties, the API's owners, admins).
+   */
+  async getGrantUsage(
+    request: {
+      path: operations['getGrantUsage']['parameters']['path'];
+      query?: operations['getGrantUsage']['parameters']['query'];
+    },
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['getGrantUsage']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'GET',
+      '/grants/{id}/usage',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
    * POST /grants/{id}/provisioning/retry
    *
    * Gives the grant's failed provisioner tasks fresh attempts. Same callers as revoke.

@@ -345,6 +345,74 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/grants/{id}/plan': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Moves a live grant to another plan the API offers, with the same credential: the API's owners (catalog ownedBy, now) or admins. A downgrade takes effect at once; so does an upgrade when the review policy, for the grant's terms under the new plan, needs no stage beyond the owner; otherwise 409 naming the stages. Scopes the new plan does not include are dropped, none are added. 400 for a plan the API does not offer (or an API without plans). */
+    post: operations['changeGrantPlan'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/grants/{id}/suspend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Pauses an active grant: its credential is refused at once (cached decisions are dropped on every replica and purged from the gateways), the grant and its history are kept. The API's owners or admins; 409 for a grant that is not active. */
+    post: operations['suspendGrant'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/grants/{id}/resume': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Ends a suspension: the same credential works again at once. The API's owners or admins; 409 for a grant that is not suspended. */
+    post: operations['resumeGrant'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/grants/{id}/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Calls and refusals per UTC day, counted from the gateway decisions api-access makes, the last `days` days through today, oldest first and zero-filled; with the quota's state when the grant's plan has a quota. Whoever may read the grant (its parties, the API's owners, admins). */
+    get: operations['getGrantUsage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/grants/{id}/provisioning/retry': {
     parameters: {
       query?: never;
@@ -2116,6 +2184,134 @@ export interface operations {
       413: components['responses']['PayloadTooLarge'];
     };
   };
+  changeGrantPlan: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The grant's id. A grant the caller may not read answers 404, as an unknown one. */
+        id: components['parameters']['GrantId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ChangeGrantPlan'];
+      };
+    };
+    responses: {
+      /** @description The grant on its new plan. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Grant'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  suspendGrant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The grant's id. A grant the caller may not read answers 404, as an unknown one. */
+        id: components['parameters']['GrantId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SuspendGrant'];
+      };
+    };
+    responses: {
+      /** @description The suspended grant (status `suspended`, `suspension`). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Grant'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  resumeGrant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The grant's id. A grant the caller may not read answers 404, as an unknown one. */
+        id: components['parameters']['GrantId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ResumeGrant'];
+      };
+    };
+    responses: {
+      /** @description The active grant. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Grant'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  getGrantUsage: {
+    parameters: {
+      query?: {
+        days?: number;
+      };
+      header?: never;
+      path: {
+        /** @description The grant's id. A grant the caller may not read answers 404, as an unknown one. */
+        id: components['parameters']['GrantId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The grant's usage. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GrantUsage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
   retryGrantProvisioning: {
     parameters: {
       query?: never;
@@ -2287,15 +2483,18 @@ export interface operations {
         /** @description Space-separated scopes the call needs, all required. */
         'X-Api-Access-Scope'?: string;
         'X-Api-Access-Environment'?: string;
+        /** @description `403`: answer a call past the quota with 403 and `X-Api-Access-Refusal: quota` instead of 429 (for nginx auth_request). */
+        'X-Api-Access-Refuse-With'?: '403';
       };
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Allowed, with `X-Api-Access-Consumer`, `X-Api-Access-Grant`, `X-Api-Access-Scopes` and `X-Api-Access-Rate-Limit` (e.g. `600;w=60`). */
+      /** @description Allowed, with `X-Api-Access-Consumer`, `X-Api-Access-Grant`, `X-Api-Access-Scopes`, `X-Api-Access-Rate-Limit` (e.g. `600;w=60`: the grant's plan's limit, or the platform's for a grant without a plan) and `X-Api-Access-Plan` when the grant has a plan. A grant whose plan has a quota is answered with `Cache-Control: no-store`, so that each call is counted. */
       200: {
         headers: {
+          'X-Api-Access-Plan'?: string;
           'X-Api-Access-Consumer'?: string;
           'X-Api-Access-Grant'?: string;
           'X-Api-Access-Scopes'?: string;
@@ -2318,15 +2517,27 @@ export interface operations {
             | components['schemas']['Error'];
         };
       };
-      /** @description The key is for another API or environment or lacks a scope (`{ allowed: false, reason }`), or the caller is not a listed gateway (Backstage's error body). */
+      /** @description The key is for another API or environment or lacks a scope, or its grant is suspended (`the grant is suspended`) (`{ allowed: false, reason }`), or the caller is not a listed gateway (Backstage's error body). With the request header `X-Api-Access-Refuse-With: 403` (nginx's auth_request passes on only 2xx, 401 and 403) a call past the quota is a 403 with `X-Api-Access-Refusal: quota` and `Retry-After`, which the gateway answers as 429. */
       403: {
         headers: {
+          'X-Api-Access-Refusal'?: 'quota';
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
           'application/json':
             | components['schemas']['GatewayAnswer']
             | components['schemas']['Error'];
+        };
+      };
+      /** @description The grant's plan's quota is used up for the period (reason `the quota of the plan is used up`); `Retry-After` gives the seconds until the period resets (UTC midnight, or the first of the month). Never cached. */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayAnswer'];
         };
       };
     };
@@ -2342,15 +2553,18 @@ export interface operations {
         /** @description Space-separated scopes the call needs, all required. */
         'X-Api-Access-Scope'?: string;
         'X-Api-Access-Environment'?: string;
+        /** @description `403`: answer a call past the quota with 403 and `X-Api-Access-Refusal: quota` instead of 429 (for nginx auth_request). */
+        'X-Api-Access-Refuse-With'?: '403';
       };
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Allowed, with `X-Api-Access-Consumer`, `X-Api-Access-Grant`, `X-Api-Access-Scopes` and `X-Api-Access-Rate-Limit` (e.g. `600;w=60`). */
+      /** @description Allowed, with `X-Api-Access-Consumer`, `X-Api-Access-Grant`, `X-Api-Access-Scopes`, `X-Api-Access-Rate-Limit` (e.g. `600;w=60`: the grant's plan's limit, or the platform's for a grant without a plan) and `X-Api-Access-Plan` when the grant has a plan. A grant whose plan has a quota is answered with `Cache-Control: no-store`, so that each call is counted. */
       200: {
         headers: {
+          'X-Api-Access-Plan'?: string;
           'X-Api-Access-Consumer'?: string;
           'X-Api-Access-Grant'?: string;
           'X-Api-Access-Scopes'?: string;
@@ -2373,15 +2587,27 @@ export interface operations {
             | components['schemas']['Error'];
         };
       };
-      /** @description The key is for another API or environment or lacks a scope (`{ allowed: false, reason }`), or the caller is not a listed gateway (Backstage's error body). */
+      /** @description The key is for another API or environment or lacks a scope, or its grant is suspended (`the grant is suspended`) (`{ allowed: false, reason }`), or the caller is not a listed gateway (Backstage's error body). With the request header `X-Api-Access-Refuse-With: 403` (nginx's auth_request passes on only 2xx, 401 and 403) a call past the quota is a 403 with `X-Api-Access-Refusal: quota` and `Retry-After`, which the gateway answers as 429. */
       403: {
         headers: {
+          'X-Api-Access-Refusal'?: 'quota';
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
           'application/json':
             | components['schemas']['GatewayAnswer']
             | components['schemas']['Error'];
+        };
+      };
+      /** @description The grant's plan's quota is used up for the period (reason `the quota of the plan is used up`); `Retry-After` gives the seconds until the period resets (UTC midnight, or the first of the month). Never cached. */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayAnswer'];
         };
       };
     };
