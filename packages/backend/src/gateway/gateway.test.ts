@@ -178,6 +178,8 @@ interface Harness {
   /** A key for pets in sandbox, approved by its owner and fetched by the requester. */
   issue(scopes: string[], durationDays?: number): Promise<Issued>;
   revoke(grantId: string): Promise<void>;
+  /** Suspends the grant as an owner of the API (issue 14). */
+  suspend(grantId: string): Promise<void>;
   /** Calls the gateway under test. */
   call(call: Call): Promise<Response>;
   /** Moves the plugin's clock; the returned function moves it back. */
@@ -319,8 +321,16 @@ const CASES: ContractCase[] = [
     reason: 'the API key is not active',
   },
   {
-    name: 'suspended',
-    skip: 'not built yet: a grant cannot be suspended',
+    name: 'suspended, on the very next call',
+    present: async h => {
+      const issued = await h.issue(['pets:read']);
+      // The answer is cached now; suspension drops it, as revocation does.
+      expect((await h.call({ key: issued.key })).status).toBe(200);
+      await h.suspend(issued.grantId);
+      return { issued, call: { key: issued.key } };
+    },
+    status: 403,
+    reason: 'the grant is suspended',
   },
   {
     name: 'over the rate limit',
@@ -452,6 +462,15 @@ describe.each(databases.eachSupportedId())(
       });
     }
 
+    async function suspend(grantId: string) {
+      const suspended = await request(server)
+        .post(`/api/api-access/grants/${grantId}/suspend`)
+        .set('Authorization', as('owner.one'))
+        .send({ reason: 'Abuse from the integration' });
+      expect(suspended.status).toBe(200);
+      expect(suspended.body).toMatchObject({ status: 'suspended' });
+    }
+
     describe.each(GATEWAYS)('through $product', gateway => {
       const running: Partial<Record<Target, RunningGateway>> = {};
       const presentedKeys: string[] = [];
@@ -514,6 +533,7 @@ describe.each(databases.eachSupportedId())(
           return issued;
         },
         revoke,
+        suspend,
         call: ({ target = 'pets', key, method = 'GET', headers, body }) =>
           fetch(`${running[target]!.url}/pets/1`, {
             method,
