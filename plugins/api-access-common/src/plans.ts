@@ -21,6 +21,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { isReadScope } from './assessment/text';
+import type { GrantPlan } from './types';
 
 /** Annotation on an API: the plans it offers (comma list of tier names, or a YAML list tailoring them). */
 export const API_ACCESS_PLANS_ANNOTATION = 'api-access/plans';
@@ -339,4 +340,14 @@ export function usageDay(at: Date): string {
 /** The limits a grant holds from its plan, as gateways read them in X-Api-Access-Rate-Limit (`<requests>;w=<seconds>`). */
 export function formatRateLimit(rateLimit: PlanRateLimit): string {
   return `${rateLimit.requests};w=${rateLimit.perSeconds}`;
+}
+
+/** The snapshot of a plan a grant keeps: its name, title and limits as approved. */
+export function grantPlanOf(plan: ApiAccessPlan): GrantPlan {
+  return {
+    name: plan.name,
+    title: plan.title,
+    rateLimit: { ...plan.rateLimit },
+    ...(plan.quota ? { quota: { ...plan.quota } } : {}),
+  };
 }

@@ -252,3 +252,122 @@ describe('parseReviewPolicy', () => {
     expect(errorOf(input)).toContain(message);
   });
 });
+
+describe('computeReviewPlan with a plan', () => {
+  const profile = (level: string) => ({
+    ownerRef: owner,
+    classification: { level },
+  });
+  const onPlan = (
+    approval: 'automatic' | 'owner' | 'policy',
+    terms: {
+      environment: string;
+      consumerKind?: 'internal' | 'external';
+    },
+  ) => ({
+    environment: terms.environment,
+    scopes: [],
+    consumerKind: terms.consumerKind ?? ('internal' as const),
+    plan: { name: 'gold', approval },
+  });
+
+  it.each([
+    // [approval, environment, classification, consumer, shape]
+    [
+      'automatic',
+      'sandbox',
+      'internal',
+      'internal',
+      ['auto-approved by plan:gold'],
+    ],
+    [
+      'automatic',
+      'development',
+      'internal',
+      'internal',
+      ['auto-approved by plan:gold'],
+    ],
+    // Policy's risk-routed stages still apply, without the owner.
+    ['automatic', 'production', 'internal', 'internal', ['security']],
+    [
+      'automatic',
+      'development',
+      'restricted',
+      'external',
+      ['security+compliance', 'legal'],
+    ],
+    // An auto-approve rule that matches still approves.
+    [
+      'automatic',
+      'sandbox',
+      'public',
+      'internal',
+      ['auto-approved by sandbox-public'],
+    ],
+    // owner: the owner reviews even where an auto-approve rule matches.
+    ['owner', 'sandbox', 'public', 'internal', ['team-c']],
+    ['owner', 'production', 'internal', 'internal', ['team-c', 'security']],
+    // policy: as without a plan.
+    [
+      'policy',
+      'sandbox',
+      'public',
+      'internal',
+      ['auto-approved by sandbox-public'],
+    ],
+    ['policy', 'development', 'internal', 'internal', ['team-c']],
+    ['policy', 'production', 'internal', 'internal', ['team-c', 'security']],
+  ] as const)(
+    '%s plan, %s, %s data, %s consumer',
+    (approval, environment, level, consumerKind, expected) => {
+      expect(
+        shape(
+          computeReviewPlan(
+            onPlan(approval, { environment, consumerKind }),
+            profile(level),
+          ),
+        ),
+      ).toEqual(expected);
+    },
+  );
+
+  it('says why the owner reviews on an owner plan, naming the rule it overrides', () => {
+    const plan = computeReviewPlan(
+      onPlan('owner', { environment: 'sandbox' }),
+      profile('public'),
+    );
+    expect(plan.stages[0].steps[0].reason).toBe(
+      "The plan 'gold' has the API owner review every request, though policy would approve this one (sandbox-public)",
+    );
+    const plain = computeReviewPlan(
+      onPlan('owner', { environment: 'development' }),
+      profile('internal'),
+    );
+    expect(plain.stages[0].steps[0].reason).toBe(
+      "The plan 'gold' has the API owner review every request",
+    );
+  });
+
+  it('says why the owner is not asked on an automatic plan', () => {
+    const plan = computeReviewPlan(
+      onPlan('automatic', { environment: 'production' }),
+      profile('internal'),
+    );
+    expect(plan.stages[0].steps[0].reason).toBe(
+      "Required by production-environment; the plan 'gold' needs no review by the API owner",
+    );
+  });
+
+  it('needs no owner to approve on an automatic plan, but does to review', () => {
+    const noOwner = { classification: { level: 'internal' } };
+    expect(
+      computeReviewPlan(
+        onPlan('automatic', { environment: 'sandbox' }),
+        noOwner,
+      ).autoApproveRule,
+    ).toBe('plan:gold');
+    expect(() =>
+      computeReviewPlan(onPlan('owner', { environment: 'sandbox' }), noOwner),
+    ).toThrow(/no owner/);
+  });
+});

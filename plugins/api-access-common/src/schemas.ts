@@ -140,7 +140,7 @@ export const MAX_BULK_DECISIONS = 200;
 
 /**
  * One decision with one comment on many requests (POST /requests/decisions).
- * Narrowing scopes or duration is left to single decisions: the requests may
+ * Narrowing scopes, duration or plan is left to single decisions: the requests may
  * be for different APIs, so one list of scopes cannot fit them all.
  */
 export const bulkDecisionSchema = z
@@ -170,7 +170,7 @@ export const bulkDecisionSchema = z
     comment: decisionCommentSchema,
   })
   .strict(
-    'only ids, decision and comment are allowed: narrow scopes or duration by deciding that request on its own',
+    'only ids, decision and comment are allowed: narrow scopes, duration or plan by deciding that request on its own',
   )
   .superRefine((value, ctx) => {
     requireCommentUnlessApproving(value, ctx);

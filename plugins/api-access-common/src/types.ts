@@ -109,6 +109,8 @@ export interface ReviewDecision {
   /** Terms the reviewer narrowed the request to, if any. */
   narrowedScopes?: string[];
   narrowedDurationDays?: number;
+  /** The lower plan the approver approved instead of the one asked for. */
+  narrowedPlan?: string;
   createdAt: string;
 }
 

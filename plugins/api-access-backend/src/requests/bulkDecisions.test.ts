@@ -198,7 +198,7 @@ describe.each(databases.eachSupportedId())(
         [{ ids: [open.id], decision: 'reject' }, /comment is required/],
         [
           { ids: [open.id], decision: 'approve', scopes: ['pets:read'] },
-          /narrow scopes or duration by deciding that request on its own/,
+          /narrow scopes, duration or plan by deciding that request on its own/,
         ],
         [{ ids: ['a\nb'], decision: 'approve' }, /must be printable/],
       ];

@@ -30,12 +30,16 @@ function autoApproved(
       profile,
       context.policy,
     ).score;
+    const plan = draft.plan
+      ? profile.plans?.find(p => p.name === draft.plan)
+      : undefined;
     return computeReviewPlan(
       {
         environment: draft.environment,
         scopes: draft.scopes,
         consumerKind,
         riskScore,
+        ...(plan ? { plan: { name: plan.name, approval: plan.approval } } : {}),
       },
       profile,
       context.policy,

@@ -46,10 +46,12 @@ export type RiskFactor =
   | 'environment'
   | 'scopes'
   | 'external'
-  | 'duration';
+  | 'duration'
+  | 'plan';
 
 export interface RiskReason {
   factor: RiskFactor;
+  /** Negative only for a small plan, which lowers the score. */
   points: number;
   detail: string;
 }

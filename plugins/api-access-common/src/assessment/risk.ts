@@ -6,7 +6,13 @@
  */
 import { ReviewPolicy } from '../policy';
 import { ConsumerKind } from '../types';
-import { isAdminScope, isProductionLike, isWriteScope } from './text';
+import type { ApiAccessPlan } from '../plans';
+import {
+  isAdminScope,
+  isProductionLike,
+  isReadScope,
+  isWriteScope,
+} from './text';
 import { RiskReason, RiskScore } from './types';
 
 /** Points for the most sensitive classification level; the others are spread evenly below. */
@@ -24,13 +30,26 @@ export const RISK_POINTS = {
   external: 15,
   durationOver180: 10,
   durationOver90: 5,
+  /** A plan with no quota: nothing caps how much the credential can take. */
+  planNoQuota: 5,
+  /** A plan whose rate limit is high (at least PLAN_HIGH_RATE requests a second). */
+  planHighRate: 5,
+  /** A small plan (read only, a quota, a low rate limit) takes points off. */
+  planSmall: -5,
 } as const;
+
+/** Requests a second from which a plan's rate limit counts as high. */
+export const PLAN_HIGH_RATE = 50;
+/** Requests a second up to which a read-only plan with a quota counts as small. */
+export const PLAN_SMALL_RATE = 5;
 
 export interface RiskTerms {
   environment?: string;
   scopes: string[];
   consumerKind?: ConsumerKind;
   durationDays?: number;
+  /** The plan asked for (a name among the profile's plans): its limits bound what can go wrong. */
+  plan?: string;
 }
 
 export interface RiskProfile {
@@ -38,6 +57,8 @@ export interface RiskProfile {
   regulated?: boolean;
   /** Scopes the API offers, to notice "all of them". */
   scopes?: string[];
+  /** The plans the API offers, to read the limits of the plan asked for. */
+  plans?: readonly ApiAccessPlan[];
 }
 
 function environmentPoints(environment: string | undefined): RiskReason {
@@ -154,9 +175,57 @@ export function computeRiskScore(
     detail: days > 0 ? `${days} days` : 'no duration chosen yet',
   });
 
-  const score = Math.min(
-    100,
-    reasons.reduce((sum, reason) => sum + reason.points, 0),
+  const plan = terms.plan
+    ? profile.plans?.find(p => p.name === terms.plan)
+    : undefined;
+  if (plan) reasons.push(planPoints(plan));
+
+  const score = Math.max(
+    0,
+    Math.min(
+      100,
+      reasons.reduce((sum, reason) => sum + reason.points, 0),
+    ),
   );
   return { score, reasons };
+}
+
+/**
+ * What the plan's limits add: modest, so that the terms (data, environment,
+ * scopes) still decide the score. No quota or a high rate limit adds a
+ * little; a small read-only plan with a quota takes a little off.
+ */
+function planPoints(plan: ApiAccessPlan): RiskReason {
+  const perSecond = plan.rateLimit.requests / plan.rateLimit.perSeconds;
+  const rate = `${plan.rateLimit.requests} requests per ${
+    plan.rateLimit.perSeconds === 1
+      ? 'second'
+      : `${plan.rateLimit.perSeconds} s`
+  }`;
+  const readOnly =
+    plan.scopes.length > 0 && plan.scopes.every(scope => isReadScope(scope));
+  if (plan.quota && readOnly && perSecond <= PLAN_SMALL_RATE) {
+    return {
+      factor: 'plan',
+      points: RISK_POINTS.planSmall,
+      detail: `plan '${plan.name}': small (read only, ${rate}, ${plan.quota.requests} a ${plan.quota.period})`,
+    };
+  }
+  let points = 0;
+  const details: string[] = [];
+  if (!plan.quota) {
+    points += RISK_POINTS.planNoQuota;
+    details.push('no quota');
+  }
+  if (perSecond >= PLAN_HIGH_RATE) {
+    points += RISK_POINTS.planHighRate;
+    details.push(`a high rate limit (${rate})`);
+  }
+  return {
+    factor: 'plan',
+    points,
+    detail: `plan '${plan.name}': ${
+      details.length > 0 ? details.join(', ') : `${rate}, with a quota`
+    }`,
+  };
 }

@@ -64,8 +64,10 @@ export const riskScoreSchema = z.object({
         'scopes',
         'external',
         'duration',
+        'plan',
       ]),
-      points: z.number().int().min(0),
+      /** Negative only for a small plan, which lowers the score. */
+      points: z.number().int().min(-10),
       detail: z.string(),
     }),
   ),

@@ -20,6 +20,8 @@ export interface AssessmentDraft {
   environment?: string;
   scopes: string[];
   durationDays?: number;
+  /** The plan asked for, when the API offers plans. */
+  plan?: string;
   useCase?: string;
   justification?: string;
   credentialStorage?: string;
@@ -39,7 +41,8 @@ export type AssessmentProfile = Pick<
   | 'environments'
   | 'lifecycle'
   | 'regulated'
->;
+> &
+  Partial<Pick<ApiAccessProfile, 'plans'>>;
 
 /** The consumer as the catalog knows it, from the requester's point of view. */
 export interface AssessmentConsumer {

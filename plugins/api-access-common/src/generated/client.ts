@@ -87,7 +87,7 @@ export class ApiAccessHttpClient {
   /**
    * POST /plans
    *
-   * The review plan a draft would get; nothing is written.
+   * The review plan a draft would get; nothing is written. With `plan` (or, on an API that offers plans, the smallest plan that fits) the plan's approval mode shapes it; 400 names a plan the API does not offer or terms outside the plan.
    */
   async previewPlan(
     request: {
@@ -156,7 +156,7 @@ export class ApiAccessHttpClient {
   /**
    * POST /requests
    *
-   * Submits an access request; answers 400 with `findings` when the request assistant finds a blocker, 403 for a consumer the caller's groups do not own.
+   * Submits an access request; answers 400 with `findings` when the request assistant finds a blocker, 403 for a consumer the caller's groups do not own. On an API that offers plans the request is for `plan`, or else the smallest plan that allows its scopes, environment and duration; 400 names a plan the API does not offer, terms outside the plan, no plan that fits, or a `plan` for an API without plans.
    */
   async createRequest(
     request: {
@@ -224,7 +224,7 @@ export class ApiAccessHttpClient {
   /**
    * POST /requests/{id}/decisions
    *
-   * Approve (optionally narrowing scopes and duration), reject, or ask for changes on a pending step of the caller's group.
+   * Approve (optionally narrowing scopes and duration, or approving a lower `plan`, which narrows the scopes to the plan's), reject, or ask for changes on a pending step of the caller's group.
    */
   async decideRequest(
     request: {
@@ -272,7 +272,7 @@ export class ApiAccessHttpClient {
   /**
    * POST /requests/{id}/resubmit
    *
-   * The requester answers `changes_requested` with new terms and a comment.
+   * The requester answers `changes_requested` with new terms and a comment; `plan` as in POST /requests.
    */
   async resubmitRequest(
     request: {

@@ -47,7 +47,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description The review plan a draft would get; nothing is written. */
+    /** @description The review plan a draft would get; nothing is written. With `plan` (or, on an API that offers plans, the smallest plan that fits) the plan's approval mode shapes it; 400 names a plan the API does not offer or terms outside the plan. */
     post: operations['previewPlan'];
     delete?: never;
     options?: never;
@@ -82,7 +82,7 @@ export interface paths {
     /** @description `view=mine`: the caller's requests, newest first. `view=reviewable`: requests with a pending step for one of the caller's groups that the caller may decide. A CONDITIONAL read decision narrows the list in SQL; DENY gives an empty list. */
     get: operations['listRequests'];
     put?: never;
-    /** @description Submits an access request; answers 400 with `findings` when the request assistant finds a blocker, 403 for a consumer the caller's groups do not own. */
+    /** @description Submits an access request; answers 400 with `findings` when the request assistant finds a blocker, 403 for a consumer the caller's groups do not own. On an API that offers plans the request is for `plan`, or else the smallest plan that allows its scopes, environment and duration; 400 names a plan the API does not offer, terms outside the plan, no plan that fits, or a `plan` for an API without plans. */
     post: operations['createRequest'];
     delete?: never;
     options?: never;
@@ -133,7 +133,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Approve (optionally narrowing scopes and duration), reject, or ask for changes on a pending step of the caller's group. */
+    /** @description Approve (optionally narrowing scopes and duration, or approving a lower `plan`, which narrows the scopes to the plan's), reject, or ask for changes on a pending step of the caller's group. */
     post: operations['decideRequest'];
     delete?: never;
     options?: never;
@@ -167,7 +167,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description The requester answers `changes_requested` with new terms and a comment. */
+    /** @description The requester answers `changes_requested` with new terms and a comment; `plan` as in POST /requests. */
     post: operations['resubmitRequest'];
     delete?: never;
     options?: never;
@@ -1060,6 +1060,8 @@ export interface components {
       comment?: string;
       narrowedScopes?: string[];
       narrowedDurationDays?: number;
+      /** @description The lower plan the approver approved instead of the one asked for. */
+      narrowedPlan?: string;
       /** Format: date-time */
       createdAt: string;
     };
@@ -1134,7 +1136,9 @@ export interface components {
           | 'environment'
           | 'scopes'
           | 'external'
-          | 'duration';
+          | 'duration'
+          | 'plan';
+        /** @description Negative only for a small plan, which lowers the score. */
         points: number;
         detail: string;
       }[];
