@@ -77,6 +77,8 @@ export interface NewGrant {
   credentialType: string;
   now: Date;
   expiresAt: Date;
+  /** The plan's limits as approved (a snapshot); none for a plan-less grant. */
+  plan?: GrantPlan;
 }
 
 /** Translates permission criteria on grants into a WHERE clause. */
@@ -130,8 +132,6 @@ function toGrant(row: GrantRow): Grant {
     orphanReason: row.orphan_reason ?? undefined,
     renewedAt: row.renewed_at ? toIso(row.renewed_at) : undefined,
     renewals: row.renewals ?? 0,
-  };
-}
     ...planOf(row),
     ...suspensionOf(row),
   };
@@ -190,6 +190,8 @@ export function planColumns(plan: GrantPlan | undefined) {
     rate_limit_seconds: plan?.rateLimit.perSeconds ?? null,
     quota_requests: plan?.quota?.requests ?? null,
     quota_period: plan?.quota?.period ?? null,
+  };
+}
 
 export class GrantStore {
   constructor(
@@ -217,6 +219,7 @@ export class GrantStore {
       status: 'active',
       created_at: grant.now,
       expires_at: grant.expiresAt,
+      ...planColumns(grant.plan),
     });
   }
 
@@ -300,13 +303,13 @@ export class GrantStore {
     }));
   }
 
+  /** Active and suspended grants: what the orphaned-access rule checks against the catalog. */
   async activeGrants(db: Db): Promise<Grant[]> {
     const rows = await db<GrantRow>(GRANTS).whereIn(
       'status',
       LIVE_GRANT_STATUSES,
     );
     return rows.map(toGrant);
-  /** Active and suspended grants: what the orphaned-access rule checks against the catalog. */
   }
 
   /**
@@ -403,9 +406,6 @@ export class GrantStore {
     return updated === 1;
   }
 
-  async getGrant(db: Db, id: string): Promise<Grant | undefined> {
-    const row = await db<GrantRow>(GRANTS).where({ id }).first();
-    return row ? toGrant(row) : undefined;
   /** Suspends an active grant; false if it is not active any more. */
   async suspendGrant(
     tx: Db,
@@ -451,6 +451,9 @@ export class GrantStore {
     return updated === 1;
   }
 
+  async getGrant(db: Db, id: string): Promise<Grant | undefined> {
+    const row = await db<GrantRow>(GRANTS).where({ id }).first();
+    return row ? toGrant(row) : undefined;
   }
 
   /**

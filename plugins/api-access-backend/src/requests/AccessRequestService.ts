@@ -17,6 +17,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   AccessRequest,
   AccessRequestStatus,
+  ApiAccessPlan,
   ApiAccessProfile,
   AuditEvent,
   Conflict,
@@ -28,8 +29,10 @@ import {
   ReviewStep,
   computeReviewPlan,
   computeRiskScore,
+  grantPlanOf,
   maxDurationFor,
   otherStepDecided,
+  planProblems,
 } from '@api-access/backstage-plugin-api-access-common';
 import { Knex } from 'knex';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
@@ -107,14 +110,14 @@ function checkRenewable(
   grant: { status: string; expiresAt: string },
   now: Date,
 ) {
-  if (grant.status !== 'active') {
-    throw new ConflictError(
-      `The grant is ${grant.status}; only an active grant can be renewed`,
   if (grant.status === 'suspended') {
     throw new ConflictError(
       'The grant is suspended; it can be renewed once the API owner resumes it',
     );
   }
+  if (grant.status !== 'active') {
+    throw new ConflictError(
+      `The grant is ${grant.status}; only an active grant can be renewed`,
     );
   }
   if (Date.parse(grant.expiresAt) <= now.getTime()) {
@@ -230,6 +233,7 @@ export class AccessRequestService {
       environment: string;
       scopes: string[];
       durationDays?: number;
+      plan?: string;
     },
     caller: Caller,
   ): Promise<ReviewPlan> {
@@ -238,7 +242,8 @@ export class AccessRequestService {
       caller.credentials,
     );
     const { kind } = await this.checkConsumer(draft.consumerRef, caller);
-    return this.planFor(draft, kind, profile);
+    const plan = this.choosePlan(draft, draft.plan, profile);
+    return this.planFor(draft, kind, profile, { plan });
   }
 
   async create(
@@ -260,11 +265,12 @@ export class AccessRequestService {
       );
     }
     this.checkTerms(input, profile);
+    const apiPlan = this.choosePlan(input, input.plan, profile);
     const { kind: consumerKind, ownerRefs: consumerOwnerRefs } =
       await this.checkConsumer(input.consumerRef, caller);
-    const plan = this.planFor(input, consumerKind, profile);
+    const plan = this.planFor(input, consumerKind, profile, { plan: apiPlan });
     const assessment = await this.assessments?.assessSubmission({
-      draft: input,
+      draft: { ...input, plan: apiPlan?.name },
       profile,
       consumerKind,
       caller,
@@ -297,6 +303,7 @@ export class AccessRequestService {
         status,
         now,
         consumerOwnerRefs,
+        planName: apiPlan?.name,
       });
       await this.steps.insertSteps(tx, steps, now);
       const events: NewAuditEvent[] = [
@@ -315,6 +322,13 @@ export class AccessRequestService {
             environment: input.environment,
             scopes: input.scopes,
             durationDays: input.durationDays,
+            ...(apiPlan
+              ? {
+                  requestedPlan: apiPlan.name,
+                  planNamed: input.plan !== undefined,
+                  planApproval: apiPlan.approval,
+                }
+              : {}),
             classification: profile.classification,
             ...(assessment
               ? {
@@ -339,7 +353,7 @@ export class AccessRequestService {
           details: { rule: plan.autoApproveRule },
         });
         const request = (await this.store.getRequest(tx, id))!;
-        events.push(await this.createGrant(tx, request, now));
+        events.push(await this.createGrant(tx, request, now, profile.plans));
       }
       await this.audit.append(tx, events);
       if (assessment) await this.assessments!.save(tx, id, 1, assessment, now);
@@ -392,9 +406,23 @@ export class AccessRequestService {
       durationDays: input.durationDays,
     };
     this.checkTerms(terms, profile);
+    // A renewal keeps the grant's plan: its duration must fit the plan, and
+    // the plan's approval mode applies as it would to a new request. A plan
+    // the API no longer offers leaves the renewal to the policy alone.
+    const apiPlan = grant.plan
+      ? profile.plans.find(p => p.name === grant.plan!.name)
+      : undefined;
+    if (apiPlan) {
+      const problems = planProblems(apiPlan, terms);
+      if (problems.length > 0) {
+        throw new InputError(`The grant's plan: ${problems.join('; ')}`);
+      }
+    }
     const { kind: consumerKind, ownerRefs: consumerOwnerRefs } =
       await this.checkConsumer(grant.consumerRef, caller);
-    const policyPlan = this.planFor(terms, consumerKind, profile);
+    const policyPlan = this.planFor(terms, consumerKind, profile, {
+      plan: apiPlan,
+    });
     const lastReview = await this.store.lastHumanReview(
       db,
       grantId,
@@ -503,6 +531,7 @@ export class AccessRequestService {
         now,
         renewalOfGrantId: grantId,
         consumerOwnerRefs,
+        planName: grant.plan?.name,
       });
       await this.steps.insertSteps(tx, steps, now);
       const events: NewAuditEvent[] = [
@@ -540,7 +569,7 @@ export class AccessRequestService {
           },
         });
         const stored = (await this.store.getRequest(tx, id))!;
-        events.push(await this.createGrant(tx, stored, now));
+        events.push(await this.createGrant(tx, stored, now, profile.plans));
       }
       await this.audit.append(tx, events);
     });
@@ -723,6 +752,13 @@ export class AccessRequestService {
       throw new NotFoundError(`No access request '${id}'`);
     }
     const stake = await this.stake.conflict(caller, before, caller.credentials);
+    // The API's plans: to lower the plan, and to snapshot the approved one
+    // into the grant. Also a network call, so asked before the transaction.
+    const plans =
+      input.plan !== undefined || before.approvedPlan
+        ? (await this.profiles.getProfile(before.apiRef, caller.credentials))
+            .plans
+        : [];
     const result = await this.store.transaction(async tx => {
       const request = await this.store.getRequest(tx, id);
       if (!request) {
@@ -739,6 +775,7 @@ export class AccessRequestService {
         caller,
         input,
         now,
+        plans,
       });
       if (decided.refused) throw refusalError(decided.refused);
       const { outcome } = decided;
@@ -768,6 +805,7 @@ export class AccessRequestService {
         comment: input.comment,
         narrowedScopes: outcome.narrowedScopes,
         narrowedDurationDays: outcome.narrowedDurationDays,
+        narrowedPlan: outcome.narrowedPlan,
         now,
       });
       if (narrowed) {
@@ -776,6 +814,7 @@ export class AccessRequestService {
           id,
           narrowed.scopes,
           narrowed.durationDays,
+          narrowed.plan,
         );
       }
       for (const update of outcome.stepUpdates) {
@@ -791,7 +830,7 @@ export class AccessRequestService {
       let grant: { id: string } | undefined;
       if (status === 'approved') {
         const approved = (await this.store.getRequest(tx, id))!;
-        const grantEvent = await this.createGrant(tx, approved, now);
+        const grantEvent = await this.createGrant(tx, approved, now, plans);
         grant = { id: grantEvent.subjectId };
         events.push(grantEvent);
       }
@@ -834,7 +873,7 @@ export class AccessRequestService {
    */
   async resubmit(
     id: string,
-    input: Terms & { comment?: string },
+    input: Terms & { comment?: string; plan?: string },
     caller: Caller,
   ): Promise<TransitionResult> {
     const existing = await this.store.getRequest(this.store.db, id);
@@ -852,10 +891,11 @@ export class AccessRequestService {
       caller.credentials,
     );
     this.checkTerms(input, profile);
+    const apiPlan = this.choosePlan(input, input.plan, profile);
     const { kind: consumerKind, ownerRefs: consumerOwnerRefs } =
       await this.checkConsumer(input.consumerRef, caller);
     const assessment = await this.assessments?.assessSubmission({
-      draft: { ...input, apiRef: existing.apiRef },
+      draft: { ...input, apiRef: existing.apiRef, plan: apiPlan?.name },
       profile,
       consumerKind,
       caller,
@@ -874,7 +914,8 @@ export class AccessRequestService {
         request.consumerRef !== input.consumerRef ||
         request.environment !== input.environment ||
         !sameSet(request.scopes, input.scopes) ||
-        request.durationDays !== input.durationDays;
+        request.durationDays !== input.durationDays ||
+        request.requestedPlan !== apiPlan?.name;
       const round = request.reviewRound + 1;
       const now = this.clock();
       let plan = request.plan;
@@ -887,6 +928,7 @@ export class AccessRequestService {
           profile,
           {
             skipAutoApprove: true,
+            plan: apiPlan,
           },
         );
       } else {
@@ -921,6 +963,8 @@ export class AccessRequestService {
         approvedDurationDays: termsChanged
           ? input.durationDays
           : request.approvedDurationDays,
+        planName: apiPlan?.name,
+        approvedPlanName: termsChanged ? apiPlan?.name : request.approvedPlan,
       });
       await this.steps.insertSteps(tx, newSteps, now);
       await this.audit.append(tx, [
@@ -942,6 +986,7 @@ export class AccessRequestService {
             environment: input.environment,
             scopes: input.scopes,
             durationDays: input.durationDays,
+            ...(apiPlan ? { requestedPlan: apiPlan.name } : {}),
             ...(assessment
               ? {
                   riskScore: assessment.risk.score,
@@ -1082,10 +1127,26 @@ export class AccessRequestService {
     tx: Knex.Transaction,
     request: StoredAccessRequest,
     now: Date,
+    plans: readonly ApiAccessPlan[],
   ): Promise<NewAuditEvent> {
     // A renewal's approval extends the grant it is for; no new grant.
     if (request.renewalOfGrantId) {
       return extendRenewedGrant(this.grants, tx, request, now, this.grantHooks);
+    }
+    // The grant keeps the approved plan's limits as they are now: the
+    // gateway reads them with the key and never asks the catalog.
+    let plan: ApiAccessPlan | undefined;
+    if (request.approvedPlan) {
+      plan = plans.find(p => p.name === request.approvedPlan);
+      if (!plan) {
+        throw new ConflictError(
+          `${request.apiRef} no longer offers the plan '${
+            request.approvedPlan
+          }' (it offers ${
+            plans.map(p => p.name).join(', ') || 'no plans'
+          }); approve a plan it offers or request changes`,
+        );
+      }
     }
     const id = randomUUID();
     const expiresAt = new Date(
@@ -1103,6 +1164,7 @@ export class AccessRequestService {
       credentialType: request.credentialType,
       now,
       expiresAt,
+      plan: plan ? grantPlanOf(plan) : undefined,
     });
     await this.grantHooks.grantCreated(
       tx,
@@ -1123,6 +1185,7 @@ export class AccessRequestService {
         environment: request.environment,
         scopes: request.approvedScopes,
         expiresAt: expiresAt.toISOString(),
+        ...(plan ? { plan: grantPlanOf(plan) } : {}),
       },
     };
   }
@@ -1202,7 +1265,7 @@ export class AccessRequestService {
     },
     consumerKind: ConsumerKind,
     profile: ApiAccessProfile,
-    options: { skipAutoApprove?: boolean } = {},
+    options: { skipAutoApprove?: boolean; plan?: ApiAccessPlan } = {},
   ): ReviewPlan {
     if (!profile.ownerRef) {
       throw new InputError(
@@ -1213,8 +1276,9 @@ export class AccessRequestService {
       ? { ...this.policy, autoApprove: [] }
       : this.policy;
     // The same score the assistant reports, so minRiskScore rules route by it.
+    const { plan } = options;
     const riskScore = computeRiskScore(
-      { ...draft, consumerKind },
+      { ...draft, consumerKind, plan: plan?.name },
       profile,
       this.policy,
     ).score;
@@ -1224,10 +1288,72 @@ export class AccessRequestService {
         scopes: draft.scopes,
         consumerKind,
         riskScore,
+        ...(plan
+          ? {
+              plan: {
+                name: plan.name,
+                // A request a reviewer sent back is never approved without
+                // review, not even on an automatic plan.
+                approval:
+                  options.skipAutoApprove && plan.approval === 'automatic'
+                    ? 'policy'
+                    : plan.approval,
+              },
+            }
+          : {}),
       },
       profile,
       policy,
     );
+  }
+
+  /**
+   * The plan a request is for. An API without plans takes none; one with
+   * plans takes the named plan when the terms fit it, or else the smallest
+   * plan that allows the scopes, the environment and the duration.
+   */
+  private choosePlan(
+    terms: { scopes: string[]; environment: string; durationDays?: number },
+    named: string | undefined,
+    profile: ApiAccessProfile,
+  ): ApiAccessPlan | undefined {
+    const plans = profile.plans ?? [];
+    const fit = {
+      scopes: terms.scopes,
+      environment: terms.environment,
+      durationDays: terms.durationDays ?? 1,
+    };
+    if (plans.length === 0) {
+      if (named !== undefined) {
+        throw new InputError(
+          `plan '${named}' is not offered: ${profile.apiRef} offers no plans; leave plan out`,
+        );
+      }
+      return undefined;
+    }
+    const names = plans.map(p => `'${p.name}'`).join(', ');
+    if (named !== undefined) {
+      const plan = plans.find(p => p.name === named);
+      if (!plan) {
+        throw new InputError(
+          `plan '${named}' is not offered by ${profile.apiRef}; it offers ${names}`,
+        );
+      }
+      const problems = planProblems(plan, fit);
+      if (problems.length > 0) {
+        throw new InputError(`plan: ${problems.join('; ')}`);
+      }
+      return plan;
+    }
+    const fitting = plans.find(p => planProblems(p, fit).length === 0);
+    if (!fitting) {
+      throw new InputError(
+        `No plan of ${profile.apiRef} (${names}) allows these terms: ${plans
+          .map(p => planProblems(p, fit).join('; '))
+          .join('; ')}`,
+      );
+    }
+    return fitting;
   }
 
   private async notifyOpenSteps(

@@ -52,6 +52,9 @@ interface RequestRow {
   updated_at: Date | string | number;
   renewal_of_grant_id?: string | null;
   consumer_owner_refs?: string | null;
+  /** The API plan asked for and the one a grant will carry (migration 20261204000000_plans; `plan` is the review plan). */
+  plan_name?: string | null;
+  approved_plan_name?: string | null;
 }
 
 /** The terms a requester chooses, and can change on resubmission. */
@@ -80,6 +83,8 @@ export type NewAccessRequest = RequestTerms &
     renewalOfGrantId?: string;
     /** Who owned the consumer at submission: nobody there decides this request. */
     consumerOwnerRefs: string[];
+    /** The API plan asked for, when the API offers plans. */
+    planName?: string;
   };
 
 export interface StoredAccessRequest extends AccessRequest {
@@ -163,6 +168,8 @@ export class AccessStore {
       updated_at: request.now,
       renewal_of_grant_id: request.renewalOfGrantId ?? null,
       consumer_owner_refs: JSON.stringify(request.consumerOwnerRefs),
+      plan_name: request.planName ?? null,
+      approved_plan_name: request.planName ?? null,
     });
   }
 
@@ -176,6 +183,8 @@ export class AccessStore {
       approvedScopes: string[];
       approvedDurationDays: number;
       consumerOwnerRefs: string[];
+      planName?: string;
+      approvedPlanName?: string;
     },
   ) {
     await tx<RequestRow>(REQUESTS)
@@ -194,6 +203,8 @@ export class AccessStore {
         review_round: terms.reviewRound,
         plan: JSON.stringify(terms.plan),
         consumer_owner_refs: JSON.stringify(terms.consumerOwnerRefs),
+        plan_name: terms.planName ?? null,
+        approved_plan_name: terms.approvedPlanName ?? null,
       });
   }
 
@@ -202,12 +213,15 @@ export class AccessStore {
     id: string,
     scopes: string[],
     durationDays: number,
+    /** A lower plan an approver chose; unchanged when not given. */
+    planName?: string,
   ) {
     await tx<RequestRow>(REQUESTS)
       .where({ id })
       .update({
         approved_scopes: JSON.stringify(scopes),
         approved_duration_days: durationDays,
+        ...(planName ? { approved_plan_name: planName } : {}),
       });
   }
 
@@ -427,6 +441,10 @@ export class AccessStore {
       createdAt: toIso(row.created_at),
       updatedAt: toIso(row.updated_at),
       renewalOfGrantId: row.renewal_of_grant_id ?? undefined,
+      ...(row.plan_name ? { requestedPlan: row.plan_name } : {}),
+      ...(row.approved_plan_name
+        ? { approvedPlan: row.approved_plan_name }
+        : {}),
       consumerOwnerRefs: row.consumer_owner_refs
         ? JSON.parse(row.consumer_owner_refs)
         : [],

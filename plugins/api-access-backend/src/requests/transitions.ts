@@ -8,10 +8,12 @@
  */
 import {
   AccessRequestStatus,
+  ApiAccessPlan,
   Conflict,
   ReviewDecision,
   ReviewStep,
   otherStepDecided,
+  planRank,
   stepKey,
 } from '@api-access/backstage-plugin-api-access-common';
 import type { NewAuditEvent } from '../audit/AuditLog';
@@ -23,6 +25,8 @@ export interface DecisionInput {
   comment?: string;
   scopes?: string[];
   durationDays?: number;
+  /** Approve a lower plan than the one asked for. */
+  plan?: string;
 }
 
 /** The parts of a request a decision reads. */
@@ -34,6 +38,11 @@ export interface DecidedRequest {
   consumerRef: string;
   approvedScopes: string[];
   approvedDurationDays: number;
+  /** Read only when a decision lowers the plan. */
+  environment?: string;
+  apiRef?: string;
+  /** The plan the grant would carry so far, when the API offers plans. */
+  approvedPlan?: string;
 }
 
 /** The person deciding. */
@@ -60,6 +69,8 @@ export interface DecisionFacts {
   caller: Decider;
   input: DecisionInput;
   now: Date;
+  /** The plans the API offers now, smallest first (needed when the decision names a plan). */
+  plans?: readonly ApiAccessPlan[];
 }
 
 /** Why a decision is refused; `error` says which HTTP error answers it. */
@@ -87,10 +98,11 @@ export interface DecisionOutcome {
   step: ReviewStep;
   status: AccessRequestStatus;
   /** Narrowed terms, when the approval narrowed them. */
-  narrowed?: { scopes: string[]; durationDays: number };
+  narrowed?: { scopes: string[]; durationDays: number; plan?: string };
   /** What the decision row records of the narrowing (only what was given). */
   narrowedScopes?: string[];
   narrowedDurationDays?: number;
+  narrowedPlan?: string;
   stepUpdates: StepUpdate[];
   /** Steps of the next stage that this decision opened. */
   opened: ReviewStep[];
@@ -141,19 +153,37 @@ function refuse(
   throw new Refused({ reason, error, message });
 }
 
-/** Narrowed terms may only be narrower: a subset of scopes, a shorter duration. */
+/**
+ * Narrowed terms may only be narrower: a subset of scopes, a shorter
+ * duration, a lower plan. A lower plan also narrows the scopes to the plan's
+ * and shortens the duration to its maximum.
+ */
 export function narrowTerms(
-  request: Pick<DecidedRequest, 'approvedScopes' | 'approvedDurationDays'>,
+  request: Pick<
+    DecidedRequest,
+    | 'approvedScopes'
+    | 'approvedDurationDays'
+    | 'approvedPlan'
+    | 'environment'
+    | 'apiRef'
+  >,
   input: DecisionInput,
-): { scopes: string[]; durationDays: number } | undefined {
-  if (input.scopes === undefined && input.durationDays === undefined) {
+  plans: readonly ApiAccessPlan[] = [],
+): { scopes: string[]; durationDays: number; plan?: string } | undefined {
+  if (
+    input.scopes === undefined &&
+    input.durationDays === undefined &&
+    input.plan === undefined
+  ) {
     return undefined;
   }
   if (input.decision !== 'approve') {
     refuse(
       'narrowing',
       'input',
-      'scopes and durationDays can only be narrowed when approving',
+      input.plan !== undefined
+        ? 'plan can only be lowered when approving'
+        : 'scopes and durationDays can only be narrowed when approving',
     );
   }
   const scopes = input.scopes ?? request.approvedScopes;
@@ -184,7 +214,78 @@ export function narrowTerms(
       `durationDays may only shorten the request: at most ${request.approvedDurationDays} days`,
     );
   }
-  return { scopes, durationDays };
+  if (input.plan === undefined || input.plan === request.approvedPlan) {
+    return { scopes, durationDays };
+  }
+  return lowerPlan(request, input.plan, plans, scopes, durationDays);
+}
+
+/** The terms on a lower plan: the plan's scopes among those kept, at most its duration. */
+function lowerPlan(
+  request: Pick<DecidedRequest, 'approvedPlan' | 'environment' | 'apiRef'>,
+  name: string,
+  plans: readonly ApiAccessPlan[],
+  scopes: string[],
+  durationDays: number,
+): { scopes: string[]; durationDays: number; plan: string } {
+  if (!request.approvedPlan) {
+    refuse(
+      'narrowing',
+      'input',
+      `plan '${name}' cannot be approved: the request is not for a plan (${
+        request.apiRef ?? 'the API'
+      } offered none when it was made)`,
+    );
+  }
+  const plan = plans.find(p => p.name === name);
+  if (!plan) {
+    refuse(
+      'narrowing',
+      'input',
+      `plan '${name}' is not a plan ${request.apiRef ?? 'the API'} offers (${
+        plans.map(p => p.name).join(', ') || 'it offers none now'
+      })`,
+    );
+  }
+  const asked = planRank(plans, request.approvedPlan);
+  if (asked !== -1 && planRank(plans, name) >= asked) {
+    refuse(
+      'narrowing',
+      'input',
+      `plan may only lower the request: '${name}' is not below '${
+        request.approvedPlan
+      }' (lower plans: ${
+        plans
+          .slice(0, asked)
+          .map(p => p.name)
+          .join(', ') || 'none'
+      })`,
+    );
+  }
+  if (request.environment && !plan.environments.includes(request.environment)) {
+    refuse(
+      'narrowing',
+      'input',
+      `plan '${name}' is not offered for '${
+        request.environment
+      }' (only ${plan.environments.join(', ')})`,
+    );
+  }
+  const kept = scopes.filter(scope => plan.scopes.includes(scope));
+  if (scopes.length > 0 && kept.length === 0) {
+    refuse(
+      'narrowing',
+      'input',
+      `plan '${name}' allows none of the scopes ${scopes.join(
+        ', ',
+      )} (it allows ${plan.scopes.join(', ')}); reject the request instead`,
+    );
+  }
+  return {
+    scopes: kept,
+    durationDays: Math.min(durationDays, plan.maxDurationDays),
+    plan: name,
+  };
 }
 
 /** The step the caller decides: their own group's first, then one escalated to them. */
@@ -278,7 +379,7 @@ export function decideRequest(facts: DecisionFacts): DecisionResult {
 function transition(facts: DecisionFacts): DecisionOutcome {
   const { request, steps, caller, input, now } = facts;
   const step = stepFor(facts);
-  const narrowed = narrowTerms(request, input);
+  const narrowed = narrowTerms(request, input, facts.plans);
   const decisions = facts.decisions.filter(
     d => d.round === request.reviewRound,
   );
@@ -334,6 +435,7 @@ function transition(facts: DecisionFacts): DecisionOutcome {
         ? {
             approvedScopes: narrowed.scopes,
             approvedDurationDays: narrowed.durationDays,
+            ...(narrowed.plan ? { approvedPlan: narrowed.plan } : {}),
           }
         : {}),
     });
@@ -362,6 +464,9 @@ function transition(facts: DecisionFacts): DecisionOutcome {
               approvedScopes: narrowed?.scopes ?? request.approvedScopes,
               approvedDurationDays:
                 narrowed?.durationDays ?? request.approvedDurationDays,
+              ...(narrowed?.plan ?? request.approvedPlan
+                ? { approvedPlan: narrowed?.plan ?? request.approvedPlan }
+                : {}),
             },
             status,
           );
@@ -376,6 +481,7 @@ function transition(facts: DecisionFacts): DecisionOutcome {
     narrowedScopes: narrowed && input.scopes ? narrowed.scopes : undefined,
     narrowedDurationDays:
       narrowed && input.durationDays ? narrowed.durationDays : undefined,
+    narrowedPlan: narrowed?.plan,
     stepUpdates,
     opened,
     events,

@@ -50,6 +50,8 @@ interface DecisionRow {
   comment: string | null;
   narrowed_scopes: string | null;
   narrowed_duration_days: number | null;
+  /** Migration 20261204000000_plans. */
+  narrowed_plan?: string | null;
   created_at: Date | string | number;
 }
 
@@ -234,6 +236,7 @@ export class ReviewStepStore {
         ? JSON.parse(row.narrowed_scopes)
         : undefined,
       narrowedDurationDays: row.narrowed_duration_days ?? undefined,
+      ...(row.narrowed_plan ? { narrowedPlan: row.narrowed_plan } : {}),
       createdAt: toIso(row.created_at),
     }));
   }
@@ -250,6 +253,7 @@ export class ReviewStepStore {
       comment?: string;
       narrowedScopes?: string[];
       narrowedDurationDays?: number;
+      narrowedPlan?: string;
       now: Date;
     },
   ) {
@@ -265,6 +269,7 @@ export class ReviewStepStore {
         ? JSON.stringify(decision.narrowedScopes)
         : null,
       narrowed_duration_days: decision.narrowedDurationDays ?? null,
+      narrowed_plan: decision.narrowedPlan ?? null,
       created_at: decision.now,
     });
   }
