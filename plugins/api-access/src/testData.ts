@@ -2,6 +2,7 @@
 import { Entity } from '@backstage/catalog-model';
 import {
   AccessRequest,
+  ApiAccessPlan,
   ApiAccessProfile,
 } from '@api-access/backstage-plugin-api-access-common';
 
@@ -56,4 +57,34 @@ export const pendingRequest: AccessRequest = {
   version: 1,
   createdAt: '2026-11-01T10:00:00.000Z',
   updatedAt: '2026-11-01T10:00:00.000Z',
+};
+
+/** The demo's two plans as petstore tailors them: starter reads in development only. */
+export const petstorePlans: ApiAccessPlan[] = [
+  {
+    name: 'starter',
+    title: 'Starter',
+    description: 'Try the API: read only, small limits.',
+    scopes: ['pets:read'],
+    rateLimit: { requests: 2, perSeconds: 1 },
+    quota: { requests: 40, period: 'day' },
+    maxDurationDays: 30,
+    environments: ['development'],
+    approval: 'automatic',
+  },
+  {
+    name: 'standard',
+    title: 'Standard',
+    scopes: ['pets:read', 'pets:write'],
+    rateLimit: { requests: 20, perSeconds: 1 },
+    quota: { requests: 100000, period: 'month' },
+    maxDurationDays: 365,
+    environments: ['development', 'production'],
+    approval: 'owner',
+  },
+];
+
+export const petstoreProfileWithPlans: ApiAccessProfile = {
+  ...petstoreProfile,
+  plans: petstorePlans,
 };

@@ -134,7 +134,10 @@ export function useRequestDraft(options: {
     if (!text.justification.trim()) fields.push('justification');
     if (!text.credentialStorage.trim()) fields.push('credential storage');
     if (!(Number(text.durationDays) >= 1)) fields.push('duration');
-    else if (chosenPlan && Number(text.durationDays) > chosenPlan.maxDurationDays) {
+    else if (
+      chosenPlan &&
+      Number(text.durationDays) > chosenPlan.maxDurationDays
+    ) {
       fields.push(`a duration of at most ${chosenPlan.maxDurationDays} days`);
     }
     return fields;

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { DecisionDialog } from './DecisionDialog';
-import { pendingRequest } from '../../testData';
+import { pendingRequest, petstoreProfileWithPlans } from '../../testData';
 
 jest.setTimeout(30_000);
 
@@ -84,5 +84,79 @@ describe('DecisionDialog', () => {
         comment: 'Name the vault path',
       }),
     );
+  });
+
+  it('approves a lower plan than asked: only lower plans are offered, and the scopes narrow to it', async () => {
+    const onStandard = {
+      ...twoScopes,
+      requestedPlan: 'standard',
+      approvedPlan: 'standard',
+    };
+    const decide = jest.fn().mockResolvedValue(onStandard);
+    const getProfile = jest.fn().mockResolvedValue(petstoreProfileWithPlans);
+    await renderInTestApp(
+      <TestApiProvider apis={[[apiAccessApiRef, { decide, getProfile }]]}>
+        <DecisionDialog
+          request={onStandard}
+          decision="approve"
+          onClose={jest.fn()}
+          onDecided={jest.fn()}
+        />
+      </TestApiProvider>,
+    );
+    const select = await screen.findByRole('button', {
+      name: /Approve on plan/,
+    });
+    expect(select).toHaveTextContent('Standard (as requested)');
+    await userEvent.click(select);
+    const options = screen.getAllByRole('option');
+    expect(options.map(o => o.textContent)).toEqual([
+      'Standard (as requested)',
+      'Starter (2 requests per 1 s, 40 per day)',
+    ]);
+    await userEvent.click(screen.getByRole('option', { name: /^Starter/ }));
+    expect(
+      screen.getByText(
+        /A lower plan narrows the scopes to what it allows: pets:read/,
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('checkbox', { name: 'pets:write' }),
+    ).not.toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Confirm approval' }),
+    );
+    await waitFor(() =>
+      expect(decide).toHaveBeenCalledWith('req-1', {
+        decision: 'approve',
+        comment: undefined,
+        plan: 'starter',
+      }),
+    );
+  });
+
+  it('offers no plan choice on the smallest plan', async () => {
+    const onStarter = {
+      ...pendingRequest,
+      requestedPlan: 'starter',
+      approvedPlan: 'starter',
+    };
+    const getProfile = jest.fn().mockResolvedValue(petstoreProfileWithPlans);
+    await renderInTestApp(
+      <TestApiProvider
+        apis={[[apiAccessApiRef, { decide: jest.fn(), getProfile }]]}
+      >
+        <DecisionDialog
+          request={onStarter}
+          decision="approve"
+          onClose={jest.fn()}
+          onDecided={jest.fn()}
+        />
+      </TestApiProvider>,
+    );
+    await waitFor(() => expect(getProfile).toHaveBeenCalled());
+    expect(
+      screen.queryByRole('button', { name: /Approve on plan/ }),
+    ).not.toBeInTheDocument();
   });
 });

@@ -23,6 +23,7 @@ import {
   ReviewStep,
   apiAccessRequestDecidePermission,
 } from '@api-access/backstage-plugin-api-access-common';
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { useParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { useLiveUpdates } from '../../hooks/useLiveUpdates';
@@ -34,6 +35,7 @@ import { ResubmitDialog } from '../ResubmitDialog';
 import { AssessmentSummary } from '../RequestAssistant';
 import { ClassificationChip, StatusChip } from '../Chips';
 import { errorMessage, formatDateTime } from '../../format';
+import { apiAccessTranslationRef } from '../../translation';
 
 const DECISION_LABEL: Record<string, string> = {
   approve: 'approved',
@@ -195,6 +197,7 @@ export function RequestPage() {
   const [delegating, setDelegating] = useState<ReviewStep>();
   const [actionError, setActionError] = useState<string>();
   const mayDecide = useAllowed(apiAccessRequestDecidePermission, id);
+  const { t } = useTranslationRef(apiAccessTranslationRef);
 
   const data = useAsyncRetry(async () => {
     const [request, history, me] = await Promise.all([
@@ -352,6 +355,17 @@ export function RequestPage() {
                   from {request.classification.source}
                 </Typography>
               </Term>
+              {request.requestedPlan && (
+                <Term label={t('plans.requested')}>
+                  {request.requestedPlan}
+                </Term>
+              )}
+              {request.approvedPlan &&
+                request.approvedPlan !== request.requestedPlan && (
+                  <Term label={t('plans.approved')}>
+                    {request.approvedPlan}
+                  </Term>
+                )}
               <Term label="Environment">{request.environment}</Term>
               <Term label="Scopes">
                 {request.scopes.join(', ') || 'none (all or nothing)'}

@@ -200,6 +200,17 @@ export function ReviewInboxCard() {
                 </TableCell>
                 <TableCell style={{ minWidth: 120 }}>
                   <Typography variant="body2">{request.environment}</Typography>
+                  {request.requestedPlan && (
+                    <Typography variant="caption" display="block">
+                      {t('plans.planLine', { plan: request.requestedPlan })}
+                      {request.approvedPlan &&
+                      request.approvedPlan !== request.requestedPlan
+                        ? `, ${t('plans.approvedLower', {
+                            plan: request.approvedPlan,
+                          })}`
+                        : ''}
+                    </Typography>
+                  )}
                   <Typography variant="caption" display="block">
                     {request.scopes.join(', ') || 'no scopes'}
                   </Typography>
