@@ -71,17 +71,20 @@ export const apiAccessTranslationRef = createTranslationRef({
       environments: 'Environments',
       limits: 'Limits',
       review: 'Review',
-      approvalAutomatic: 'Approved automatically (risk-based review stages still apply)',
+      approvalAutomatic:
+        'Approved automatically (risk-based review stages still apply)',
       approvalOwner: "Always reviewed by the API's owner",
       approvalPolicy: 'Reviewed as the review policy says',
       durationOnPlan: 'At most {{days}} days on the {{plan}} plan',
-      planErrors: "The API's plans declaration has problems (the plans with problems are not offered):",
+      planErrors:
+        "The API's plans declaration has problems (the plans with problems are not offered):",
       requested: 'Requested plan',
       approved: 'Approved plan',
       planLine: 'Plan: {{plan}}',
       approvedLower: 'approved on {{plan}}',
       approveOn: 'Approve on plan',
-      approveOnHelp: 'A lower plan narrows the scopes to what it allows: {{scopes}}',
+      approveOnHelp:
+        'A lower plan narrows the scopes to what it allows: {{scopes}}',
       asRequested: '{{plan}} (as requested)',
     },
     grantActions: {
@@ -97,7 +100,8 @@ export const apiAccessTranslationRef = createTranslationRef({
       suspendExplained:
         'The {{environment}} credential is refused at the gateway at once. The grant, its credential and its history are kept: resuming makes the same credential work again.',
       reason: 'Reason',
-      reasonHelp: "Required: recorded in the history and sent to the requester and the consumer's owners",
+      reasonHelp:
+        "Required: recorded in the history and sent to the requester and the consumer's owners",
       confirmSuspend: 'Suspend access',
       resumeTitle: "Resume {{consumer}}'s access to {{api}}",
       resumeExplained:
@@ -113,7 +117,8 @@ export const apiAccessTranslationRef = createTranslationRef({
       usageTitle: "Usage of {{consumer}}'s access to {{api}}",
     },
     usage: {
-      chartLabel: 'Calls per day over the last {{days}} days: {{calls}} calls, {{refused}} refused',
+      chartLabel:
+        'Calls per day over the last {{days}} days: {{calls}} calls, {{refused}} refused',
       quotaLine: 'quota {{limit}} per day',
       barLabel: '{{date}}: {{calls}} calls, {{refused}} refused',
       date: 'Day',
@@ -122,7 +127,11 @@ export const apiAccessTranslationRef = createTranslationRef({
       legendCalls: 'Calls allowed',
       legendRefused: 'Refused',
       legendQuota: 'Daily quota',
-      quotaUsed: '{{used}} of {{limit}} used this {{period}}; resets {{resetsAt}}',
+      quotaUsedDay:
+        '{{used}} of {{limit}} calls of the daily quota used today; it resets at {{resetsAt}}',
+      quotaUsedMonth:
+        '{{used}} of {{limit}} calls of the monthly quota used this month; it resets on {{resetsAt}}',
+      loadFailed: 'Usage could not be loaded: {{message}}',
       noQuota: 'No quota on this plan.',
       noCalls: 'No calls in the last {{days}} days.',
     },

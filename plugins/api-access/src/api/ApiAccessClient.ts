@@ -217,11 +217,9 @@ export class ApiAccessClient implements ApiAccessApi {
   }
 
   suspendGrant(grantId: string, reason: string): Promise<Grant> {
-    return this.call(
-      'POST',
-      `/grants/${encodeURIComponent(grantId)}/suspend`,
-      { reason },
-    );
+    return this.call('POST', `/grants/${encodeURIComponent(grantId)}/suspend`, {
+      reason,
+    });
   }
 
   resumeGrant(grantId: string, comment?: string): Promise<Grant> {

@@ -55,7 +55,9 @@ export function ApiGrantsCard() {
   } else {
     const { items, me, refs } = grants.value;
     const ownsApi = owners.some(ref => refs.includes(ref));
-    const anyActive = items.some(grant => grant.status === 'active');
+    const anyActive = items.some(
+      grant => grant.status === 'active' || grant.status === 'suspended',
+    );
     content = (
       <>
         {mayRevoke && (ownsApi || isAdmin) && anyActive && (
@@ -74,6 +76,7 @@ export function ApiGrantsCard() {
           show="consumer"
           me={me}
           canManage={grant => ownsApi || grant.requesterRef === me}
+          canAdminister={() => ownsApi || isAdmin}
           onChanged={grants.retry}
           label={t('apiGrantsCard.title')}
         />

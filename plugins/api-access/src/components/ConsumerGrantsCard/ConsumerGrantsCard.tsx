@@ -101,6 +101,9 @@ export function ConsumerGrantsCard() {
           // The backend also lets the API's owners and admins revoke; here,
           // on the consumer's page, the requester is the one who acts.
           canManage={grant => grant.requesterRef === me}
+          // Suspending and plan changes belong to the API's owners, on the
+          // API's page or their Group's; admins may act from here too.
+          canAdminister={() => isAdmin}
           onChanged={grants.retry}
           label={t('consumerGrantsCard.title')}
         />

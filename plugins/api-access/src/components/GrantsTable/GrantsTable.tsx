@@ -1,7 +1,8 @@
 /*
  * Grants as a table, for the consumer's page (which APIs it may call) and the
- * API's page (who may call it): status, provisioning, credential by prefix,
- * last use, and the actions the signed-in user may take.
+ * API's page (who may call it): plan and limits, status (a suspension with
+ * its reason), provisioning, credential by prefix, last use and usage, and
+ * the actions the signed-in user may take.
  */
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { apiAccessTranslationRef } from '../../translation';
@@ -32,6 +33,10 @@ import { CertificateDialog } from '../CertificateDialog';
 import { CredentialDialog } from '../CredentialDialog';
 import { RevokeGrantDialog } from '../RevokeGrantDialog';
 import { RenewGrantDialog } from '../RenewGrantDialog';
+import { ChangePlanDialog } from '../ChangePlanDialog';
+import { ResumeGrantDialog, SuspendGrantDialog } from '../SuspendGrantDialog';
+import { UsageDialog } from '../UsageChart';
+import { usePlanText } from '../Plans';
 import { StatusChip } from '../Chips';
 import {
   countdown,
@@ -120,10 +125,21 @@ export function GrantsTable(props: {
   me: string;
   /** Whether the signed-in user may revoke this grant (the backend checks again). */
   canManage: (grant: Grant) => boolean;
+  /**
+   * Whether the signed-in user owns the grant's API (or is an admin): they
+   * may suspend, resume and change the plan (the backend checks again).
+   */
+  canAdminister?: (grant: Grant) => boolean;
   onChanged: () => void;
   label: string;
 }) {
   const { grants, show, me, canManage, onChanged, label } = props;
+  const { canAdminister = () => false } = props;
+  const [suspending, setSuspending] = useState<Grant>();
+  const [resuming, setResuming] = useState<Grant>();
+  const [changingPlan, setChangingPlan] = useState<Grant>();
+  const [usageOf, setUsageOf] = useState<Grant>();
+  const planText = usePlanText();
   const apiAccess = useApi(apiAccessApiRef);
   const [credentialFor, setCredentialFor] = useState<Grant>();
   const [revoking, setRevoking] = useState<Grant>();
@@ -180,6 +196,9 @@ export function GrantsTable(props: {
             const active = grant.status === 'active';
             const mine = grant.requesterRef === me;
             const manage = mayRevoke && canManage(grant);
+            const administer = mayRevoke && canAdminister(grant);
+            const suspended = grant.status === 'suspended';
+            const who = `${grant.consumerRef}'s access to ${grant.apiRef} in ${grant.environment}`;
             return (
               <TableRow key={grant.id}>
                 <TableCell className={classes.party}>
@@ -200,9 +219,23 @@ export function GrantsTable(props: {
                         : t('grantsTable.allScopes')}
                     </span>
                   </Typography>
+                  {grant.plan && (
+                    <Typography
+                      variant="caption"
+                      color="textSecondary"
+                      display="block"
+                      data-testid={`grant-plan-${grant.id}`}
+                    >
+                      {t('plans.planLine', { plan: grant.plan.title })} ·{' '}
+                      {planText.limits(grant.plan)}
+                    </Typography>
+                  )}
                 </TableCell>
                 <TableCell>
-                  <StatusChip status={grant.status} />
+                  <StatusChip
+                    status={grant.status}
+                    title={suspended ? grant.suspension?.reason : undefined}
+                  />
                   {(grant.flags ?? []).map(flag => (
                     <Tooltip key={flag} title={FLAG_HELP[flag]}>
                       <Chip
@@ -221,6 +254,19 @@ export function GrantsTable(props: {
                   )}
                   {grant.provisioning && (
                     <ProvisioningChip provisioning={grant.provisioning} />
+                  )}
+                  {suspended && grant.suspension && (
+                    <Typography
+                      variant="caption"
+                      color="textSecondary"
+                      display="block"
+                    >
+                      {t('grantActions.suspendedBy', {
+                        by: grant.suspension.by,
+                        when: formatDateTime(grant.suspension.at),
+                        reason: grant.suspension.reason,
+                      })}
+                    </Typography>
                   )}
                   {grant.revokedAt && (
                     <Typography
@@ -311,7 +357,7 @@ export function GrantsTable(props: {
                       {t('grantsTable.renewalInReview')}
                     </Typography>
                   )}
-                  {manage && active && (
+                  {manage && (active || suspended) && (
                     <Button
                       size="small"
                       color="secondary"
@@ -321,6 +367,41 @@ export function GrantsTable(props: {
                       {t('grantsTable.revoke')}
                     </Button>
                   )}
+                  {administer && active && (
+                    <Button
+                      size="small"
+                      onClick={() => setSuspending(grant)}
+                      aria-label={`Suspend ${who}`}
+                    >
+                      {t('grantActions.suspend')}
+                    </Button>
+                  )}
+                  {administer && suspended && (
+                    <Button
+                      size="small"
+                      color="primary"
+                      onClick={() => setResuming(grant)}
+                      aria-label={`Resume ${who}`}
+                    >
+                      {t('grantActions.resume')}
+                    </Button>
+                  )}
+                  {administer && grant.plan && (active || suspended) && (
+                    <Button
+                      size="small"
+                      onClick={() => setChangingPlan(grant)}
+                      aria-label={`Change the plan of ${who}`}
+                    >
+                      {t('grantActions.changePlan')}
+                    </Button>
+                  )}
+                  <Button
+                    size="small"
+                    onClick={() => setUsageOf(grant)}
+                    aria-label={`Usage of ${who}`}
+                  >
+                    {t('grantActions.usage')}
+                  </Button>
                   {manage && grant.provisioning?.state === 'failed' && (
                     <Button size="small" onClick={() => retry(grant)}>
                       {t('grantsTable.retryProvisioning')}
@@ -358,6 +439,36 @@ export function GrantsTable(props: {
             if (renewal) onChanged();
           }}
         />
+      )}
+      {suspending && (
+        <SuspendGrantDialog
+          grant={suspending}
+          onClose={done => {
+            setSuspending(undefined);
+            if (done) onChanged();
+          }}
+        />
+      )}
+      {resuming && (
+        <ResumeGrantDialog
+          grant={resuming}
+          onClose={done => {
+            setResuming(undefined);
+            if (done) onChanged();
+          }}
+        />
+      )}
+      {changingPlan && (
+        <ChangePlanDialog
+          grant={changingPlan}
+          onClose={done => {
+            setChangingPlan(undefined);
+            if (done) onChanged();
+          }}
+        />
+      )}
+      {usageOf && (
+        <UsageDialog grant={usageOf} onClose={() => setUsageOf(undefined)} />
       )}
       {revoking && (
         <RevokeGrantDialog

@@ -1,7 +1,8 @@
 /*
  * On a Group's page, for the owners of APIs: the access to their APIs that
- * needs a look — expiring, stale, orphaned, or a revocation that failed at a
- * provisioner — with revoke at hand. Quiet when all is well.
+ * needs a look — expiring, stale, orphaned, suspended, or a revocation that
+ * failed at a provisioner — with revoke, suspend, plan changes and usage at
+ * hand. Quiet when all is well.
  */
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { apiAccessTranslationRef } from '../../translation';
@@ -16,13 +17,18 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { Grant } from '@api-access/backstage-plugin-api-access-common';
+import {
+  Grant,
+  apiAccessAdminPermission,
+} from '@api-access/backstage-plugin-api-access-common';
+import { useAllowed } from '../../hooks/useAllowed';
 import { useGrants } from '../../hooks/useGrants';
 import { GrantsTable } from '../GrantsTable';
 
 export function needsAttention(grant: Grant): boolean {
   return (
     grant.status === 'revocation_failed' ||
+    grant.status === 'suspended' ||
     grant.provisioning?.state === 'failed' ||
     (grant.status === 'active' && (grant.flags ?? []).length > 0)
   );
@@ -34,6 +40,7 @@ export function OwnerGrantsCard() {
   const { t } = useTranslationRef(apiAccessTranslationRef);
   const [showAll, setShowAll] = useState(false);
   const grants = useGrants({ ownerRef });
+  const isAdmin = useAllowed(apiAccessAdminPermission);
 
   let content: React.ReactNode;
   if (grants.loading && !grants.value) {
@@ -68,6 +75,7 @@ export function OwnerGrantsCard() {
             show="consumer"
             me={me}
             canManage={grant => member || grant.requesterRef === me}
+            canAdminister={() => member || isAdmin}
             onChanged={grants.retry}
             label={t('ownerGrantsCard.tableLabel')}
           />

@@ -1,0 +1,1 @@
+export { ChangePlanDialog } from './ChangePlanDialog';

@@ -1,0 +1,1 @@
+export { ResumeGrantDialog, SuspendGrantDialog } from './SuspendGrantDialog';

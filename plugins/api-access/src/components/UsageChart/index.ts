@@ -1,0 +1,2 @@
+export { UsageChart } from './UsageChart';
+export { UsageDialog } from './UsageDialog';
