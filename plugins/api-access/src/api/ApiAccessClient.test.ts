@@ -28,3 +28,81 @@ describe('ApiAccessClient.listGrants', () => {
     ]);
   });
 });
+
+describe('ApiAccessClient plan, suspension and usage', () => {
+  function recordingClient(answer: object, status = 200) {
+    const calls: Array<{ url: string; method?: string; body?: string }> = [];
+    const client = new ApiAccessClient({
+      discoveryApi: { getBaseUrl: async () => 'http://backend/api/api-access' },
+      fetchApi: {
+        fetch: async (url: any, init?: RequestInit) => {
+          calls.push({
+            url: String(url),
+            method: init?.method,
+            body: init?.body as string | undefined,
+          });
+          return new Response(JSON.stringify(answer), {
+            status,
+            headers: { 'content-type': 'application/json' },
+          });
+        },
+      },
+    });
+    return { client, calls };
+  }
+
+  it('posts the suspension reason, the resume comment and the new plan to the grant', async () => {
+    const { client, calls } = recordingClient({ id: 'g/1' });
+    await client.suspendGrant('g/1', 'Calls at night');
+    await client.resumeGrant('g/1');
+    await client.changeGrantPlan('g/1', { plan: 'starter' });
+    expect(calls).toEqual([
+      {
+        url: 'http://backend/api/api-access/grants/g%2F1/suspend',
+        method: 'POST',
+        body: JSON.stringify({ reason: 'Calls at night' }),
+      },
+      {
+        url: 'http://backend/api/api-access/grants/g%2F1/resume',
+        method: 'POST',
+        body: '{}',
+      },
+      {
+        url: 'http://backend/api/api-access/grants/g%2F1/plan',
+        method: 'POST',
+        body: JSON.stringify({ plan: 'starter' }),
+      },
+    ]);
+  });
+
+  it('asks for N days of usage', async () => {
+    const { client, calls } = recordingClient({ days: [] });
+    await client.getGrantUsage('g1', 7);
+    expect(calls[0].url).toBe(
+      'http://backend/api/api-access/grants/g1/usage?days=7',
+    );
+  });
+
+  it("throws the backend's refusal of an upgrade", async () => {
+    const { client } = recordingClient(
+      {
+        error: {
+          name: 'ConflictError',
+          message: "the upgrade to 'standard' needs the stages: security",
+        },
+        request: { method: 'POST', url: '/grants/g1/plan' },
+        response: { statusCode: 409 },
+      },
+      409,
+    );
+    await expect(
+      client.changeGrantPlan('g1', { plan: 'standard' }),
+    ).rejects.toMatchObject({
+      body: {
+        error: {
+          message: "the upgrade to 'standard' needs the stages: security",
+        },
+      },
+    });
+  });
+});

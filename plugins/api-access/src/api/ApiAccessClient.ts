@@ -7,7 +7,6 @@ import { parseEntityRef } from '@backstage/catalog-model';
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
-  API_ACCESS_PLUGIN_ID,
   AccessRequest,
   ApiAccessHttpClient,
   ApiAccessProfile,
@@ -47,37 +46,9 @@ const MAX_GRANT_PAGES = 10;
 /** Talks to the api-access backend through Backstage's discovery and fetch APIs. */
 export class ApiAccessClient implements ApiAccessApi {
   private readonly http: ApiAccessHttpClient;
-  private readonly discoveryApi: DiscoveryApi;
-  private readonly fetchApi: FetchApi;
 
   constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
     this.http = new ApiAccessHttpClient(options);
-    this.discoveryApi = options.discoveryApi;
-    this.fetchApi = options.fetchApi;
-  }
-
-  /**
-   * A call the generated client does not have yet: the plan, suspension and
-   * usage routes of issue 14 were written against the agreed contract while
-   * their paths were being added to openapi.yaml.
-   */
-  private async call<T>(
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
-  ): Promise<T> {
-    const baseUrl = await this.discoveryApi.getBaseUrl(API_ACCESS_PLUGIN_ID);
-    return ok<T>(
-      this.fetchApi.fetch(`${baseUrl}${path}`, {
-        method,
-        ...(body === undefined
-          ? {}
-          : {
-              headers: { 'Content-Type': 'application/json' },
-              body: JSON.stringify(body),
-            }),
-      }) as Promise<TypedResponse<T>>,
-    );
   }
 
   getProfile(apiRef: string): Promise<ApiAccessProfile> {
@@ -209,33 +180,30 @@ export class ApiAccessClient implements ApiAccessApi {
     grantId: string,
     body: { plan: string; comment?: string },
   ): Promise<Grant> {
-    return this.call(
-      'POST',
-      `/grants/${encodeURIComponent(grantId)}/plan`,
-      body,
-    );
+    return ok(this.http.changeGrantPlan({ path: { id: grantId }, body }));
   }
 
   suspendGrant(grantId: string, reason: string): Promise<Grant> {
-    return this.call('POST', `/grants/${encodeURIComponent(grantId)}/suspend`, {
-      reason,
-    });
+    return ok(
+      this.http.suspendGrant({ path: { id: grantId }, body: { reason } }),
+    );
   }
 
   resumeGrant(grantId: string, comment?: string): Promise<Grant> {
-    return this.call(
-      'POST',
-      `/grants/${encodeURIComponent(grantId)}/resume`,
-      comment ? { comment } : {},
+    return ok(
+      this.http.resumeGrant({
+        path: { id: grantId },
+        body: comment ? { comment } : {},
+      }),
     );
   }
 
   getGrantUsage(grantId: string, days?: number): Promise<GrantUsage> {
-    return this.call(
-      'GET',
-      `/grants/${encodeURIComponent(grantId)}/usage${
-        days ? `?days=${days}` : ''
-      }`,
+    return ok(
+      this.http.getGrantUsage({
+        path: { id: grantId },
+        query: days ? { days } : undefined,
+      }),
     );
   }
 

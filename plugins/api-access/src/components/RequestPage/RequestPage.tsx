@@ -136,6 +136,7 @@ function StepView(props: {
           {d.narrowedDurationDays
             ? ` (shortened to ${d.narrowedDurationDays} days)`
             : ''}
+          {d.narrowedPlan ? ` (on the lower plan ${d.narrowedPlan})` : ''}
         </Typography>
       ))}
     </Box>
