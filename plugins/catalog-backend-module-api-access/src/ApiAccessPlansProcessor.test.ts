@@ -1,5 +1,8 @@
 import { Entity } from '@backstage/catalog-model';
-import { ApiAccessPlansProcessor, planFactsOf } from './ApiAccessPlansProcessor';
+import {
+  ApiAccessPlansProcessor,
+  planFactsOf,
+} from './ApiAccessPlansProcessor';
 
 const location = {
   type: 'url',

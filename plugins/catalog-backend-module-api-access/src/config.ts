@@ -62,8 +62,9 @@ export function readPlanCheckPolicy(config: Config): PlanCheckPolicy {
     return { plans: policy.plans, environments: policy.environments };
   } catch (error) {
     // A zod error (the module does not depend on zod itself): name each key.
-    const issues: Array<{ path: (string | number)[]; message: string }> =
-      (error as any)?.issues;
+    const issues: Array<{ path: (string | number)[]; message: string }> = (
+      error as any
+    )?.issues;
     if (Array.isArray(issues)) {
       throw new Error(
         `Invalid config at ${issues

@@ -211,7 +211,7 @@ describe('catalogModuleApiAccessGrants', () => {
     }
   }, 90_000);
 
-  it("reports a malformed api-access/plans declaration as processing errors on the API, naming each problem", async () => {
+  it('reports a malformed api-access/plans declaration as processing errors on the API, naming each problem', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plans-module-'));
     const file = join(dir, 'catalog.yaml');
     const api = (plans: string) => `apiVersion: backstage.io/v1alpha1

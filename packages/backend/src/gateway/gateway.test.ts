@@ -8,8 +8,16 @@
  *
  * A gateway whose binary is missing is skipped locally, with a warning, and
  * fails the run in CI: scripts/setup.sh installs both.
+ *
+ * Plans (issue 14): the API `tiered` offers three, and the cases on them
+ * check the plan's quota (429 with Retry-After on both gateways) and rate
+ * limit (429 from nginx, per grant; Caddy as Debian ships it has no rate
+ * limiter and only passes the rate on), and that a plan upgrade raises the
+ * rate for the same key.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createServiceFactory } from '@backstage/backend-plugin-api';
@@ -18,6 +26,7 @@ import request from 'supertest';
 import {
   apiAccessClockServiceRef,
   createTestDatabases,
+  FIXTURE_CATALOG,
   startApiAccessBackend,
   TEST_GATEWAY,
 } from '../__testUtils__/apiAccessBackendSource';
@@ -39,6 +48,8 @@ interface GatewayOptions {
   readScope: string;
   writeScope: string;
   environment?: string;
+  /** The plans' rate limits, which the nginx recipe generates exact zones for. */
+  rateLimits?: Array<{ requests: number; perSeconds: number }>;
 }
 
 /** A gateway product: its recipe's runner in examples/, and whether its binary is here. */
@@ -46,6 +57,8 @@ interface GatewayRecipe {
   product: string;
   available: boolean;
   binary: string;
+  /** Whether the recipe holds a grant to its plan's rate limit. */
+  enforcesRateLimit: boolean;
   start(options: GatewayOptions): Promise<RunningGateway>;
 }
 
@@ -58,6 +71,7 @@ function recipe(
   runner: string,
   availableExport: string,
   binary: string,
+  enforcesRateLimit: boolean,
 ): GatewayRecipe {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const runnerModule = require(path.resolve(
@@ -68,14 +82,16 @@ function recipe(
   return {
     product,
     binary,
+    enforcesRateLimit,
     available: runnerModule[availableExport](),
     start: options => runnerModule.startGateway(options),
   };
 }
 
 const GATEWAYS: GatewayRecipe[] = [
-  recipe('nginx', 'nginx/gateway.js', 'nginxAvailable', 'nginx'),
-  recipe('Caddy', 'caddy/gateway.js', 'caddyAvailable', 'caddy'),
+  recipe('nginx', 'nginx/gateway.js', 'nginxAvailable', 'nginx', true),
+  // Debian's Caddy has no rate limiter (examples/caddy says so).
+  recipe('Caddy', 'caddy/gateway.js', 'caddyAvailable', 'caddy', false),
 ];
 
 const missing = GATEWAYS.filter(g => !g.available);
@@ -100,6 +116,69 @@ const as = (name: string) =>
 const DAY = 24 * 60 * 60 * 1000;
 const CONSUMER = 'component:default/team-a-service';
 
+/**
+ * The platform's tiers in this test, smallest first: `starter` allows 2
+ * calls per 10 s (slow enough that a loaded machine still makes the third
+ * within the window), `metered` a quota of 3 calls a day, `standard` 20
+ * calls a second and no quota.
+ */
+const PLANS = [
+  {
+    name: 'starter',
+    title: 'Starter',
+    scopes: 'read',
+    rateLimit: { requests: 2, perSeconds: 10 },
+    maxDurationDays: 90,
+    approval: 'policy',
+  },
+  {
+    name: 'metered',
+    title: 'Metered',
+    scopes: 'read',
+    rateLimit: { requests: 100, perSeconds: 1 },
+    quota: { requests: 3, period: 'day' },
+    maxDurationDays: 90,
+    approval: 'policy',
+  },
+  {
+    name: 'standard',
+    title: 'Standard',
+    scopes: 'all',
+    rateLimit: { requests: 20, perSeconds: 1 },
+    maxDurationDays: 365,
+    approval: 'owner',
+  },
+];
+
+/** An API offering all three, owned by team-c as pets is. */
+function tieredCatalog(): string {
+  const file = `${mkdtempSync(
+    path.join(tmpdir(), 'gateway-plans-'),
+  )}/catalog.yaml`;
+  writeFileSync(
+    file,
+    `apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: tiered
+  labels: { api-access/data-classification: internal }
+  annotations:
+    api-access/scopes: tiered:read, tiered:write
+    api-access/environments: sandbox, production
+    api-access/plans: starter, metered, standard
+spec:
+  type: openapi
+  lifecycle: production
+  owner: team-c
+  definition: |
+    openapi: 3.0.0
+    info: { title: tiered, version: 1.0.0 }
+    paths: {}
+`,
+  );
+  return file;
+}
+
 /** What the protected API saw of one call. */
 interface UpstreamSaw {
   method?: string;
@@ -108,6 +187,7 @@ interface UpstreamSaw {
   grant?: string;
   scopes?: string;
   rateLimit?: string;
+  plan?: string;
   sawKey: boolean;
   body: string;
 }
@@ -130,6 +210,7 @@ function startUpstream(): Promise<{ server: http.Server; hits: () => number }> {
         grant: req.headers['x-api-access-grant'] as string | undefined,
         scopes: req.headers['x-api-access-scopes'] as string | undefined,
         rateLimit: req.headers['x-api-access-rate-limit'] as string | undefined,
+        plan: req.headers['x-api-access-plan'] as string | undefined,
         sawKey: !!req.headers['x-api-key'] || !!req.headers['x-api-access-key'],
         body,
       };
@@ -157,7 +238,7 @@ function freePort(): Promise<number> {
  * pets:write, any environment), invoices (another API), pets in production
  * only, and pets with api-access unreachable.
  */
-type Target = 'pets' | 'invoices' | 'petsProduction' | 'backendDown';
+type Target = 'pets' | 'invoices' | 'petsProduction' | 'backendDown' | 'tiered';
 
 interface Issued {
   grantId: string;
@@ -177,6 +258,13 @@ interface Call {
 interface Harness {
   /** A key for pets in sandbox, approved by its owner and fetched by the requester. */
   issue(scopes: string[], durationDays?: number): Promise<Issued>;
+  /** A key for the API `tiered` on one of its plans, read scope only. */
+  issueOnPlan(plan: string): Promise<Issued>;
+  /** Moves the grant to another plan as an owner of the API. */
+  changePlan(grantId: string, plan: string): Promise<void>;
+  /** The gateway product under test, and whether it holds grants to their rate. */
+  product: string;
+  enforcesRateLimit: boolean;
   revoke(grantId: string): Promise<void>;
   /** Suspends the grant as an owner of the API (issue 14). */
   suspend(grantId: string): Promise<void>;
@@ -200,6 +288,10 @@ interface ContractCase {
   status?: number | '5xx';
   /** The refusal's reason, in the gateway's JSON body. */
   reason?: string;
+  /** Headers the answer must carry. */
+  headers?: Record<string, RegExp>;
+  /** Products that cannot meet this case, and why (listed as todo for them). */
+  notOn?: Record<string, string>;
   /** What the upstream saw of an allowed call; a refused one never reaches it. */
   upstream?(issued: Issued): UpstreamSaw;
 }
@@ -333,8 +425,80 @@ const CASES: ContractCase[] = [
     reason: 'the grant is suspended',
   },
   {
-    name: 'over the rate limit',
-    skip: 'the nginx recipe enforces no rate limit today: /authorize only reports it',
+    name: "over the rate limit: 429 past the plan's rate, per grant",
+    notOn: {
+      Caddy:
+        "Debian's Caddy has no rate limiter: the rate reaches the API in X-Api-Access-Rate-Limit",
+    },
+    present: async h => {
+      const issued = await h.issueOnPlan('starter');
+      // Another grant on the same plan has its own allowance.
+      const other = await h.issueOnPlan('starter');
+      for (let i = 0; i < 2; i++) {
+        expect(
+          (await h.call({ target: 'tiered', key: issued.key })).status,
+        ).toBe(200);
+      }
+      expect((await h.call({ target: 'tiered', key: other.key })).status).toBe(
+        200,
+      );
+      return { issued, call: { target: 'tiered', key: issued.key } };
+    },
+    status: 429,
+    reason:
+      "the rate limit of the plan 'starter' is exceeded: 2 requests per 10 s",
+    // The seconds one request's allowance takes to come back.
+    headers: { 'retry-after': /^5$/ },
+  },
+  {
+    name: 'over the quota: 429 with Retry-After until the period resets',
+    present: async h => {
+      const issued = await h.issueOnPlan('metered');
+      for (let i = 0; i < 3; i++) {
+        const answer = await h.call({ target: 'tiered', key: issued.key });
+        expect(answer.status).toBe(200);
+        expect(JSON.parse(await answer.text())).toMatchObject({
+          plan: 'metered',
+          rateLimit: '100;w=1',
+        });
+      }
+      return { issued, call: { target: 'tiered', key: issued.key } };
+    },
+    status: 429,
+    reason: 'the quota of the plan is used up',
+    // Seconds to the next UTC midnight: 1 to 86400.
+    headers: { 'retry-after': /^([1-9]\d{0,3}|[1-7]\d{4}|8[0-5]\d{3}|86400)$/ },
+  },
+  {
+    name: 'plan upgrade raises the rate with the same key',
+    present: async h => {
+      const issued = await h.issueOnPlan('starter');
+      for (let i = 0; i < 2; i++) {
+        expect(
+          (await h.call({ target: 'tiered', key: issued.key })).status,
+        ).toBe(200);
+      }
+      if (h.enforcesRateLimit) {
+        expect(
+          (await h.call({ target: 'tiered', key: issued.key })).status,
+        ).toBe(429);
+      }
+      await h.changePlan(issued.grantId, 'standard');
+      // 20 a second: a burst of ten passes.
+      for (let i = 0; i < 10; i++) {
+        expect(
+          (await h.call({ target: 'tiered', key: issued.key })).status,
+        ).toBe(200);
+      }
+      return { issued, call: { target: 'tiered', key: issued.key } };
+    },
+    status: 200,
+    upstream: issued => ({
+      ...sawRead(issued),
+      scopes: 'tiered:read',
+      rateLimit: '20;w=1',
+      plan: 'standard',
+    }),
   },
   {
     name: 'unknown key',
@@ -400,8 +564,16 @@ describe.each(databases.eachSupportedId())(
               decisionCacheSeconds: 0,
               negativeDecisionCacheSeconds: 0,
             },
+            plans: PLANS,
           },
         },
+        catalogFiles: [FIXTURE_CATALOG, tieredCatalog()],
+        waitFor: [
+          'api:default/pets',
+          'api:default/invoices',
+          'api:default/tiered',
+          'component:default/team-a-service',
+        ],
         extraFeatures: [
           createServiceFactory({
             service: apiAccessClockServiceRef,
@@ -420,12 +592,16 @@ describe.each(databases.eachSupportedId())(
       await stopBackend?.();
     });
 
-    async function issue(scopes: string[], durationDays = 30) {
+    async function issue(
+      scopes: string[],
+      durationDays = 30,
+      on: { apiRef?: string; plan?: string } = {},
+    ) {
       const created = await request(server)
         .post('/api/api-access/requests')
         .set('Authorization', as('requester'))
         .send({
-          apiRef: 'api:default/pets',
+          apiRef: on.apiRef ?? 'api:default/pets',
           consumerRef: CONSUMER,
           environment: 'sandbox',
           scopes,
@@ -433,6 +609,7 @@ describe.each(databases.eachSupportedId())(
           justification: 'Spring release.',
           credentialStorage: 'Vault, rotated monthly',
           durationDays,
+          ...(on.plan ? { plan: on.plan } : {}),
         });
       expect(created.status).toBe(201);
       const approved = await request(server)
@@ -447,6 +624,18 @@ describe.each(databases.eachSupportedId())(
         .send({ acceptTerms: '1' });
       expect(issued.status).toBe(201);
       return { grantId, key: issued.body.secret as string };
+    }
+
+    async function changePlan(grantId: string, plan: string) {
+      const changed = await request(server)
+        .post(`/api/api-access/grants/${grantId}/plan`)
+        .set('Authorization', as('owner.one'))
+        .send({ plan, comment: 'Production traffic' });
+      expect(changed.status).toBe(200);
+      expect(changed.body.plan).toMatchObject({
+        name: plan,
+        rateLimit: PLANS.find(p => p.name === plan)!.rateLimit,
+      });
     }
 
     async function revoke(grantId: string) {
@@ -500,6 +689,15 @@ describe.each(databases.eachSupportedId())(
             readScope: 'invoices:read',
             writeScope: 'invoices:write',
           },
+          tiered: {
+            ...common,
+            name: 'tiered',
+            apiRef: 'api:default/tiered',
+            readScope: 'tiered:read',
+            writeScope: 'tiered:write',
+            // As `node gateway.js --plans app-config.yaml` would read them.
+            rateLimits: PLANS.map(plan => plan.rateLimit),
+          },
           petsProduction: {
             ...common,
             ...pets,
@@ -532,6 +730,17 @@ describe.each(databases.eachSupportedId())(
           presentedKeys.push(issued.key);
           return issued;
         },
+        issueOnPlan: async plan => {
+          const issued = await issue(['tiered:read'], 30, {
+            apiRef: 'api:default/tiered',
+            plan,
+          });
+          presentedKeys.push(issued.key);
+          return issued;
+        },
+        changePlan,
+        product: gateway.product,
+        enforcesRateLimit: gateway.enforcesRateLimit,
         revoke,
         suspend,
         call: ({ target = 'pets', key, method = 'GET', headers, body }) =>
@@ -554,9 +763,10 @@ describe.each(databases.eachSupportedId())(
 
       CASES.forEach(c => {
         const present = c.present;
-        if (c.skip || !present) {
+        const notHere = c.notOn?.[gateway.product];
+        if (c.skip || notHere || !present) {
           // Listed, so the report shows what the contract still lacks.
-          it.todo(`${c.name} (${c.skip})`);
+          it.todo(`${c.name} (${c.skip ?? notHere})`);
           return;
         }
         run(c.name, async () => {
@@ -591,9 +801,16 @@ describe.each(databases.eachSupportedId())(
           }
           if (c.reason) {
             expect(JSON.parse(text)).toEqual({
-              error: c.status === 401 ? 'unauthorized' : 'forbidden',
+              error: {
+                401: 'unauthorized',
+                403: 'forbidden',
+                429: 'too_many_requests',
+              }[c.status as number],
               reason: c.reason,
             });
+          }
+          for (const [header, pattern] of Object.entries(c.headers ?? {})) {
+            expect(answer.headers.get(header)).toMatch(pattern);
           }
         });
       });
