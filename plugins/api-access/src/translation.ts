@@ -21,6 +21,7 @@ export const apiAccessTranslationRef = createTranslationRef({
       scopes: 'Scopes',
       noScopes: 'No scopes: access is all or nothing',
       environments: 'Environments',
+      plans: 'Plans',
       requestAccess: 'Request access',
     },
     consumerGrantsCard: {

@@ -18,6 +18,7 @@ import { ApiAccessCard } from './ApiAccessCard';
 import {
   petstoreEntity,
   petstoreProfile,
+  petstoreProfileWithPlans,
   pendingRequest,
 } from '../../testData';
 
@@ -184,5 +185,61 @@ describe('ApiAccessCard', () => {
       'durationDays must be at most 365 days',
     );
     expect(screen.getByRole('dialog')).toBeInTheDocument();
+  });
+});
+
+describe('ApiAccessCard with plans', () => {
+  const profile = {
+    ...petstoreProfileWithPlans,
+    planErrors: [
+      "Annotation api-access/plans, plan 3: 'gold' is not a plan the platform defines",
+    ],
+  };
+  async function renderAs(ownershipEntityRefs: string[]) {
+    await renderInTestApp(
+      <TestApiProvider
+        apis={[
+          [permissionApiRef, mockApis.permission()],
+          [
+            apiAccessApiRef,
+            { getProfile: jest.fn().mockResolvedValue(profile) },
+          ],
+          [
+            identityApiRef,
+            {
+              getBackstageIdentity: async () => ({
+                type: 'user' as const,
+                userEntityRef: 'user:default/someone',
+                ownershipEntityRefs,
+              }),
+            },
+          ],
+        ]}
+      >
+        <EntityProvider entity={petstoreEntity}>
+          <ApiAccessCard />
+        </EntityProvider>
+      </TestApiProvider>,
+      { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    );
+  }
+
+  it("lists the plans and shows the declaration's problems to the API's owners", async () => {
+    await renderAs(['group:default/team-c']);
+    expect(
+      await screen.findByText(/2 requests per 1 s, 40 per day/),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByTestId('api-access-plan-errors'),
+    ).toHaveTextContent("'gold' is not a plan the platform defines");
+  });
+
+  it('does not show the problems to others', async () => {
+    await renderAs(['group:default/team-a']);
+    expect(
+      await screen.findByText(/20 requests per 1 s, 100,000 per month/),
+    ).toBeInTheDocument();
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(screen.queryByTestId('api-access-plan-errors')).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 /*
  * On an API's page: what the catalog says about access to it (owner,
- * classification and where it came from, scopes, environments) and the
- * "Request access" button.
+ * classification and where it came from, scopes, environments, the plans it
+ * offers) and the "Request access" button. The API's owners also see what is
+ * wrong with its plans declaration.
  */
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { apiAccessTranslationRef } from '../../translation';
@@ -17,7 +18,7 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
+import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
 import {
   AccessRequest,
@@ -28,6 +29,7 @@ import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { useAllowed } from '../../hooks/useAllowed';
 import { RequestAccessDialog } from '../RequestAccessDialog';
 import { ClassificationChip, StatusChip } from '../Chips';
+import { usePlanText } from '../Plans';
 
 function Field(props: { label: string; children: React.ReactNode }) {
   return (
@@ -68,6 +70,16 @@ export function ApiAccessCard() {
   const [open, setOpen] = useState(false);
   const mayRequest = useAllowed(apiAccessRequestCreatePermission);
   const [submitted, setSubmitted] = useState<AccessRequest>();
+  const planText = usePlanText();
+  const identityApi = useApi(identityApiRef);
+  // Only asked when there is something to show the owners.
+  const planErrors = profile.value?.planErrors ?? [];
+  const ownerRef = profile.value?.ownerRef;
+  const isOwner = useAsync(async () => {
+    if (planErrors.length === 0 || !ownerRef) return false;
+    const { ownershipEntityRefs } = await identityApi.getBackstageIdentity();
+    return ownershipEntityRefs.includes(ownerRef);
+  }, [identityApi, planErrors.length, ownerRef]).value;
 
   let content: React.ReactNode;
   if (profile.loading) {
@@ -111,6 +123,29 @@ export function ApiAccessCard() {
         <Field label={t('apiAccessCard.environments')}>
           <Typography variant="body2">{p.environments.join(', ')}</Typography>
         </Field>
+        {p.plans.length > 0 && (
+          <Field label={t('apiAccessCard.plans')}>
+            {p.plans.map(plan => (
+              <Typography variant="body2" key={plan.name}>
+                <strong>{plan.title}</strong>: {planText.limits(plan)}
+              </Typography>
+            ))}
+          </Field>
+        )}
+        {isOwner && planErrors.length > 0 && (
+          <Alert
+            severity="warning"
+            style={{ marginBottom: 16 }}
+            data-testid="api-access-plan-errors"
+          >
+            {t('plans.planErrors')}
+            <ul style={{ margin: 0, paddingLeft: 20 }}>
+              {planErrors.map(problem => (
+                <li key={problem}>{problem}</li>
+              ))}
+            </ul>
+          </Alert>
+        )}
         {submitted && (
           <Alert severity="success" style={{ marginBottom: 16 }}>
             Request sent to {submitted.ownerRef} for review.{' '}
