@@ -230,6 +230,48 @@ export interface Config {
       when: PolicyCondition;
     }>;
     /**
+     * The plans (tiers) APIs may offer, smallest first: an API offers some of
+     * them, and may tailor them, with the catalog annotation api-access/plans.
+     * Default: [] (plans are off; every grant keeps credentials.rateLimit).
+     * The catalog module (catalog-backend-module-api-access) reads the same
+     * list to report a bad declaration on the API.
+     */
+    plans?: Array<{
+      /** 1-32 lowercase letters, digits and dashes; unique. What annotations and requests name. */
+      name: string;
+      /** Shown to requesters, e.g. "Starter". */
+      title: string;
+      /** What the plan is for, up to 500 characters. */
+      description?: string;
+      /**
+       * What a grant on the plan may hold: "all" the API's scopes, "read"
+       * (its read scopes), or a list (each must be a scope of the API that
+       * offers the plan). Default: all.
+       */
+      scopes?: 'all' | 'read' | string[];
+      /**
+       * Calls a grant may make per window, reported to gateways as
+       * X-Api-Access-Rate-Limit `<requests>;w=<perSeconds>` and enforced per
+       * grant by the nginx recipe. requests 1-1,000,000; perSeconds 1-86,400.
+       */
+      rateLimit: { requests: number; perSeconds: number };
+      /**
+       * Calls a grant may make per UTC day or calendar month, counted and
+       * enforced by api-access (429 with Retry-After past it). null or unset: none.
+       */
+      quota?: { requests: number; period: 'day' | 'month' } | null;
+      /** Longest access a request on the plan may ask for, 1-3650 days. */
+      maxDurationDays: number;
+      /** Environments the plan can be requested for (each one of environments). Default: every environment the API offers. */
+      environments?: string[];
+      /**
+       * automatic: no owner review (the policy's risk stages still apply);
+       * owner: always the owner, even when an auto-approve rule matches;
+       * policy: as the review policy says. Default: policy.
+       */
+      approval?: 'automatic' | 'owner' | 'policy';
+    }>;
+    /**
      * Client certificates (credential type `mtls-certificate`): a CA that signs
      * requesters' CSRs, and the CRL gateways load. Without `ca`, certificates
      * are not offered. Read apart from the review policy: it holds a private key.
