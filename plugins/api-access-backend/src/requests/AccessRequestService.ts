@@ -364,6 +364,9 @@ export class AccessRequestService {
         id,
         steps.filter(step => step.status === 'pending'),
         profile.apiRef,
+        apiPlan
+          ? `Access request for ${profile.apiRef} on the plan '${apiPlan.title}' awaits your review`
+          : undefined,
       );
     }
     return this.changed(await this.get(id, caller));
@@ -841,6 +844,7 @@ export class AccessRequestService {
         grant,
         request,
         opened: outcome.opened,
+        lowered: narrowed?.plan,
       };
     });
     if (result.grant) this.grantHooks.afterCommit();
@@ -854,7 +858,15 @@ export class AccessRequestService {
         title: `Access request for ${
           result.request.apiRef
         }: ${input.decision.replace('_', ' ')} by ${caller.userEntityRef}`,
-        description: input.comment,
+        description:
+          [
+            result.lowered
+              ? `Approved on the plan '${result.lowered}' instead of '${result.request.approvedPlan}'.`
+              : undefined,
+            input.comment,
+          ]
+            .filter(Boolean)
+            .join(' ') || undefined,
         requestId: id,
       });
     }

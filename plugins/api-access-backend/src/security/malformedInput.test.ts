@@ -235,6 +235,24 @@ const refField = (wrongKind: string): FieldSpec => ({
   bad: [...NOT_A_STRING, ...BAD_REFS, wrongKind],
   required: true,
 });
+/**
+ * Never a plan these requests may name: not a plan name, or (pets offers no
+ * plans) a well-formed name for an API without plans.
+ */
+const BAD_PLANS = [
+  ...NOT_A_STRING,
+  '',
+  'Starter',
+  'starter plan',
+  '-starter',
+  long(33),
+  '../standard',
+  'starter\r\nX-Forged: 1',
+  ...UNICODE,
+  'starter',
+  'standard',
+];
+
 const requestFields: Record<string, FieldSpec> = {
   apiRef: refField('component:default/team-a-service'),
   consumerRef: refField('api:default/pets'),
@@ -265,6 +283,7 @@ const requestFields: Record<string, FieldSpec> = {
     bad: ['password', '', 1, [], {}, 'API-KEY'],
     required: false,
   },
+  plan: { bad: BAD_PLANS, required: false },
 };
 const CONSUMER_REF = 'component:default/team-a-service';
 const { apiRef: _omit, ...resubmitBase } = productionDraft;
@@ -440,6 +459,8 @@ function routes(): RouteSpec[] {
               required: false,
             },
             durationDays: { bad: NOT_A_NUMBER, required: false },
+            // The request is for pets, which offers no plans: no plan is lower.
+            plan: { bad: BAD_PLANS, required: false },
           },
         );
         return {
@@ -496,6 +517,7 @@ function routes(): RouteSpec[] {
             // Narrowing is for single decisions: refused, not ignored.
             scopes: { bad: [['pets:read'], []], required: false },
             durationDays: { bad: [1, 30], required: false },
+            plan: { bad: ['starter', ...BAD_PLANS], required: false },
           },
         );
         return { path: '/requests/decisions', json: body, what };
