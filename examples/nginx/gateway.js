@@ -275,6 +275,9 @@ async function runNginx(dir, server, options) {
       // nginx closes a client connection after 1,000 requests by default;
       // a load generator that has already sent the next one sees a reset.
       '  keepalive_requests 100000;',
+      // The rate limit zones' maps add ~70 variables per API: more than
+      // nginx's default variables hash holds without a warning.
+      '  variables_hash_max_size 4096;',
       options.accessLog === false
         ? '  access_log off;'
         : `  access_log ${path.join(dir, 'access.log')};`,
