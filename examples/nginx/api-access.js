@@ -83,7 +83,9 @@ function rateReason(r) {
     ? `the plan '${plan}'`
     : 'the grant';
   return limit
-    ? `the rate limit of ${whose} is exceeded: ${limit.requests} requests per ${limit.seconds} s`
+    ? `the rate limit of ${whose} is exceeded: ${limit.requests} request${
+        limit.requests === 1 ? '' : 's'
+      } per ${limit.seconds} s`
     : `the rate limit of ${whose} is exceeded`;
 }
 
