@@ -63,6 +63,8 @@ export const apiAccessTranslationRef = createTranslationRef({
     plans: {
       legend: 'Plan',
       help: 'Each plan bundles scopes, limits and how the request is reviewed. Choosing one limits the choices below to what it allows.',
+      noneChosen:
+        'No plan chosen: the smallest plan that allows the scopes, environment and duration you ask for is used.',
       rateLimit: '{{requests}} requests per {{seconds}} s',
       quotaDay: '{{requests}} per day',
       quotaMonth: '{{requests}} per month',

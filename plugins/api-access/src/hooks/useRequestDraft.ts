@@ -125,7 +125,7 @@ export function useRequestDraft(options: {
 
   const missing = useMemo(() => {
     const fields: string[] = [];
-    if (plans.length > 0 && !chosenPlan) fields.push('plan');
+    // No plan chosen: the backend takes the smallest that allows the terms.
     if (!consumerRef) fields.push('consumer');
     if ((offer?.scopes.length ?? 0) > 0 && scopes.length === 0) {
       fields.push('scopes');
@@ -141,7 +141,7 @@ export function useRequestDraft(options: {
       fields.push(`a duration of at most ${chosenPlan.maxDurationDays} days`);
     }
     return fields;
-  }, [consumerRef, offer, scopes, text, plans, chosenPlan]);
+  }, [consumerRef, offer, scopes, text, chosenPlan]);
 
   const draft = useMemo(
     () => ({

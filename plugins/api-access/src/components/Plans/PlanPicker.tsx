@@ -111,7 +111,11 @@ export function PlanPicker(props: {
           })}
         </Box>
       </RadioGroup>
-      <FormHelperText>{t('plans.help')}</FormHelperText>
+      <FormHelperText>
+        {value
+          ? t('plans.help')
+          : `${t('plans.help')} ${t('plans.noneChosen')}`}
+      </FormHelperText>
     </FormControl>
   );
 }

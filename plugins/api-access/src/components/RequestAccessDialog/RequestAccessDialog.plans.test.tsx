@@ -78,14 +78,14 @@ describe('RequestAccessDialog with plans', () => {
     const standard = within(dialog).getByTestId('plan-standard');
     expect(standard).toHaveTextContent('100,000 per month');
     expect(standard).toHaveTextContent("Always reviewed by the API's owner");
-    // No plan chosen yet: every scope is offered, and the plan is missing.
-    expect(
-      within(dialog).getByRole('checkbox', { name: 'pets:write' }),
-    ).toBeInTheDocument();
+    // No plan chosen yet: every scope is offered, and the backend will
+    // take the smallest plan that fits.
     await userEvent.click(
       within(dialog).getByRole('checkbox', { name: 'pets:write' }),
     );
-    expect(within(dialog).getByText(/Still needed: plan/)).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(/No plan chosen: the smallest plan/),
+    ).toBeInTheDocument();
 
     await userEvent.click(
       within(dialog).getByRole('radio', { name: 'Starter' }),
