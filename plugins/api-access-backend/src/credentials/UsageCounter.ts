@@ -163,7 +163,9 @@ export class UsageCounter {
   knownUsed(grantId: string, quota: PlanQuota, at: Date): number | undefined {
     const total = this.totals.get(grantId);
     if (!total || total.period !== quota.period) return undefined;
-    const from = periodFrom(at, quota.period);
+    // The period's first day from the cached UTC day: no Date per decision.
+    const today = this.dayOf(at.getTime());
+    const from = quota.period === 'day' ? today : `${today.slice(0, 8)}01`;
     if (total.from !== from) return undefined;
     total.lastSeen = at.getTime();
     return total.stored + this.localCalls(grantId, from);

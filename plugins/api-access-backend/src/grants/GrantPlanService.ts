@@ -14,12 +14,11 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import {
-  ApiAccessPlan,
   Grant,
-  GrantPlan,
   GrantUsage,
   computeReviewPlan,
   computeRiskScore,
+  grantPlanOf,
   planRank,
   quotaPeriodStart,
   quotaResetsAt,
@@ -56,16 +55,6 @@ export interface GrantPlanServiceOptions {
   clock?: ApiAccessClock;
   /** Called after a grant's suspension changed on this replica (e.g. to refresh the CRL). */
   afterChange?: (grantId: string) => void;
-}
-
-/** The snapshot a grant keeps of a plan. */
-export function grantPlanOf(plan: ApiAccessPlan): GrantPlan {
-  return {
-    name: plan.name,
-    title: plan.title,
-    rateLimit: { ...plan.rateLimit },
-    ...(plan.quota ? { quota: { ...plan.quota } } : {}),
-  };
 }
 
 export class GrantPlanService {
@@ -263,13 +252,19 @@ export class GrantPlanService {
         scopes,
         consumerKind: request?.consumerKind ?? 'internal',
       };
+      // The review the grant's terms would get as a request on the new plan:
+      // its risk score and approval mode count, as for a new request.
       const riskScore = computeRiskScore(
-        { ...terms, durationDays },
+        { ...terms, durationDays, plan: target.name },
         profile,
         policy,
       ).score;
       const review = computeReviewPlan(
-        { ...terms, riskScore },
+        {
+          ...terms,
+          riskScore,
+          plan: { name: target.name, approval: target.approval },
+        },
         profile,
         policy,
       );
