@@ -304,6 +304,33 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
+    it("puts a suspended grant's certificate on hold on the CRL, and takes it off when the grant is resumed", async () => {
+      const grant = await approvedGrant();
+      const issued = await issue(grant.id, 'requester', {
+        csr: (await makeCsr()).csrPem,
+        acceptTerms: TERMS,
+      });
+      expect(issued.status).toBe(201);
+      const serial = issued.body.serial;
+      expect(entriesOf(await crl())[serial]).toBeUndefined();
+
+      const suspended = await request(server)
+        .post(`/api/api-access/grants/${grant.id}/suspend`)
+        .set('Authorization', as('owner.one'))
+        .send({ reason: 'Investigating abuse from the partner.' });
+      expect(suspended.status).toBe(200);
+      expect(entriesOf(await crl())[serial]).toBe(
+        x509.X509CrlReason.certificateHold,
+      );
+
+      const resumed = await request(server)
+        .post(`/api/api-access/grants/${grant.id}/resume`)
+        .set('Authorization', as('owner.one'))
+        .send({});
+      expect(resumed.status).toBe(200);
+      expect(entriesOf(await crl())[serial]).toBeUndefined();
+    });
+
     it('never issues longer than maxValidityDays, however long the grant', async () => {
       const grant = await approvedGrant({ durationDays: 60 });
       const issued = await issue(grant.id, 'requester', {
