@@ -231,7 +231,7 @@ export type ProvisioningState = 'pending' | 'retrying' | 'failed' | 'done';
 export interface ProvisioningTaskStatus {
   id: string;
   provisionerId: string;
-  action: 'provision' | 'rotate' | 'revoke';
+  action: 'provision' | 'rotate' | 'revoke' | 'retire';
   status: 'pending' | 'succeeded' | 'failed' | 'cancelled';
   attempts: number;
   lastError?: string;

@@ -4,4 +4,5 @@
  * @packageDocumentation
  */
 export * from './assessors';
+export * from './credentialTypes';
 export * from './provisioners';

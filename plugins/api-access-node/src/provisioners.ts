@@ -25,7 +25,7 @@ export interface ProvisionedGrant {
 }
 
 /** @public */
-export type ProvisioningAction = 'provision' | 'rotate' | 'revoke';
+export type ProvisioningAction = 'provision' | 'rotate' | 'revoke' | 'retire';
 
 /** One unit of work handed to a provisioner. */
 export interface ProvisioningTask {
@@ -38,7 +38,10 @@ export interface ProvisioningTask {
   /** 1 on the first try. */
   attempt: number;
   grant: ProvisionedGrant;
-  /** On `rotate`: the new credential's public identity (never its secret). */
+  /**
+   * On `rotate`: the new credential's public identity (never its secret).
+   * On `retire`: the superseded credential to remove remotely.
+   */
   credential?: { id: string; type: string; prefix?: string; serial?: string };
   /** On `revoke`: why, as the revoker wrote it. */
   reason?: string;
@@ -67,6 +70,28 @@ export interface ApiAccessProvisioner {
   /** Optional: called when the grant's credential is rotated. */
   rotate?(task: ProvisioningTask): Promise<ProvisioningResult | void>;
   revoke(task: ProvisioningTask): Promise<ProvisioningResult | void>;
+  /**
+   * Optional: remove one superseded credential remotely once its rotation
+   * overlap has ended (`task.credential` names it). Queued by credential
+   * types whose prepared credential asks for it.
+   */
+  retire?(task: ProvisioningTask): Promise<ProvisioningResult | void>;
+}
+
+/**
+ * A failure a provisioner can describe: `message` is kept on the task and
+ * shown on the grant, so it must name no secret. `retryAfterSeconds` (from a
+ * remote system's `Retry-After`) delays the next attempt at least that long.
+ * @public
+ */
+export class ProvisioningError extends Error {
+  readonly retryAfterSeconds?: number;
+
+  constructor(message: string, options?: { retryAfterSeconds?: number }) {
+    super(message);
+    this.name = 'ProvisioningError';
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
 }
 
 /** @public */

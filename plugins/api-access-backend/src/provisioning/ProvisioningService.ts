@@ -15,11 +15,12 @@ import {
   GrantProvisioning,
   ProvisioningTaskStatus,
 } from '@api-access/backstage-plugin-api-access-common';
-import type {
-  ApiAccessProvisioner,
-  ProvisionedGrant,
-  ProvisioningAction,
-  ProvisioningResult,
+import {
+  ProvisioningError,
+  type ApiAccessProvisioner,
+  type ProvisionedGrant,
+  type ProvisioningAction,
+  type ProvisioningResult,
 } from '@api-access/backstage-plugin-api-access-node';
 import { Knex } from 'knex';
 import { ApiAccessConfig } from '../config';
@@ -37,6 +38,29 @@ function describeError(error: unknown): string {
     error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > 500 ? `${line.slice(0, 497)}...` : line;
+}
+
+/** The longest wait a remote system's Retry-After can impose: one day. */
+const MAX_RETRY_AFTER_SECONDS = 24 * 60 * 60;
+
+/** A ProvisioningError's Retry-After in seconds, if it gave a usable one. */
+function retryAfterOf(error: unknown): number | undefined {
+  const seconds =
+    error instanceof ProvisioningError ||
+    (error instanceof Error && error.name === 'ProvisioningError')
+      ? (error as ProvisioningError).retryAfterSeconds
+      : undefined;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0)
+    return undefined;
+  return Math.min(seconds, MAX_RETRY_AFTER_SECONDS);
+}
+
+/** Where one provisioner stands with one grant's task for an action. */
+export interface ProvisionerTaskState {
+  /** `none` when no such task was ever queued. */
+  state: 'none' | 'pending' | 'retrying' | 'done' | 'failed' | 'cancelled';
+  lastError?: string;
+  attempts?: number;
 }
 
 export function summarizeTasks(
@@ -115,7 +139,8 @@ export class ProvisioningService {
     return this.provisioners.filter(
       p =>
         (!p.credentialTypes || p.credentialTypes.includes(credentialType)) &&
-        (action !== 'rotate' || p.rotate),
+        (action !== 'rotate' || p.rotate) &&
+        (action !== 'retire' || p.retire),
     );
   }
 
@@ -133,13 +158,24 @@ export class ProvisioningService {
       now: Date;
       /** Makes a repeat of an action a task of its own, e.g. `renewal:<request id>`. */
       dedupeKey?: string;
+      /** Not run before this time (e.g. a `retire` at the end of a rotation overlap). */
+      notBefore?: Date;
+      /** Only these provisioners (by id), e.g. a credential type's own. */
+      provisionerIds?: string[];
     },
   ): Promise<number> {
     if (action === 'revoke') {
       await this.tasks.cancelPending(tx, grant.id, options.now);
     }
-    const rows: TaskRow[] = this.applicable(grant.credentialType, action).map(
-      provisioner => ({
+    const nextAttemptAt =
+      options.notBefore && options.notBefore > options.now
+        ? options.notBefore
+        : options.now;
+    const rows: TaskRow[] = this.applicable(grant.credentialType, action)
+      .filter(
+        p => !options.provisionerIds || options.provisionerIds.includes(p.id),
+      )
+      .map(provisioner => ({
         id: randomUUID(),
         task_key: [
           grant.id,
@@ -154,15 +190,14 @@ export class ProvisioningService {
         reason: options.reason ?? null,
         status: 'pending',
         attempts: 0,
-        next_attempt_at: options.now,
+        next_attempt_at: nextAttemptAt,
         lease_until: null,
         lease_owner: null,
         last_error: null,
         reference: null,
         created_at: options.now,
         completed_at: null,
-      }),
-    );
+      }));
     await this.tasks.insert(tx, rows);
     return rows.length;
   }
@@ -218,6 +253,7 @@ export class ProvisioningService {
     );
     let result: ProvisioningResult | void = undefined;
     let failure: string | undefined;
+    let retryAfterSeconds: number | undefined;
     try {
       if (!grant) throw new Error(`grant ${task.grant_id} not found`);
       if (!provisioner) {
@@ -228,8 +264,15 @@ export class ProvisioningService {
       result = await this.call(provisioner, task, grant, timeoutSeconds);
     } catch (error) {
       failure = describeError(error);
+      retryAfterSeconds = retryAfterOf(error);
     }
-    await this.record(task, grant, failure, result || undefined);
+    await this.record(
+      task,
+      grant,
+      failure,
+      result || undefined,
+      retryAfterSeconds,
+    );
     return true;
   }
 
@@ -250,6 +293,11 @@ export class ProvisioningService {
       credentialType: grant.credentialType,
       expiresAt: grant.expiresAt,
     };
+    // A retire names the superseded credential, not the grant's current one.
+    const retired =
+      task.action === 'retire' && task.credential_id
+        ? await this.tasks.credentialPublicId(this.tasks.db, task.credential_id)
+        : undefined;
     const input = {
       id: task.id,
       action: task.action,
@@ -259,7 +307,10 @@ export class ProvisioningService {
         ? {
             id: task.credential_id,
             type: grant.credentialType,
-            prefix: grant.credential?.prefix,
+            prefix:
+              task.action === 'retire'
+                ? retired ?? undefined
+                : grant.credential?.prefix,
           }
         : undefined,
       reason: task.reason ?? undefined,
@@ -268,6 +319,7 @@ export class ProvisioningService {
       provision: () => provisioner.provision(input),
       rotate: () => provisioner.rotate!(input),
       revoke: () => provisioner.revoke(input),
+      retire: () => provisioner.retire!(input),
     };
     const work = calls[task.action]();
     let timer: NodeJS.Timeout | undefined;
@@ -305,6 +357,7 @@ export class ProvisioningService {
     grant: Grant | undefined,
     failure: string | undefined,
     result: ProvisioningResult | undefined,
+    retryAfterSeconds?: number,
   ) {
     const now = this.clock.now();
     const { maxAttempts } = this.config.provisioning;
@@ -372,7 +425,11 @@ export class ProvisioningService {
           : {
               last_error: failure,
               next_attempt_at: new Date(
-                now.getTime() + this.backoffMs(task.attempts),
+                now.getTime() +
+                  Math.max(
+                    this.backoffMs(task.attempts),
+                    (retryAfterSeconds ?? 0) * 1000,
+                  ),
               ),
             },
       );
@@ -441,6 +498,39 @@ export class ProvisioningService {
     return new Map(
       Array.from(byGrant, ([id, tasks]) => [id, summarizeTasks(tasks)!]),
     );
+  }
+
+  /**
+   * Where `provisionerId` stands with the grant's `action` tasks (`provision`
+   * by default): `done` once any of them succeeded (the remote record exists;
+   * a later update, e.g. after a plan change, does not undo that), else the
+   * latest task's state. A credential type's issue waits for `done`.
+   */
+  async stateFor(
+    grantId: string,
+    provisionerId: string,
+    action: ProvisioningAction = 'provision',
+  ): Promise<ProvisionerTaskState> {
+    const rows = (await this.tasks.forGrants(this.tasks.db, [grantId])).filter(
+      t => t.provisioner_id === provisionerId && t.action === action,
+    );
+    const succeeded = rows.find(t => t.status === 'succeeded');
+    if (succeeded) return { state: 'done', attempts: succeeded.attempts };
+    const latest = rows[rows.length - 1];
+    if (!latest) return { state: 'none' };
+    const state =
+      latest.status === 'succeeded'
+        ? 'done'
+        : latest.status === 'pending'
+        ? latest.attempts > 0
+          ? 'retrying'
+          : 'pending'
+        : latest.status;
+    return {
+      state,
+      attempts: latest.attempts,
+      lastError: latest.last_error ?? undefined,
+    };
   }
 
   /** Gives a grant's failed tasks a fresh set of attempts, now. */

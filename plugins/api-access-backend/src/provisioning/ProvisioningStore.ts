@@ -108,6 +108,14 @@ export class ProvisioningStore {
       ]);
   }
 
+  /** A credential's public identity (key prefix, serial, client id), for a `retire` task. */
+  async credentialPublicId(db: Db, credentialId: string) {
+    const row = await db('api_access_credentials')
+      .where({ id: credentialId })
+      .first('prefix');
+    return (row?.prefix as string | undefined) ?? undefined;
+  }
+
   /** Makes a grant's failed tasks due again, with their attempts reset. */
   async retryFailed(tx: Db, grantId: string, now: Date): Promise<number> {
     return tx(TASKS).where({ grant_id: grantId, status: 'failed' }).update({

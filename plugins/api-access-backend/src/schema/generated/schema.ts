@@ -1212,7 +1212,7 @@ export interface components {
       id: string;
       provisionerId: string;
       /** @enum {string} */
-      action: 'provision' | 'rotate' | 'revoke';
+      action: 'provision' | 'rotate' | 'revoke' | 'retire';
       /** @enum {string} */
       status: 'pending' | 'succeeded' | 'failed' | 'cancelled';
       attempts: number;
