@@ -238,7 +238,8 @@ describe.each(databases.eachSupportedId())(
       expect(await dbCalls(() => small.introspect(a.secret))).toBe(0);
       expect(await dbCalls(() => small.introspect(b.secret))).toBe(1);
       lookups.mockRestore();
-    });
+    }, 60_000);
+
     it('tells the gateway how long it may cache a decision, never past the grant', async () => {
       now = new Date('2026-11-07T10:00:00Z');
       const target = { apiRef: 'api:default/pets', scope: 'pets:read' };
