@@ -85,6 +85,14 @@ export interface Config {
       /** The same for refusals (401 and 403). Default: 1. */
       negativeDecisionCacheSeconds?: number;
       /**
+       * Seconds a gateway may cache an /authorize answer that lets a bearer
+       * token through (X-Api-Access-Token; never past the token's or the
+       * grant's end). Cached token answers cannot be purged by name, so this
+       * bounds how long a revoked or suspended grant's tokens still work at a
+       * caching gateway. Whole seconds, 0-60. Default: 1.
+       */
+      tokenDecisionCacheSeconds?: number;
+      /**
        * Purge endpoints of the gateways' decision caches (the nginx recipe's
        * purge server, e.g. http://gateway.internal:8081/_api_access_purge).
        * Revoking or rotating a grant's keys drops its cached decisions there

@@ -127,6 +127,15 @@ export const reviewPolicySchema = z
         /** The same for refusals (401, 403): unknown keys sprayed at the gateway cost one backend call per key and this time. */
         negativeDecisionCacheSeconds: z.number().int().min(0).max(60).default(1),
         /**
+         * Seconds a gateway may cache an /authorize answer that lets a bearer
+         * token through (never past the token's, the grant's or the
+         * credential's end). Gateways cannot be told which cached entries
+         * are a revoked client's tokens (api-access never sees most tokens
+         * before they arrive), so this, not a purge, bounds how long a
+         * revoked or suspended grant's tokens keep working there.
+         */
+        tokenDecisionCacheSeconds: z.number().int().min(0).max(60).default(1),
+        /**
          * Gateways' purge endpoints (the nginx recipe's purge server, e.g.
          * http://gateway.internal:8081/_api_access_purge): revoking or
          * rotating a grant's keys drops its cached decisions there at once,

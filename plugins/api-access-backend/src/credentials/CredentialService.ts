@@ -17,6 +17,17 @@
  * (UsageCounter, in memory, flushed every second) and never cached at the
  * gateway; past the quota the answer is 429 until the period resets.
  *
+ * Bearer tokens (X-Api-Access-Token, or introspection with
+ * token_type_hint=access_token) are checked by the installed bearer-token
+ * credential type (its signature, issuer and expiry, without the database),
+ * then looked up like keys by the type's hash of the token's client: the
+ * grant behind the client must be active, so a revoked or suspended grant's
+ * tokens are refused at once, long before they expire. Their answers share
+ * the two caches under `t:` + the token's SHA-256, so dropping a grant drops
+ * them too; a gateway may keep a token's answer only
+ * `tokenDecisionCacheSeconds`, because it cannot be told which of its
+ * entries are a revoked client's tokens.
+ *
  * Only the gateways named in `apiAccess.gateway.allowedSubjects` may ask.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -26,7 +37,13 @@ import {
   InputError,
   NotAllowedError,
   NotFoundError,
+  ServiceUnavailableError,
 } from '@backstage/errors';
+import {
+  ApiAccessCredentialType,
+  CredentialRefusal,
+  VerifiedToken,
+} from '@api-access/backstage-plugin-api-access-node';
 import {
   IntrospectionResult,
   IssuedCredential,
@@ -36,7 +53,7 @@ import {
 } from '@api-access/backstage-plugin-api-access-common';
 import { ApiAccessConfig } from '../config';
 import { AuditLog } from '../audit/AuditLog';
-import { CredentialStore } from './CredentialStore';
+import { CredentialLookup, CredentialStore } from './CredentialStore';
 import { GrantStore } from '../grants/GrantStore';
 import { requireGrantHolder, requireLiveGrant } from '../grants/issuable';
 import { Caller } from '../requests/workflowTypes';
@@ -49,6 +66,12 @@ import { UsageStore } from './UsageStore';
 
 const KEY_PREFIX = 'aak';
 const HOUR_MS = 60 * 60 * 1000;
+/** API keys are 56 characters; anything much longer is not one. */
+const MAX_KEY_LENGTH = 512;
+/** JWTs with many scopes or claims; the routes read at most this much too. */
+export const MAX_TOKEN_LENGTH = 16384;
+/** A compact JWS: three base64url parts. API keys never contain a dot. */
+const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
@@ -84,6 +107,22 @@ interface CachedAnswer {
   suspended?: boolean;
   /** The grant's plan has a quota: every decision is counted against it. */
   quota?: PlanQuota;
+  /** A bearer token's answer: the type that verified it and the token's audiences. */
+  token?: { type: ApiAccessCredentialType; audiences: string[] };
+  /**
+   * Why a token is refused, when that is more than "not active": the
+   * type's own refusal (a bad signature, 503 while it cannot check), or
+   * what the lookup found. Safe to send: it names no API or environment.
+   */
+  refusal?: { status: 401 | 403 | 503; reason: string };
+}
+
+/** The credential a caller presented to the gateway. */
+export type PresentedCredential = { key?: string; token?: string };
+
+/** The bearer-token credential types installed (the credential type registry). */
+export interface BearerTokenTypes {
+  tokenTypes(): ApiAccessCredentialType[];
 }
 
 export interface CredentialServiceOptions {
@@ -99,11 +138,16 @@ export interface CredentialServiceOptions {
   purger?: GatewayPurger;
   /** Counts decisions per grant per day and answers quotas; default: one on the credentials' database. */
   usage?: UsageCounter;
+  /** The credential types whose bearer tokens /authorize and /introspect accept; default: none. */
+  credentialTypes?: BearerTokenTypes;
 }
 
 /** The gateway's answer about one call. */
 export interface GatewayDecision {
-  status: 200 | 401 | 403 | 429;
+  /** 503: a bearer token could not be checked now (its identity provider's keys are unreachable). */
+  status: 200 | 401 | 403 | 429 | 503;
+  /** What was presented, for the 401's challenge: an API key (default), a token, or both. */
+  presented?: 'key' | 'token' | 'both';
   reason?: string;
   /** Why a refusal is not about the key itself: `quota` past the plan's quota. */
   refusal?: 'quota';
@@ -142,6 +186,7 @@ export class CredentialService {
   private readonly provisioning?: ProvisioningService;
   private readonly bus: DecisionBus;
   private readonly purger?: GatewayPurger;
+  private readonly credentialTypes?: BearerTokenTypes;
   /** Usage per grant per day, and quota state. */
   readonly usage: UsageCounter;
 
@@ -154,6 +199,7 @@ export class CredentialService {
     this.provisioning = options.provisioning;
     this.bus = options.bus ?? new LocalDecisionBus();
     this.purger = options.purger;
+    this.credentialTypes = options.credentialTypes;
     this.usage =
       options.usage ??
       new UsageCounter({
@@ -353,8 +399,21 @@ export class CredentialService {
    * Counted like /authorize: a call when active, a refusal for a suspended
    * or exhausted grant.
    */
-  async introspect(token: string): Promise<IntrospectionResult> {
-    const answer = await this.lookup(token);
+  async introspect(
+    token: string,
+    options: { tokenTypeHint?: string } = {},
+  ): Promise<IntrospectionResult> {
+    let answer: CachedAnswer;
+    if (this.isBearerToken(token, options.tokenTypeHint)) {
+      answer = await this.lookupToken(token);
+      if (answer.refusal?.status === 503) {
+        // Not "inactive": the token may well be good.
+        throw new ServiceUnavailableError(answer.refusal.reason);
+      }
+    } else {
+      if (token.length > MAX_KEY_LENGTH) return { active: false };
+      answer = await this.lookup(token);
+    }
     if (!answer.grantId) return answer.result;
     const now = this.clock();
     if (!answer.result.active) {
@@ -394,6 +453,28 @@ export class CredentialService {
     );
   }
 
+  /** Whether a bearer-token type is installed (/introspect reads larger bodies then). */
+  acceptsTokens(): boolean {
+    return this.tokenTypes().length > 0;
+  }
+
+  /** The installed bearer-token types (none without a registry). */
+  private tokenTypes(): ApiAccessCredentialType[] {
+    return (this.credentialTypes?.tokenTypes() ?? []).filter(
+      type => typeof type.verifyToken === 'function',
+    );
+  }
+
+  /**
+   * Introspection: a token when the gateway says so, or when it looks like
+   * a JWS and a bearer-token type is installed (API keys have no dots).
+   */
+  private isBearerToken(value: string, hint?: string): boolean {
+    if (hint === 'access_token') return true;
+    if (hint === 'api_key') return false;
+    return JWS_SHAPE.test(value) && this.tokenTypes().length > 0;
+  }
+
   /** The answer about a key, and until when it holds at most. */
   private async lookup(token: string): Promise<CachedAnswer> {
     const hash = hashSecret(token);
@@ -411,16 +492,111 @@ export class CredentialService {
     }
     const epoch = this.epoch;
     const found = await this.credentials.findByHash(hash);
+    const answer = this.answerFor(found, nowMs);
+    this.remember(hash, answer, live, epoch);
+    return answer;
+  }
+
+  /**
+   * The answer about a bearer token: the type checks it (no database), then
+   * the grant behind its client is looked up as a key's is. Cached in the
+   * same two caches under `t:` + its SHA-256; a type that cannot check now
+   * (503) is never cached.
+   */
+  private async lookupToken(token: string): Promise<CachedAnswer> {
+    const hash = `t:${hashSecret(token)}`;
+    const nowMs = this.clock().getTime();
+    const live = this.bus.live;
+    const cached = live
+      ? this.cache.get(hash) ?? this.negativeCache.get(hash)
+      : undefined;
+    if (cached && cached.until > nowMs) {
+      if (cached.result.active && cached.grantId)
+        this.lastUses.set(cached.grantId, new Date(nowMs));
+      return cached;
+    }
+    const epoch = this.epoch;
+    const types = this.tokenTypes();
+    let refusal: CachedAnswer['refusal'] = {
+      status: 401,
+      reason: 'bearer tokens are not accepted here',
+    };
+    for (const type of types) {
+      try {
+        const verified = await type.verifyToken!(token);
+        const found = await this.credentials.findByHash(
+          verified.lookupHash,
+          type.id,
+        );
+        const answer = this.answerFor(found, nowMs, { type, verified });
+        this.remember(hash, answer, live, epoch);
+        return answer;
+      } catch (error) {
+        const refused = refusalOf(error);
+        // With several types, the first one's reason, unless one of them
+        // could not check at all: then nobody may call the token bad.
+        if (
+          refusal.status !== 503 &&
+          (type === types[0] || refused.status === 503)
+        ) {
+          refusal = refused;
+        }
+      }
+    }
+    const answer: CachedAnswer = {
+      result: { active: false },
+      until:
+        refusal.status === 503
+          ? nowMs
+          : nowMs + this.config.credentials.introspectionCacheSeconds * 1000,
+      endsAt: nowMs,
+      refusal,
+    };
+    if (refusal.status !== 503) this.remember(hash, answer, live, epoch);
+    return answer;
+  }
+
+  /** Keeps an answer unless a drop happened since it was read from the database. */
+  private remember(
+    hash: string,
+    answer: CachedAnswer,
+    live: boolean,
+    epoch: number,
+  ) {
+    if (!live || epoch !== this.epoch) return;
+    if (answer.result.active) {
+      this.negativeCache.delete(hash);
+      this.cache.set(hash, answer);
+    } else {
+      this.cache.delete(hash);
+      this.negativeCache.set(hash, answer);
+    }
+  }
+
+  /**
+   * What the credential row found says, at nowMs. For a bearer token, also
+   * the token's own end, its scopes (only those the grant still has) and
+   * its audiences.
+   */
+  private answerFor(
+    found: CredentialLookup | undefined,
+    nowMs: number,
+    token?: { type: ApiAccessCredentialType; verified: VerifiedToken },
+  ): CachedAnswer {
     let result: IntrospectionResult = { active: false };
     let until =
       nowMs + this.config.credentials.introspectionCacheSeconds * 1000;
-    const keyWorks =
+    const tokenEndsAt = token?.verified.expiresAt.getTime() ?? Infinity;
+    const credentialWorks =
       !!found &&
-      found.expiresAt.getTime() > nowMs &&
       (found.credentialStatus === 'active' ||
         (found.credentialStatus === 'superseded' &&
           !!found.validUntil &&
           found.validUntil.getTime() > nowMs));
+    const keyWorks =
+      credentialWorks &&
+      found!.expiresAt.getTime() > nowMs &&
+      tokenEndsAt > nowMs;
     const usable = keyWorks && found!.grantStatus === 'active';
     // Refused with its own reason (403, not 401): resuming makes it work again.
     const suspended = keyWorks && found!.grantStatus === 'suspended';
@@ -431,13 +607,20 @@ export class CredentialService {
       const rateLimit =
         found.plan?.rateLimit ?? this.config.credentials.rateLimit;
       quota = found.plan?.quota;
+      // A token carries the scopes it was issued with; the grant's current
+      // ones win, so a narrowed grant refuses the dropped scope at once.
+      const scopes = token
+        ? found.scopes.filter(scope => token.verified.scopes.includes(scope))
+        : found.scopes;
       result = {
         active: true,
-        scope: found.scopes.join(' '),
+        scope: scopes.join(' '),
         client_id: found.consumerRef,
         sub: found.consumerRef,
         aud: found.apiRef,
-        exp: Math.floor(found.expiresAt.getTime() / 1000),
+        exp: Math.floor(
+          Math.min(found.expiresAt.getTime(), tokenEndsAt) / 1000,
+        ),
         environment: found.environment,
         grant_id: found.grantId,
         rate_limit: {
@@ -448,32 +631,45 @@ export class CredentialService {
         ...(quota
           ? { quota: { requests: quota.requests, period: quota.period } }
           : {}),
+        ...(token ? { oauth_client_id: token.verified.clientId } : {}),
       };
-      // Never cache past the moment the key or the grant stops working.
+      // Never cache past the moment the key, the token or the grant stops working.
       endsAt = Math.min(
         found.expiresAt.getTime(),
         found.validUntil?.getTime() ?? Infinity,
+        tokenEndsAt,
       );
       until = Math.min(until, endsAt);
       this.lastUses.set(found.grantId, new Date(nowMs));
     }
-    const answer: CachedAnswer = {
+    let refusal: CachedAnswer['refusal'];
+    if (token && !usable && !suspended) {
+      let reason = "the token's client is no longer active";
+      if (!found) reason = "the token's client has no grant";
+      else if (tokenEndsAt <= nowMs) reason = 'the token has expired';
+      else if (
+        found.grantStatus !== 'active' ||
+        found.expiresAt.getTime() <= nowMs
+      ) {
+        reason = "the token's client has no active grant";
+      }
+      // Otherwise its credential was revoked, or rotated past the overlap.
+      refusal = { status: 401, reason };
+    }
+    return {
       grantId: found?.grantId,
       result,
       until,
       endsAt,
       ...(suspended ? { suspended: true } : {}),
       ...(quota ? { quota } : {}),
+      ...(token
+        ? {
+            token: { type: token.type, audiences: token.verified.audiences },
+          }
+        : {}),
+      ...(refusal ? { refusal } : {}),
     };
-    if (!live || epoch !== this.epoch) return answer;
-    if (result.active) {
-      this.negativeCache.delete(hash);
-      this.cache.set(hash, answer);
-    } else {
-      this.cache.delete(hash);
-      this.negativeCache.set(hash, answer);
-    }
-    return answer;
   }
 
   /**
@@ -481,13 +677,30 @@ export class CredentialService {
    * auth_request and Envoy ext_authz understand): 200 when the key works for
    * this API (and scope and environment, when given), 401 when the key is
    * missing or not active, 403 when it is active but for something else.
+   * A string is an API key; `{ token }` a bearer token (503 when its type
+   * cannot check it now). Both at once are refused.
    */
   async authorize(
-    token: string | undefined,
+    presented: string | undefined | PresentedCredential,
     target: { apiRef: string; scope?: string; environment?: string },
     options: { quotaRefusalAs403?: boolean } = {},
   ): Promise<GatewayDecision> {
-    const decision = await this.decide(token, target, options);
+    const { key, token } =
+      typeof presented === 'object' ? presented : { key: presented };
+    let decision: GatewayDecision;
+    if (key && token) {
+      decision = {
+        status: 401,
+        presented: 'both',
+        reason: 'present an API key or a token, not both',
+        result: { active: false },
+        cacheSeconds: this.config.gateway.negativeDecisionCacheSeconds,
+      };
+    } else if (token) {
+      decision = await this.decideToken(token, target, options);
+    } else {
+      decision = await this.decide(key, target, options);
+    }
     if (decision.cacheSeconds === 0) return decision;
     // A whole-second cache keeps an entry through the end of the second it
     // expires in: stop a second early so it never outlives cacheSeconds.
@@ -495,6 +708,97 @@ export class CredentialService {
     return {
       ...decision,
       cacheThroughSecond: Math.floor(deadline / 1000) - 1,
+    };
+  }
+
+  /**
+   * A bearer token's decision: the same rules as a key's, with the token's
+   * own refusals, its audience checked by its type, and a gateway cache of
+   * at most tokenDecisionCacheSeconds (no purge can reach token entries).
+   */
+  private async decideToken(
+    token: string,
+    target: { apiRef: string; scope?: string; environment?: string },
+    options: { quotaRefusalAs403?: boolean },
+  ): Promise<GatewayDecision> {
+    const { negativeDecisionCacheSeconds: refused, tokenDecisionCacheSeconds } =
+      this.config.gateway;
+    const refuse = (
+      status: 401 | 403 | 503,
+      reason: string,
+      result: IntrospectionResult = { active: false },
+    ): GatewayDecision => ({
+      status,
+      presented: 'token',
+      reason,
+      result,
+      // A type that cannot check now is asked again on the next call.
+      cacheSeconds: status === 503 ? 0 : refused,
+    });
+    if (token.length > MAX_TOKEN_LENGTH) {
+      return refuse(401, 'the token is malformed');
+    }
+    const answer = await this.lookupToken(token);
+    const { result, endsAt, grantId } = answer;
+    const now = this.clock();
+    if (answer.suspended && grantId) {
+      this.usage.record(grantId, 'refused', now.getTime());
+      return refuse(403, 'the grant is suspended', result);
+    }
+    if (!result.active) {
+      const refusal = answer.refusal ?? {
+        status: 401,
+        reason: "the token's client has no active grant",
+      };
+      return refuse(refusal.status, refusal.reason, result);
+    }
+    // Reasons never name the API or environment the token is for.
+    const audienceFits =
+      answer.token?.type.acceptsAudience?.(
+        answer.token.audiences,
+        target.apiRef,
+      ) ?? true;
+    if (!audienceFits || result.aud !== target.apiRef) {
+      this.usage.record(grantId!, 'refused', now.getTime());
+      return refuse(403, 'the token is not for this API', result);
+    }
+    if (target.environment && result.environment !== target.environment) {
+      this.usage.record(grantId!, 'refused', now.getTime());
+      return refuse(403, 'the token is not for this environment', result);
+    }
+    const missing = missingScopes(result.scope, target.scope);
+    if (missing.length > 0) {
+      this.usage.record(grantId!, 'refused', now.getTime());
+      return refuse(
+        403,
+        `the token lacks the scope ${missing.join(', ')}`,
+        result,
+      );
+    }
+    if (answer.quota) {
+      const retryAfterSeconds = await this.overQuota(answer, now);
+      if (retryAfterSeconds !== undefined) {
+        return {
+          status: options.quotaRefusalAs403 ? 403 : 429,
+          presented: 'token',
+          reason: 'the quota of the plan is used up',
+          refusal: 'quota',
+          retryAfterSeconds,
+          result,
+          cacheSeconds: 0,
+        };
+      }
+    }
+    this.usage.record(grantId!, 'call', now.getTime());
+    if (answer.quota) {
+      return { status: 200, presented: 'token', result, cacheSeconds: 0 };
+    }
+    const remaining = Math.floor((endsAt - now.getTime()) / 1000);
+    return {
+      status: 200,
+      presented: 'token',
+      result,
+      cacheSeconds: Math.max(0, Math.min(tokenDecisionCacheSeconds, remaining)),
     };
   }
 
@@ -514,7 +818,7 @@ export class CredentialService {
         cacheSeconds: refused,
       };
     }
-    if (token.length > 512) {
+    if (token.length > MAX_KEY_LENGTH) {
       return {
         status: 401,
         reason: 'the API key is not active',
@@ -562,9 +866,7 @@ export class CredentialService {
         cacheSeconds: refused,
       };
     }
-    const granted = (result.scope ?? '').split(' ').filter(Boolean);
-    const needed = (target.scope ?? '').split(' ').filter(Boolean);
-    const missing = needed.filter(scope => !granted.includes(scope));
+    const missing = missingScopes(result.scope, target.scope);
     if (missing.length > 0) {
       this.usage.record(grantId!, 'refused', now.getTime());
       return {
@@ -630,4 +932,41 @@ export class CredentialService {
     this.cache.deleteWhere(answer => answer.grantId === grantId);
     this.negativeCache.deleteWhere(answer => answer.grantId === grantId);
   }
+}
+
+/** The scopes a call needs that the answer does not grant (both space-separated). */
+function missingScopes(
+  granted: string | undefined,
+  needed: string | undefined,
+): string[] {
+  const have = (granted ?? '').split(' ').filter(Boolean);
+  return (needed ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .filter(scope => !have.includes(scope));
+}
+
+/**
+ * A type's refusal as it may be sent; anything else a type throws (a bug, a
+ * network error it did not wrap) means it could not check the token: 503,
+ * never a verdict on the token.
+ */
+function refusalOf(error: unknown): {
+  status: 401 | 403 | 503;
+  reason: string;
+} {
+  // By name too: a module may bring its own copy of the -node package.
+  if (
+    error instanceof CredentialRefusal ||
+    (error instanceof Error &&
+      error.name === 'CredentialRefusal' &&
+      [401, 403, 503].includes((error as CredentialRefusal).status))
+  ) {
+    return {
+      status: (error as CredentialRefusal).status,
+      // It goes into a header: printable ASCII, one line, bounded.
+      reason: error.message.replace(/[^\x20-\x7e]/g, '?').slice(0, 200),
+    };
+  }
+  return { status: 503, reason: 'the token could not be checked now' };
 }

@@ -44,12 +44,20 @@ const toDate = (value: Date | string | number) => new Date(value);
 export class CredentialStore {
   constructor(readonly db: Knex) {}
 
-  async findByHash(hash: string): Promise<CredentialLookup | undefined> {
+  /**
+   * The credential of this type with this lookup hash (an API key's SHA-256,
+   * a token type's hash of its client), with its grant.
+   */
+  async findByHash(
+    hash: string,
+    credentialType: string = 'api-key',
+  ): Promise<CredentialLookup | undefined> {
     const row = await this.db(`${CREDENTIALS} as c`)
       .join(`${GRANTS} as g`, 'g.id', 'c.grant_id')
       .where('c.secret_hash', hash)
-      // Certificates keep a public fingerprint in secret_hash; never match one.
-      .andWhere('c.credential_type', 'api-key')
+      // Certificates keep a public fingerprint in secret_hash, and each type
+      // hashes its own way: never match another type's row.
+      .andWhere('c.credential_type', credentialType)
       .first(
         'c.id as credential_id',
         'c.status as credential_status',

@@ -13,10 +13,11 @@ import {
 } from '@api-access/backstage-plugin-api-access-common';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Request } from 'express';
+import { z } from 'zod';
 import type { GrantService } from '../grants/GrantService';
 import { RouteKit, parse } from '../http/routeKit';
 import type { DocumentedRouter } from '../schema/typedRouter';
-import { CredentialService } from './CredentialService';
+import { CredentialService, MAX_TOKEN_LENGTH } from './CredentialService';
 
 export interface CredentialRoutesOptions {
   keys: CredentialService;
@@ -72,6 +73,13 @@ function parseIntrospectionBody(
   return result;
 }
 
+/** A 401's challenge by what was presented (RFC 6750 for tokens). */
+const CHALLENGES = {
+  key: 'ApiKey realm="api-access"',
+  token: 'Bearer realm="api-access", error="invalid_token"',
+  both: 'Bearer realm="api-access", error="invalid_request"',
+} as const;
+
 /** Only the gateways named in apiAccess.gateway.allowedSubjects may ask about keys. */
 function gatewayCheck(httpAuth: HttpAuthService, keys: CredentialService) {
   return async function gatewayOf(req: Request) {
@@ -92,17 +100,31 @@ export function addIntrospectionRoute(
   // token. The hot path of every call behind a gateway, so it is mounted
   // before the router-wide JSON parser and reads its few bytes itself; the
   // benchmark (docs/benchmarks.md) measures it.
+  // Bearer tokens (JWTs with many scopes) are up to 16 KB; API keys stay
+  // bounded at 512 characters by the service.
+  const introspection = introspectSchema.extend({
+    token: z
+      .string({ required_error: 'is required' })
+      .min(1, 'is required')
+      .max(MAX_TOKEN_LENGTH, `must be at most ${MAX_TOKEN_LENGTH} characters`),
+  });
   router.post('/introspect', async (req, res) => {
     await gatewayOf(req);
-    const { token } = parse(
-      introspectSchema,
+    const { token, token_type_hint } = parse(
+      introspection,
       parseIntrospectionBody(
-        await readSmallBody(req, 4096),
+        // 4 KB is plenty for a key; JWTs need more where a type takes them.
+        await readSmallBody(
+          req,
+          keys.acceptsTokens() ? MAX_TOKEN_LENGTH : 4096,
+        ),
         req.headers['content-type'],
       ),
       'introspection request',
     );
-    const body = JSON.stringify(await keys.introspect(token));
+    const body = JSON.stringify(
+      await keys.introspect(token, { tokenTypeHint: token_type_hint }),
+    );
     res.writeHead(200, {
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': Buffer.byteLength(body),
@@ -193,7 +215,11 @@ export function addCredentialRoutes(
       );
     }
     const answer = await keys.authorize(
-      req.header('x-api-access-key'),
+      {
+        key: req.header('x-api-access-key'),
+        // A bearer token, as the gateway took it from `Authorization: Bearer`.
+        token: req.header('x-api-access-token') || undefined,
+      },
       {
         apiRef: apiRefOf(api),
         scope: req.header('x-api-access-scope') || undefined,
@@ -236,7 +262,8 @@ export function addCredentialRoutes(
       body = '{"allowed":true}';
     } else {
       if (answer.status === 401) {
-        headers['WWW-Authenticate'] = 'ApiKey realm="api-access"';
+        // RFC 6750 for tokens; invalid_request when both were presented.
+        headers['WWW-Authenticate'] = CHALLENGES[answer.presented ?? 'key'];
       }
       headers['X-Api-Access-Reason'] = answer.reason ?? '';
       if (answer.retryAfterSeconds !== undefined) {
