@@ -340,7 +340,8 @@ export class RegistrationClient {
     } catch {
       // Not an RFC 7591 error body: only the status is reported.
     }
-    for (const secret of secrets) {
+    // The provider's text could echo a token back: none of ours leaves here.
+    for (const secret of [...secrets, this.options.initialAccessToken]) {
       if (secret) detail = detail.split(secret).join('[redacted]');
     }
     detail = excerpt(detail);

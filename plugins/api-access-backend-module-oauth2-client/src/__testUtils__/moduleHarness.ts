@@ -115,6 +115,7 @@ export async function createModuleParts(options: {
   proxy: FaultProxy;
   logger?: LoggerService;
   overrides?: Record<string, unknown>;
+  fetch?: typeof fetch;
 }) {
   const config = readOAuth2ClientConfig(
     new ConfigReader({
@@ -132,6 +133,7 @@ export async function createModuleParts(options: {
     config,
     knex: options.knex,
     logger,
+    fetch: options.fetch,
   });
   return { ...parts, config, logger };
 }
@@ -179,4 +181,62 @@ export async function fetchToken(
     body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
   });
   return { status: response.status, body: await response.json() };
+}
+
+/**
+ * A fetch that passes everything through and keeps every secret the
+ * provider answered (client secrets, registration access tokens), so a test
+ * can look for them where they must not be.
+ */
+export function secretCollectingFetch(): {
+  fetch: typeof fetch;
+  secrets: Set<string>;
+} {
+  const secrets = new Set<string>();
+  const collecting: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    const text = await response.clone().text();
+    try {
+      const body = JSON.parse(text);
+      for (const key of ['client_secret', 'registration_access_token']) {
+        if (typeof body?.[key] === 'string') secrets.add(body[key]);
+      }
+    } catch {
+      // not JSON: nothing to collect
+    }
+    return response;
+  };
+  return { fetch: collecting, secrets };
+}
+
+/** Every api_access_% table, `SELECT *`, as one JSON text. */
+export async function dumpApiAccessTables(knex: Knex): Promise<string> {
+  const client = String(knex.client.config.client);
+  const names: string[] = client.includes('pg')
+    ? (
+        await knex.raw(
+          "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'api_access_%'",
+        )
+      ).rows.map((r: { name: string }) => r.name)
+    : (
+        await knex.raw(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'api_access_%'",
+        )
+      ).map((r: { name: string }) => r.name);
+  const dump: Record<string, unknown[]> = {};
+  for (const name of names.sort()) {
+    dump[name] = await knex(name).select('*');
+  }
+  return JSON.stringify(dump);
+}
+
+/** The forms a secret could take in text: as is, base64, base64url, hex. */
+export function encodingsOf(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  return [
+    secret,
+    bytes.toString('base64'),
+    bytes.toString('base64url'),
+    bytes.toString('hex'),
+  ];
 }
