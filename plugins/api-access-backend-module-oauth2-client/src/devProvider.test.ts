@@ -9,6 +9,7 @@ import {
   startDevProvider,
   type DevProvider,
 } from './__testUtils__/devProvider';
+import { fault, startFaultProxy } from './__testUtils__/faultProxy';
 
 jest.setTimeout(60_000);
 
@@ -349,6 +350,98 @@ describe('client management (RFC 7592)', () => {
       expect(fresh.status).toBe(200);
     } finally {
       await rotating.stop();
+    }
+  });
+});
+
+describe('the fault proxy in front of the provider', () => {
+  it("passes through and points the provider's URLs at itself, except the issuer", async () => {
+    const proxy = await startFaultProxy({ target: provider.issuer });
+    try {
+      const discovery = await (
+        await fetch(`${proxy.url}/.well-known/openid-configuration`)
+      ).json();
+      expect(discovery.issuer).toBe(provider.issuer);
+      expect(discovery.registration_endpoint).toBe(`${proxy.url}/reg`);
+      expect(discovery.jwks_uri).toBe(`${proxy.url}/jwks`);
+
+      const res = await fetch(`${proxy.url}/reg`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${IAT}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          scope: 'pets:read',
+          api_access_resource: RESOURCE,
+        }),
+      });
+      expect(res.status).toBe(201);
+      const client = await res.json();
+      expect(client.registration_client_uri).toBe(
+        `${proxy.url}/reg/${client.client_id}`,
+      );
+      const read = await fetch(client.registration_client_uri, {
+        headers: {
+          authorization: `Bearer ${client.registration_access_token}`,
+        },
+      });
+      expect(read.status).toBe(200);
+      expect(proxy.hits('/reg')).toBe(1);
+      expect(proxy.hits('/reg/:id')).toBe(1);
+      expect(proxy.hits('/.well-known/*')).toBe(1);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('fails one route at a time: down, status with Retry-After, malformed JSON, slow, for n requests', async () => {
+    const proxy = await startFaultProxy({ target: provider.issuer });
+    const registerThroughProxy = () =>
+      fetch(`${proxy.url}/reg`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${IAT}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          scope: 'pets:read',
+          api_access_resource: RESOURCE,
+        }),
+      });
+    try {
+      proxy.set('/reg', fault.down());
+      await expect(registerThroughProxy()).rejects.toThrow();
+      // Other routes are untouched.
+      expect((await fetch(`${proxy.url}/jwks`)).status).toBe(200);
+
+      proxy.set('/reg', fault.status(429, { error: 'slow_down' }, 7));
+      const limited = await registerThroughProxy();
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('7');
+      expect(await limited.json()).toEqual({ error: 'slow_down' });
+
+      proxy.set('/reg', fault.malformedJson());
+      const broken = await registerThroughProxy();
+      expect(broken.status).toBe(201);
+      expect(broken.headers.get('content-type')).toContain('json');
+      await expect(broken.json()).rejects.toThrow();
+
+      proxy.set('/reg', fault.slow(400));
+      const started = Date.now();
+      expect((await registerThroughProxy()).status).toBe(201);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+
+      proxy.set('/reg', fault.status(503), { times: 1 });
+      expect((await registerThroughProxy()).status).toBe(503);
+      expect((await registerThroughProxy()).status).toBe(201);
+
+      proxy.set('/jwks', fault.status(500));
+      proxy.reset();
+      expect((await fetch(`${proxy.url}/jwks`)).status).toBe(200);
+      expect(proxy.hits('/jwks')).toBe(1);
+    } finally {
+      await proxy.stop();
     }
   });
 });
