@@ -19,6 +19,7 @@ import {
 } from './__testUtils__/moduleHarness';
 import { fault } from './__testUtils__/faultProxy';
 import { oauth2LookupHash } from './lookupHash';
+import { parseRetryAfter } from './RegistrationClient';
 
 jest.setTimeout(60_000);
 
@@ -313,6 +314,23 @@ describe.each(databases.eachSupportedId())(
         await expectRecovers(grant, working);
       });
 
+      it('discovery fails: named, nothing written, and read again on the next attempt', async () => {
+        const parts = await setup();
+        const grant = makeGrant();
+        idp.proxy.set('/.well-known/*', fault.status(503));
+        const { rows } = await expectFailure(
+          grant,
+          parts,
+          /^the identity provider's discovery document could not be read \(http:\/\/127\.0\.0\.1:\d+\/\.well-known\/openid-configuration answered 503\)$/,
+        );
+        expect(rows).toEqual([]);
+        await expectRecovers(grant, parts);
+        // Cached from then on: the next grant does not read it again.
+        idp.proxy.reset();
+        await parts.provisioner.provision(makeTask(makeGrant()));
+        expect(idp.proxy.hits('/.well-known/*')).toBe(0);
+      });
+
       it('the connection drops: the attempt is orphaned (its outcome is unknown), then a new client', async () => {
         const parts = await setup();
         const grant = makeGrant();
@@ -523,3 +541,17 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe('parseRetryAfter', () => {
+  it('reads delta-seconds and HTTP dates, and ignores the rest', () => {
+    const now = Date.parse('2026-12-03T08:00:00Z');
+    expect(parseRetryAfter('30', now)).toBe(30);
+    expect(parseRetryAfter('Thu, 03 Dec 2026 08:02:00 GMT', now)).toBe(120);
+    expect(
+      parseRetryAfter('Thu, 03 Dec 2026 07:00:00 GMT', now),
+    ).toBeUndefined();
+    expect(parseRetryAfter('0', now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});

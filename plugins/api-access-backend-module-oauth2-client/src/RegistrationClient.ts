@@ -124,7 +124,16 @@ export class RegistrationClient {
       registrationClientUri: string;
     }
   > {
-    const endpoint = await this.options.registrationEndpoint(signal);
+    let endpoint: string;
+    try {
+      endpoint = await this.options.registrationEndpoint(signal);
+    } catch (error) {
+      // Nothing was sent: the provider certainly registered nothing.
+      throw new RegistrationError((error as Error).message, {
+        outcome: 'refused',
+        retryAfterSeconds: (error as ProvisioningError).retryAfterSeconds,
+      });
+    }
     const client = await this.call('register', endpoint, {
       method: 'POST',
       authorization: `${this.options.initialAccessTokenScheme} ${this.options.initialAccessToken}`,
