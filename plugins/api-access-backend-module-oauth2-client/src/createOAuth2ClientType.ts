@@ -12,6 +12,51 @@ import { OAuth2ClientType, TokenVerification } from './OAuth2ClientType';
 import { RegistrationClient } from './RegistrationClient';
 import { SecretBox } from './SecretBox';
 import { sweepClients } from './rekey';
+import { TokenVerifier, TOKEN_REFUSALS } from './TokenVerifier';
+import { CredentialRefusal } from '@api-access/backstage-plugin-api-access-node';
+
+/**
+ * The TokenVerifier, built once the JWKS location is known (configured, or
+ * from discovery on the first token). Discovery failing is the provider's
+ * problem, not the token's: 503, and tried again on the next token.
+ */
+export function lazyTokenVerifier(
+  config: OAuth2ClientConfig,
+  provider: ProviderMetadata,
+): TokenVerification {
+  let verifier: Promise<TokenVerifier> | undefined;
+  return {
+    async verify(token) {
+      if (!verifier) {
+        verifier = provider.endpoints().then(
+          endpoints =>
+            new TokenVerifier({
+              issuer: config.issuer,
+              jwksUri: endpoints.jwksUri,
+              algorithms: config.verification.algorithms,
+              clientIdClaims: config.verification.clientIdClaims,
+              clockToleranceSeconds: config.verification.clockToleranceSeconds,
+              jwksCooldownSeconds: config.verification.jwksCooldownSeconds,
+              jwksCacheMaxAgeSeconds:
+                config.verification.jwksCacheMaxAgeSeconds,
+              jwksTimeoutMs: config.timeoutSeconds * 1000,
+              requiredTyp: config.verification.requiredTyp,
+            }),
+        );
+        verifier.catch(() => {
+          verifier = undefined;
+        });
+      }
+      let ready: TokenVerifier;
+      try {
+        ready = await verifier;
+      } catch {
+        throw new CredentialRefusal(TOKEN_REFUSALS.keysUnavailable, 503);
+      }
+      return ready.verify(token);
+    },
+  };
+}
 
 export async function createOAuth2ClientType(options: {
   config: OAuth2ClientConfig;
@@ -48,7 +93,7 @@ export async function createOAuth2ClientType(options: {
     store,
     provisioner,
     provider,
-    verifier: options.verifier,
+    verifier: options.verifier ?? lazyTokenVerifier(config, provider),
     logger,
   });
   return {
