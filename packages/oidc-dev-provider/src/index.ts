@@ -91,9 +91,11 @@ export async function startDevProvider(
   ];
   if (options.rotateRat) args.push('--rotate-rat');
   if (options.testControl) args.push('--test-control');
+  // The child exits when this process dies without stopping it (even SIGKILL).
+  args.push('--exit-with-stdin');
 
   const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     // Not the parent's NODE_OPTIONS: jest's or the backend's loaders
     // (nodeTransform) have nothing to do with this plain ESM script.
     env: { ...process.env, NODE_OPTIONS: '' },

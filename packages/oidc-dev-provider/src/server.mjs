@@ -18,7 +18,7 @@
  *
  *   node server.mjs --port 0 --initial-access-token <t> --scopes a,b,c
  *                   [--token-ttl 300] [--rotate-rat] [--test-control]
- *                   [--host 127.0.0.1]
+ *                   [--host 127.0.0.1] [--exit-with-stdin]
  *
  * Once it listens it prints ONE stdout line that is JSON:
  * {"ready":true,"issuer":"http://127.0.0.1:<port>","port":<port>}
@@ -51,6 +51,7 @@ try {
       'token-ttl': { type: 'string', default: '300' },
       'rotate-rat': { type: 'boolean', default: false },
       'test-control': { type: 'boolean', default: false },
+      'exit-with-stdin': { type: 'boolean', default: false },
     },
     strict: true,
   }).values;
@@ -382,3 +383,14 @@ function shutdown() {
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+
+/*
+ * --exit-with-stdin: the parent holds our stdin open; when the parent dies,
+ * even by SIGKILL, the pipe closes and we exit instead of keeping the port.
+ */
+if (args['exit-with-stdin']) {
+  process.stdin.on('end', shutdown);
+  process.stdin.on('close', shutdown);
+  process.stdin.on('error', shutdown);
+  process.stdin.resume();
+}
