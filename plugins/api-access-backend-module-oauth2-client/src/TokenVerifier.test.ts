@@ -312,12 +312,15 @@ describe('TokenVerifier with the real provider', () => {
     'answers 503 when the JWKS is %s, and recovers when it is back',
     async (_name, mode) => {
       const token = await fetchToken(provider.issuer, client);
-      const v = verifier({ jwksTimeoutMs: 500 });
+      const v = verifier({ jwksTimeoutMs: 500, jwksFailureBackoffSeconds: 0 });
       proxy.set('/jwks', mode);
       const error = await refusal(v.verify(token));
       expect(error.message).toBe(TOKEN_REFUSALS.keysUnavailable);
       expect(error.status).toBe(503);
       expect(proxy.hits('/jwks')).toBe(1);
+      // Not remembered: the next token asks the provider again.
+      await refusal(v.verify(token));
+      expect(proxy.hits('/jwks')).toBe(2);
 
       proxy.set('/jwks', fault.pass());
       await expect(v.verify(token)).resolves.toMatchObject({
@@ -325,6 +328,27 @@ describe('TokenVerifier with the real provider', () => {
       });
     },
   );
+
+  it('after a failed JWKS fetch answers 503 at once for the backoff, then asks again', async () => {
+    const token = await fetchToken(provider.issuer, client);
+    const v = verifier({ jwksTimeoutMs: 400, jwksFailureBackoffSeconds: 1 });
+    proxy.set('/jwks', fault.slow(1000));
+    expect((await refusal(v.verify(token))).status).toBe(503);
+    expect(proxy.hits('/jwks')).toBe(1);
+
+    proxy.set('/jwks', fault.pass());
+    const started = Date.now();
+    const error = await refusal(v.verify(token));
+    expect(error.message).toBe(TOKEN_REFUSALS.keysUnavailable);
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(proxy.hits('/jwks')).toBe(1);
+
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    await expect(v.verify(token)).resolves.toMatchObject({
+      clientId: client.client_id,
+    });
+    expect(proxy.hits('/jwks')).toBe(2);
+  });
 
   it('keeps using fresh cached keys while the JWKS is down', async () => {
     const v = verifier();

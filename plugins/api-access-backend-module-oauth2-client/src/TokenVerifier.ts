@@ -57,6 +57,11 @@ export interface TokenVerifierOptions {
   jwksCacheMaxAgeSeconds?: number;
   /** Timeout of one JWKS fetch (default 5000). */
   jwksTimeoutMs?: number;
+  /**
+   * After a failed JWKS fetch, tokens that need a fetch are answered 503 at
+   * once for this long instead of each waiting for the provider (default 2).
+   */
+  jwksFailureBackoffSeconds?: number;
   /** When set, the token's `typ` header must be this (e.g. `at+jwt`, RFC 9068). */
   requiredTyp?: string;
   /** The credential's lookup hash for a client id (default oauth2LookupHash(issuer, clientId)). */
@@ -121,7 +126,14 @@ export class TokenVerifier {
     });
     // Tell a key the JWKS lacks (the token's problem) from a JWKS that
     // could not be fetched or read (the provider's problem).
+    const backoffMs = (options.jwksFailureBackoffSeconds ?? 2) * 1000;
+    let failedUntil = 0;
     this.getKey = async (header, token) => {
+      // A provider that is down or slow is not asked again for every token:
+      // that would make each gateway call wait for the fetch timeout.
+      if (!this.jwks.fresh && Date.now() < failedUntil) {
+        throw new KeysUnavailable('the last JWKS fetch failed moments ago');
+      }
       try {
         return await this.jwks(header, token);
       } catch (error) {
@@ -133,6 +145,7 @@ export class TokenVerifier {
         ) {
           throw error;
         }
+        failedUntil = Date.now() + backoffMs;
         throw new KeysUnavailable(String(error));
       }
     };
