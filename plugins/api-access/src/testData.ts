@@ -5,6 +5,7 @@ import {
   ApiAccessPlan,
   ApiAccessProfile,
 } from '@api-access/backstage-plugin-api-access-common';
+import type { CredentialTypeInfo } from './api/ApiAccessApi';
 
 export const petstoreEntity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -88,3 +89,33 @@ export const petstoreProfileWithPlans: ApiAccessProfile = {
   ...petstoreProfile,
   plans: petstorePlans,
 };
+
+/** GET /credential-types with the oauth2-client module installed. */
+export const credentialTypes: CredentialTypeInfo[] = [
+  {
+    id: 'api-key',
+    title: 'API key',
+    description: 'A secret key sent in the X-Api-Key header.',
+    issueInput: 'none',
+    presentation: 'api-key',
+    offered: true,
+  },
+  {
+    id: 'mtls-certificate',
+    title: 'Client certificate (mTLS)',
+    description:
+      'A client certificate issued from a CSR you create; the private key never leaves you.',
+    issueInput: 'csr',
+    presentation: 'client-certificate',
+    offered: true,
+  },
+  {
+    id: 'oauth2-client',
+    title: 'OAuth2 client (client credentials)',
+    description:
+      "A client at the organization's identity provider; it fetches short-lived tokens.",
+    issueInput: 'none',
+    presentation: 'bearer-token',
+    offered: true,
+  },
+];

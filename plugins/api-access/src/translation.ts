@@ -59,6 +59,52 @@ export const apiAccessTranslationRef = createTranslationRef({
       renew: 'Renew',
       revoke: 'Revoke',
       retryProvisioning: 'Retry provisioning',
+      getClientSecret: 'Get client secret',
+      rotateClient: 'Rotate client',
+      getClientSecretFor: 'Get client secret for {{api}}',
+      rotateClientFor: 'Rotate client for {{api}}',
+      credentialNone: 'none yet',
+      credentialApiKey: 'API key {{prefix}}…',
+      credentialCertificate: 'certificate {{prefix}}',
+      credentialOAuth2Client: 'OAuth client {{clientId}}',
+      credentialOther: '{{type}} {{prefix}}',
+      oauth2Registering:
+        'Registering the OAuth client at the identity provider…',
+      oauth2RegisteringRetry:
+        'Registering the OAuth client at the identity provider failed and is retried: {{reason}}',
+      oauth2RegistrationFailed:
+        'The OAuth client could not be registered at the identity provider: {{reason}}',
+      oauth2RegistrationFailedNoReason:
+        'The OAuth client could not be registered at the identity provider.',
+    },
+    oauth2Client: {
+      getTitle: 'Get the client secret for {{api}}',
+      rotateTitle: 'Rotate the OAuth client for {{api}}',
+      rotateNotice:
+        'Rotating registers a new client at the identity provider, with a new client id and secret. The current client ({{clientId}}) keeps working only for the configured overlap, then it is deleted.',
+      onceWarning:
+        'Copy the client secret into the storage your request named, now. You will not see it again: api-access does not keep it.',
+      clientId: 'Client id',
+      clientSecret: 'Client secret',
+      tokenEndpoint: 'Token endpoint',
+      scopes: 'Scopes: {{scopes}}',
+      noScopes: 'Scopes: none (all or nothing)',
+      audience: 'Audience: {{audience}}',
+      exampleTitle: 'Fetch a token and call the API',
+      exampleHelp:
+        'Tokens are short-lived: fetch a new one when it expires. Send it as Authorization: Bearer.',
+      copy: 'Copy',
+      copied: 'Copied',
+      copyNamed: 'Copy {{name}}',
+      copyExample: 'Copy the example',
+      issuedAt: 'Issued {{when}}',
+      previousUntil: '; the previous client stops working {{when}}',
+      notAClient:
+        'The backend answered with something other than an OAuth client; nothing is shown.',
+      show: 'Show the client secret',
+      rotateAndShow: 'Rotate and show the new client',
+      done: 'Done',
+      cancel: 'Cancel',
     },
     plans: {
       legend: 'Plan',
@@ -182,8 +228,11 @@ export const apiAccessTranslationRef = createTranslationRef({
         'Where the credential will live and how it is rotated, e.g. Vault kv/my-service, rotated monthly',
       duration: 'Duration (days)',
       credentialType: 'Credential type',
-      credentialTypeHelp:
-        'A client certificate is issued from a CSR you create; the private key never leaves you.',
+      credentialTypeNotOffered: 'Not offered here: {{reason}}',
+      notOfferedNoReason: 'not configured',
+      credentialTypesLoading: 'Loading the credential types…',
+      credentialTypesFailed:
+        'The credential types could not be loaded: {{message}}',
     },
     accessReviews: {
       title: 'Access reviews',

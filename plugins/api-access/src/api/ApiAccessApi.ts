@@ -43,6 +43,57 @@ export type DraftToAssess = AssessmentDraft & {
   requestId?: string;
 };
 
+/**
+ * A credential type as `GET /credential-types` describes it: what the
+ * request form offers, and how the holder presents it at the gateway.
+ */
+export interface CredentialTypeInfo {
+  /** Stored on requests and grants: 'api-key', 'mtls-certificate', 'oauth2-client', ... */
+  id: string;
+  title: string;
+  description: string;
+  /** What the issue dialog asks for besides the terms. */
+  issueInput?: 'none' | 'csr';
+  presentation: 'api-key' | 'bearer-token' | 'client-certificate';
+  /** Whether it can be requested now; when not, `reason` says why. */
+  offered: boolean;
+  reason?: string;
+}
+
+/**
+ * The answer of `POST /grants/:id/credentials` for an `oauth2-client` grant:
+ * the client registered for the grant at the identity provider, with its
+ * secret (shown once; api-access does not keep it).
+ */
+export interface IssuedOAuth2Client {
+  id: string;
+  grantId: string;
+  credentialType: 'oauth2-client';
+  termsVersion: string;
+  createdAt: string;
+  /** When the client this one replaced stops working, on rotation. */
+  previousValidUntil?: string;
+  clientId: string;
+  clientSecret: string;
+  tokenEndpoint: string;
+  scopes: string[];
+  /** The token's audience (the API), when the provider sets one. */
+  audience?: string;
+  issuer: string;
+}
+
+/** An API key, or an OAuth2 client: what issuing a credential answers. */
+export type IssuedGrantCredential =
+  | (IssuedCredential & { credentialType?: 'api-key' })
+  | IssuedOAuth2Client;
+
+/** Whether an issued credential is an OAuth2 client (else it is an API key). */
+export function isIssuedOAuth2Client(
+  issued: IssuedGrantCredential,
+): issued is IssuedOAuth2Client {
+  return issued.credentialType === 'oauth2-client';
+}
+
 /** The api-access backend, as the frontend sees it. */
 export interface ApiAccessApi {
   getProfile(apiRef: string): Promise<ApiAccessProfile>;
@@ -74,10 +125,21 @@ export interface ApiAccessApi {
   resubmit(id: string, body: ResubmitInput): Promise<AccessRequest>;
   getHistory(subjectId: string): Promise<AuditEvent[]>;
   getCredentialTerms(): Promise<{ version: string; text: string }>;
+  /**
+   * The credential types the backend knows (the built-in ones and those
+   * backend modules add), each with whether it can be requested now and, if
+   * not, why.
+   */
+  getCredentialTypes(): Promise<CredentialTypeInfo[]>;
+  /**
+   * Issues (or rotates) the credential of a grant whose type needs no input
+   * besides the accepted terms: an API key, or an OAuth2 client's secret.
+   * The answer is shown once and never again.
+   */
   issueCredential(
     grantId: string,
     acceptTerms: string,
-  ): Promise<IssuedCredential>;
+  ): Promise<IssuedGrantCredential>;
   /**
    * Issues (or rotates) the client certificate of an `mtls-certificate`
    * grant from a PEM CSR; the private key never leaves the requester.

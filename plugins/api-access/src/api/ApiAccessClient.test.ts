@@ -106,3 +106,75 @@ describe('ApiAccessClient plan, suspension and usage', () => {
     });
   });
 });
+
+describe('ApiAccessClient credential types', () => {
+  function answering(answer: object, status = 200) {
+    const calls: Array<{ url: string; method?: string; body?: string }> = [];
+    const client = new ApiAccessClient({
+      discoveryApi: { getBaseUrl: async () => 'http://backend/api/api-access' },
+      fetchApi: {
+        fetch: async (url: any, init?: RequestInit) => {
+          calls.push({
+            url: String(url),
+            method: init?.method,
+            body: init?.body as string | undefined,
+          });
+          return new Response(JSON.stringify(answer), {
+            status,
+            headers: { 'content-type': 'application/json' },
+          });
+        },
+      },
+    });
+    return { client, calls };
+  }
+
+  it('lists the types from GET /credential-types', async () => {
+    const types = [
+      {
+        id: 'oauth2-client',
+        title: 'OAuth2 client (client credentials)',
+        description: 'A client at the identity provider',
+        presentation: 'bearer-token',
+        offered: false,
+        reason: 'the identity provider has not answered yet',
+      },
+    ];
+    const { client, calls } = answering(types);
+    await expect(client.getCredentialTypes()).resolves.toEqual(types);
+    expect(calls).toEqual([
+      { url: 'http://backend/api/api-access/credential-types' },
+    ]);
+  });
+
+  it("answers an OAuth2 client's body as it came, so the dialog can tell it from a key", async () => {
+    const body = {
+      id: 'c1',
+      grantId: 'g1',
+      credentialType: 'oauth2-client',
+      termsVersion: '7',
+      createdAt: '2026-12-03T08:00:00.000Z',
+      clientId: 'client-1',
+      clientSecret: 's3cr3t',
+      tokenEndpoint: 'http://127.0.0.1:7010/token',
+      scopes: ['pets:read'],
+      issuer: 'http://127.0.0.1:7010',
+    };
+    const { client, calls } = answering(body, 201);
+    await expect(client.issueCredential('g1', '7')).resolves.toEqual(body);
+    expect(calls).toEqual([
+      {
+        url: 'http://backend/api/api-access/grants/g1/credentials',
+        method: 'POST',
+        body: JSON.stringify({ acceptTerms: '7' }),
+      },
+    ]);
+  });
+
+  it('throws when the backend has no such route', async () => {
+    const { client } = answering({ error: { message: 'Not found' } }, 404);
+    await expect(client.getCredentialTypes()).rejects.toMatchObject({
+      response: { status: 404 },
+    });
+  });
+});

@@ -19,7 +19,6 @@ import {
   Grant,
   GrantUsage,
   IssuedCertificate,
-  IssuedCredential,
   Page,
   PlanDraft,
   ResubmitInput,
@@ -38,7 +37,12 @@ import type {
   IncidentRevocationResult,
   RevocationBatch,
 } from '@api-access/backstage-plugin-api-access-common';
-import { ApiAccessApi, DraftToAssess } from './ApiAccessApi';
+import {
+  ApiAccessApi,
+  CredentialTypeInfo,
+  DraftToAssess,
+  IssuedGrantCredential,
+} from './ApiAccessApi';
 
 /** Pages of 200 grants the client follows at most (2,000 grants on one card). */
 const MAX_GRANT_PAGES = 10;
@@ -46,9 +50,13 @@ const MAX_GRANT_PAGES = 10;
 /** Talks to the api-access backend through Backstage's discovery and fetch APIs. */
 export class ApiAccessClient implements ApiAccessApi {
   private readonly http: ApiAccessHttpClient;
+  private readonly discoveryApi: DiscoveryApi;
+  private readonly fetchApi: FetchApi;
 
   constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
     this.http = new ApiAccessHttpClient(options);
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi;
   }
 
   getProfile(apiRef: string): Promise<ApiAccessProfile> {
@@ -114,15 +122,27 @@ export class ApiAccessClient implements ApiAccessApi {
     return ok(this.http.getCredentialTerms());
   }
 
+  async getCredentialTypes(): Promise<CredentialTypeInfo[]> {
+    // Not in the generated client yet: written by hand until the OpenAPI
+    // document has GET /credential-types.
+    const base = await this.discoveryApi.getBaseUrl('api-access');
+    return ok(
+      this.fetchApi.fetch(`${base}/credential-types`) as Promise<
+        TypedResponse<CredentialTypeInfo[]>
+      >,
+    );
+  }
+
   issueCredential(
     grantId: string,
     acceptTerms: string,
-  ): Promise<IssuedCredential> {
+  ): Promise<IssuedGrantCredential> {
+    // The body depends on the grant's type: an API key, or an OAuth2 client.
     return ok(
       this.http.issueCredential({
         path: { id: grantId },
         body: { acceptTerms },
-      }),
+      }) as Promise<TypedResponse<IssuedGrantCredential>>,
     );
   }
 

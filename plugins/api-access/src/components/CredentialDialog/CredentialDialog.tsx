@@ -16,7 +16,10 @@ import {
   Grant,
   IssuedCredential,
 } from '@api-access/backstage-plugin-api-access-common';
-import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import {
+  apiAccessApiRef,
+  isIssuedOAuth2Client,
+} from '../../api/ApiAccessApi';
 import { useTermsAcceptance } from '../../hooks/useTermsAcceptance';
 import { TermsAcceptance } from '../TermsAcceptance';
 import { errorMessage, formatDateTime } from '../../format';
@@ -37,9 +40,16 @@ export function CredentialDialog(props: {
   async function issue() {
     setError(undefined);
     try {
-      setIssued(
-        await apiAccess.issueCredential(grant.id, terms.value!.version),
+      const answer = await apiAccess.issueCredential(
+        grant.id,
+        terms.value!.version,
       );
+      if (isIssuedOAuth2Client(answer)) {
+        // Not a key: the grant is an OAuth2 client's, shown by its own dialog.
+        setError('The backend answered with an OAuth client, not an API key.');
+        return;
+      }
+      setIssued(answer);
     } catch (e) {
       setError(errorMessage(e));
     }

@@ -31,6 +31,7 @@ import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { useAllowed } from '../../hooks/useAllowed';
 import { CertificateDialog } from '../CertificateDialog';
 import { CredentialDialog } from '../CredentialDialog';
+import { OAuth2ClientDialog } from '../OAuth2ClientDialog';
 import { RevokeGrantDialog } from '../RevokeGrantDialog';
 import { RenewGrantDialog } from '../RenewGrantDialog';
 import { ChangePlanDialog } from '../ChangePlanDialog';
@@ -111,11 +112,117 @@ const FLAG_HELP: Record<GrantFlag, string> = {
     'Its requester, consumer or API left the catalog, or the API changed owner',
 };
 
-function credentialText(grant: Grant) {
-  if (!grant.credential) return 'none yet';
-  return grant.credentialType === 'mtls-certificate'
-    ? `certificate ${grant.credential.prefix}`
-    : `API key ${grant.credential.prefix}…`;
+/** The provisioner id of the oauth2-client module's type (its tasks on the grant). */
+const OAUTH2_CLIENT = 'oauth2-client';
+
+/**
+ * Where the registration of an oauth2-client grant's client stands, from the
+ * grant's provisioning tasks (the same ones the provisioning chip shows):
+ * until its 'provision' task succeeded there is no client to reveal, and
+ * issuing is refused.
+ */
+export type ClientRegistration =
+  | { state: 'registered' }
+  | { state: 'registering' }
+  | { state: 'retrying' | 'failed'; reason?: string };
+
+export function clientRegistration(grant: Grant): ClientRegistration {
+  const tasks = grant.provisioning?.tasks ?? [];
+  const provisions = tasks.filter(task => task.action === 'provision');
+  const own = provisions.filter(task => task.provisionerId === OAUTH2_CLIENT);
+  const relevant = own.length ? own : provisions;
+  // No provisioning to wait for, or a client already issued: the backend decides.
+  if (grant.credential || relevant.length === 0) return { state: 'registered' };
+  if (relevant.some(task => task.status === 'succeeded')) {
+    return { state: 'registered' };
+  }
+  const failed = relevant.find(task => task.status === 'failed');
+  if (failed) return { state: 'failed', reason: failed.lastError };
+  const retrying = relevant.find(
+    task => task.status === 'pending' && task.attempts > 0,
+  );
+  if (retrying) return { state: 'retrying', reason: retrying.lastError };
+  return { state: 'registering' };
+}
+
+interface CredentialWords {
+  /** "API key aak_x…", "certificate 4f1c…", "OAuth client c-1", or "none yet". */
+  credential(grant: Grant): string;
+  /** Under an oauth2-client grant whose client is not registered yet; else undefined. */
+  registration(grant: Grant): string | undefined;
+  /** The issue button's label and its accessible name. */
+  issueAction(grant: Grant): { label: string; name: string };
+}
+
+function useCredentialWords(): CredentialWords {
+  const { t } = useTranslationRef(apiAccessTranslationRef);
+  const credential = (grant: Grant): string => {
+    if (!grant.credential) return t('grantsTable.credentialNone');
+    const prefix = grant.credential.prefix;
+    switch (grant.credentialType) {
+      case 'api-key':
+        return t('grantsTable.credentialApiKey', { prefix });
+      case 'mtls-certificate':
+        return t('grantsTable.credentialCertificate', { prefix });
+      case OAUTH2_CLIENT:
+        return t('grantsTable.credentialOAuth2Client', { clientId: prefix });
+      default:
+        return t('grantsTable.credentialOther', {
+          type: grant.credentialType,
+          prefix,
+        });
+    }
+  };
+  const registration = (grant: Grant): string | undefined => {
+    if (grant.credentialType !== OAUTH2_CLIENT) return undefined;
+    if (grant.status !== 'active') return undefined;
+    const state = clientRegistration(grant);
+    switch (state.state) {
+      case 'registered':
+        return undefined;
+      case 'registering':
+        return t('grantsTable.oauth2Registering');
+      case 'retrying':
+        return state.reason
+          ? t('grantsTable.oauth2RegisteringRetry', { reason: state.reason })
+          : t('grantsTable.oauth2Registering');
+      default:
+        return state.reason
+          ? t('grantsTable.oauth2RegistrationFailed', { reason: state.reason })
+          : t('grantsTable.oauth2RegistrationFailedNoReason');
+    }
+  };
+  const issueAction = (grant: Grant): { label: string; name: string } => {
+    const again = !!grant.credential;
+    const api = grant.apiRef;
+    switch (grant.credentialType) {
+      case 'mtls-certificate':
+        return {
+          label: again
+            ? t('grantsTable.renewCertificate')
+            : t('grantsTable.getCertificate'),
+          name: `${again ? 'Renew' : 'Get'} certificate for ${api}`,
+        };
+      case OAUTH2_CLIENT:
+        return again
+          ? {
+              label: t('grantsTable.rotateClient'),
+              name: t('grantsTable.rotateClientFor', { api }),
+            }
+          : {
+              label: t('grantsTable.getClientSecret'),
+              name: t('grantsTable.getClientSecretFor', { api }),
+            };
+      default:
+        return {
+          label: again
+            ? t('grantsTable.rotate')
+            : t('grantsTable.getCredential'),
+          name: `${again ? 'Rotate' : 'Get'} credential for ${api}`,
+        };
+    }
+  };
+  return { credential, registration, issueAction };
 }
 
 export function GrantsTable(props: {
@@ -147,6 +254,7 @@ export function GrantsTable(props: {
   const [error, setError] = useState<string>();
   const classes = useStyles();
   const { t } = useTranslationRef(apiAccessTranslationRef);
+  const words = useCredentialWords();
   // Revoking and retrying a provisioning need the revoke permission; a
   // renewal is a new request.
   const mayRevoke = useAllowed(apiAccessGrantRevokePermission);
@@ -199,6 +307,9 @@ export function GrantsTable(props: {
             const administer = mayRevoke && canAdminister(grant);
             const suspended = grant.status === 'suspended';
             const who = `${grant.consumerRef}'s access to ${grant.apiRef} in ${grant.environment}`;
+            // An oauth2-client grant's client not registered yet: nothing to reveal.
+            const registering = words.registration(grant);
+            const issue = words.issueAction(grant);
             return (
               <TableRow key={grant.id}>
                 <TableCell className={classes.party}>
@@ -299,8 +410,22 @@ export function GrantsTable(props: {
                 </TableCell>
                 <TableCell>
                   <Typography variant="body2">
-                    {credentialText(grant)}
+                    {words.credential(grant)}
                   </Typography>
+                  {registering && (
+                    <Typography
+                      variant="caption"
+                      color={
+                        clientRegistration(grant).state === 'registering'
+                          ? 'textSecondary'
+                          : 'error'
+                      }
+                      display="block"
+                      data-testid={`oauth2-registration-${grant.id}`}
+                    >
+                      {registering}
+                    </Typography>
+                  )}
                   <Typography
                     variant="caption"
                     color="textSecondary"
@@ -314,35 +439,17 @@ export function GrantsTable(props: {
                   </Typography>
                 </TableCell>
                 <TableCell>
-                  {mine &&
-                    active &&
-                    (grant.credentialType === 'mtls-certificate' ? (
-                      <Button
-                        size="small"
-                        color="primary"
-                        onClick={() => setCredentialFor(grant)}
-                        aria-label={`${
-                          grant.credential ? 'Renew' : 'Get'
-                        } certificate for ${grant.apiRef}`}
-                      >
-                        {grant.credential
-                          ? t('grantsTable.renewCertificate')
-                          : t('grantsTable.getCertificate')}
-                      </Button>
-                    ) : (
-                      <Button
-                        size="small"
-                        color="primary"
-                        onClick={() => setCredentialFor(grant)}
-                        aria-label={`${
-                          grant.credential ? 'Rotate' : 'Get'
-                        } credential for ${grant.apiRef}`}
-                      >
-                        {grant.credential
-                          ? t('grantsTable.rotate')
-                          : t('grantsTable.getCredential')}
-                      </Button>
-                    ))}
+                  {mine && active && (
+                    <Button
+                      size="small"
+                      color="primary"
+                      onClick={() => setCredentialFor(grant)}
+                      aria-label={issue.name}
+                      disabled={!!registering}
+                    >
+                      {issue.label}
+                    </Button>
+                  )}
                   {mayRenew && mine && active && !grant.renewalRequestId && (
                     <Button
                       size="small"
@@ -413,24 +520,15 @@ export function GrantsTable(props: {
           })}
         </TableBody>
       </Table>
-      {credentialFor &&
-        (credentialFor.credentialType === 'mtls-certificate' ? (
-          <CertificateDialog
-            grant={credentialFor}
-            onClose={issued => {
-              setCredentialFor(undefined);
-              if (issued) onChanged();
-            }}
-          />
-        ) : (
-          <CredentialDialog
-            grant={credentialFor}
-            onClose={issued => {
-              setCredentialFor(undefined);
-              if (issued) onChanged();
-            }}
-          />
-        ))}
+      {credentialFor && (
+        <IssueDialog
+          grant={credentialFor}
+          onClose={issued => {
+            setCredentialFor(undefined);
+            if (issued) onChanged();
+          }}
+        />
+      )}
       {renewing && (
         <RenewGrantDialog
           grant={renewing}
@@ -481,4 +579,19 @@ export function GrantsTable(props: {
       )}
     </>
   );
+}
+
+/** The dialog that issues the grant's credential, by its type. */
+function IssueDialog(props: {
+  grant: Grant;
+  onClose: (issued: boolean) => void;
+}) {
+  switch (props.grant.credentialType) {
+    case 'mtls-certificate':
+      return <CertificateDialog {...props} />;
+    case OAUTH2_CLIENT:
+      return <OAuth2ClientDialog {...props} />;
+    default:
+      return <CredentialDialog {...props} />;
+  }
 }

@@ -15,7 +15,11 @@ import {
   apiAccessApiRef,
 } from '../../api/ApiAccessApi';
 import { RequestAccessDialog } from './RequestAccessDialog';
-import { pendingRequest, petstoreProfile } from '../../testData';
+import {
+  credentialTypes,
+  pendingRequest,
+  petstoreProfile,
+} from '../../testData';
 
 // Typing into MUI fields in jsdom is slow on a 2-core machine.
 jest.setTimeout(60_000);
@@ -95,6 +99,7 @@ function setup(overrides: Partial<ApiAccessApi> = {}) {
       .mockResolvedValue({ autoApproved: false, stages: [] }),
     assess: jest.fn(async (draft: DraftToAssess) => fakeAssess(draft)),
     createRequest: jest.fn().mockResolvedValue(pendingRequest),
+    getCredentialTypes: jest.fn().mockResolvedValue(credentialTypes),
     ...overrides,
   };
   const catalog = catalogApiMock({
@@ -338,7 +343,9 @@ describe('RequestAccessDialog with the request assistant', () => {
     });
     await userEvent.click(within(dialog).getByLabelText('Credential type'));
     await userEvent.click(
-      await screen.findByRole('option', { name: 'Client certificate (mTLS)' }),
+      await screen.findByRole('option', {
+        name: /^Client certificate \(mTLS\)/,
+      }),
     );
     await userEvent.click(
       within(dialog).getByRole('button', { name: 'Submit request' }),
@@ -346,6 +353,62 @@ describe('RequestAccessDialog with the request assistant', () => {
     await waitFor(() =>
       expect(apiAccess.createRequest).toHaveBeenCalledWith(
         expect.objectContaining({ credentialType: 'mtls-certificate' }),
+      ),
+    );
+  });
+
+  it("offers the backend's credential types, a module's too, and disables those not offered with the reason", async () => {
+    const { render, apiAccess } = setup({
+      getCredentialTypes: jest.fn().mockResolvedValue(
+        credentialTypes.map(type =>
+          type.id === 'mtls-certificate'
+            ? {
+                ...type,
+                offered: false,
+                reason: 'no certificate authority is configured',
+              }
+            : type,
+        ),
+      ),
+    });
+    const dialog = await render();
+    await userEvent.click(
+      within(dialog).getByRole('checkbox', { name: 'pets:read' }),
+    );
+    await fill(dialog, {
+      useCase: "Show the artist's pets on the artist lookup page.",
+      justification: 'Product asked for pet names this quarter.',
+      storage: 'Vault kv/artist-lookup, rotated monthly',
+    });
+    await userEvent.click(within(dialog).getByLabelText('Credential type'));
+    const listbox = await screen.findByRole('listbox');
+    const mtls = within(listbox).getByRole('option', {
+      name: /^Client certificate \(mTLS\)/,
+    });
+    expect(mtls).toHaveAttribute('aria-disabled', 'true');
+    expect(mtls).toHaveTextContent(
+      'Not offered here: no certificate authority is configured',
+    );
+    const oauth2 = within(listbox).getByRole('option', {
+      name: /^OAuth2 client \(client credentials\)/,
+    });
+    expect(oauth2).not.toHaveAttribute('aria-disabled', 'true');
+    expect(oauth2).toHaveTextContent(
+      "A client at the organization's identity provider",
+    );
+    await userEvent.click(oauth2);
+    // The chosen type's description is the field's help.
+    expect(
+      within(dialog).getByText(
+        "A client at the organization's identity provider; it fetches short-lived tokens.",
+      ),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Submit request' }),
+    );
+    await waitFor(() =>
+      expect(apiAccess.createRequest).toHaveBeenCalledWith(
+        expect.objectContaining({ credentialType: 'oauth2-client' }),
       ),
     );
   });

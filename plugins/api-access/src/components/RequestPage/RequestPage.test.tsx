@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { identityApiRef } from '@backstage/core-plugin-api';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
@@ -9,9 +9,9 @@ import {
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
 import { Route, Routes } from 'react-router-dom';
-import { apiAccessApiRef } from '../../api/ApiAccessApi';
+import { ApiAccessApi, apiAccessApiRef } from '../../api/ApiAccessApi';
 import { RequestPage } from './RequestPage';
-import { pendingRequest } from '../../testData';
+import { credentialTypes, pendingRequest } from '../../testData';
 
 jest.setTimeout(30_000);
 
@@ -82,7 +82,10 @@ const assessed: AccessRequest = {
   },
 };
 
-async function renderPage(request: AccessRequest) {
+async function renderPage(
+  request: AccessRequest,
+  more: Partial<ApiAccessApi> = {},
+) {
   const identity = {
     getBackstageIdentity: async () => ({
       type: 'user' as const,
@@ -93,6 +96,7 @@ async function renderPage(request: AccessRequest) {
   const apiAccess = {
     getRequest: jest.fn().mockResolvedValue(request),
     getHistory: jest.fn().mockResolvedValue([]),
+    ...more,
   };
   await renderInTestApp(
     <TestApiProvider
@@ -115,6 +119,27 @@ async function renderPage(request: AccessRequest) {
 }
 
 describe('RequestPage', () => {
+  it("names the credential type by the backend's title", async () => {
+    await renderPage(
+      { ...assessed, credentialType: 'oauth2-client' },
+      { getCredentialTypes: jest.fn().mockResolvedValue(credentialTypes) },
+    );
+    const type = await screen.findByTestId('request-credential-type');
+    await waitFor(() =>
+      expect(type).toHaveTextContent('OAuth2 client (client credentials)'),
+    );
+  });
+
+  it('shows the type id when the backend does not know the type', async () => {
+    await renderPage(
+      { ...assessed, credentialType: 'gone-type' },
+      { getCredentialTypes: jest.fn().mockResolvedValue(credentialTypes) },
+    );
+    expect(
+      await screen.findByTestId('request-credential-type'),
+    ).toHaveTextContent(/^gone-type$/);
+  });
+
   it("shows reviewers the assistant's risk score with its reasons and the findings by severity", async () => {
     const apiAccess = await renderPage(assessed);
     expect(

@@ -29,6 +29,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { useLiveUpdates } from '../../hooks/useLiveUpdates';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { useAllowed } from '../../hooks/useAllowed';
+import { useCredentialTypes } from '../../hooks/useCredentialTypes';
 import { DecisionDialog, DecisionKind } from '../DecisionDialog';
 import { DelegateStepDialog } from '../DelegateStepDialog';
 import { ResubmitDialog } from '../ResubmitDialog';
@@ -186,6 +187,15 @@ function Timeline(props: { events: AuditEvent[] }) {
         ))}
       </TableBody>
     </Table>
+  );
+}
+
+/** A credential type by its title from the backend; its id until then (or if unknown). */
+function CredentialTypeTitle(props: { id: string }) {
+  const { types } = useCredentialTypes();
+  const type = types.find(candidate => candidate.id === props.id);
+  return (
+    <span data-testid="request-credential-type">{type?.title ?? props.id}</span>
   );
 }
 
@@ -373,9 +383,7 @@ export function RequestPage() {
               </Term>
               <Term label="Duration">{request.durationDays} days</Term>
               <Term label="Credential type">
-                {request.credentialType === 'mtls-certificate'
-                  ? 'Client certificate (mTLS)'
-                  : 'API key'}
+                <CredentialTypeTitle id={request.credentialType} />
               </Term>
               {narrowed && (
                 <Term label="Approved terms">

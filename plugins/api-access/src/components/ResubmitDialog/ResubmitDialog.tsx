@@ -15,6 +15,7 @@ import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { useRequestDraft } from '../../hooks/useRequestDraft';
+import type { CredentialType } from '../TermsFields';
 import {
   DraftFieldFindings,
   RequestDraftActions,
@@ -41,10 +42,8 @@ export function ResubmitDialog(props: {
       consumerRef: request.consumerRef,
       environment: request.environment,
       scopes: request.scopes,
-      credentialType:
-        request.credentialType === 'mtls-certificate'
-          ? 'mtls-certificate'
-          : 'api-key',
+      // Kept as requested, whichever type it is (a module's too).
+      credentialType: request.credentialType as CredentialType,
       text: {
         useCase: request.useCase,
         justification: request.justification,

@@ -5,8 +5,11 @@
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { apiAccessTranslationRef } from '../../translation';
 import MenuItem from '@material-ui/core/MenuItem';
+import ListItemText from '@material-ui/core/ListItemText';
 import TextField from '@material-ui/core/TextField';
 import { CreateAccessRequest } from '@api-access/backstage-plugin-api-access-common';
+import type { CredentialTypeInfo } from '../../api/ApiAccessApi';
+import { useCredentialTypes } from '../../hooks/useCredentialTypes';
 
 export interface TermsText {
   useCase: string;
@@ -84,32 +87,76 @@ export function TermsFields(props: {
 
 export type CredentialType = NonNullable<CreateAccessRequest['credentialType']>;
 
-export const CREDENTIAL_TYPES: { value: CredentialType; label: string }[] = [
-  { value: 'api-key', label: 'API key' },
-  { value: 'mtls-certificate', label: 'Client certificate (mTLS)' },
-];
-
-/** How the consumer will authenticate: an API key, or a client certificate from a CSR. */
+/**
+ * How the consumer will authenticate, from the types the backend offers
+ * (GET /credential-types): each with its title and description; a type that
+ * cannot be requested now is shown disabled, with the reason. The current
+ * value stays selectable as it was (a resubmission keeps its type).
+ */
 export function CredentialTypeField(props: {
   id: string;
   value: CredentialType;
   onChange: (value: CredentialType) => void;
 }) {
+  const { id, value, onChange } = props;
   const { t } = useTranslationRef(apiAccessTranslationRef);
+  const { types, loading, error } = useCredentialTypes();
+  // Until the list is in (or when it failed), the current value is the only
+  // option, so the select never holds a value it does not list.
+  const options: CredentialTypeInfo[] = types.some(type => type.id === value)
+    ? types
+    : [
+        {
+          id: value,
+          title: value,
+          description: '',
+          presentation: 'api-key',
+          offered: true,
+        },
+        ...types,
+      ];
+  const chosen = options.find(type => type.id === value);
+  let helperText: string = chosen?.description ?? '';
+  if (error) {
+    helperText = t('terms.credentialTypesFailed', { message: error.message });
+  } else if (chosen && !chosen.offered && chosen.reason) {
+    helperText = t('terms.credentialTypeNotOffered', { reason: chosen.reason });
+  } else if (loading) {
+    helperText = t('terms.credentialTypesLoading');
+  }
   return (
     <TextField
       select
       fullWidth
       margin="normal"
       label={t('terms.credentialType')}
-      id={props.id}
-      value={props.value}
-      onChange={e => props.onChange(e.target.value as CredentialType)}
-      helperText={t('terms.credentialTypeHelp')}
+      id={id}
+      value={value}
+      onChange={e => onChange(e.target.value as CredentialType)}
+      helperText={helperText}
+      error={!!error || (!!chosen && !chosen.offered)}
+      SelectProps={{
+        renderValue: selected =>
+          options.find(type => type.id === selected)?.title ?? String(selected),
+      }}
     >
-      {CREDENTIAL_TYPES.map(type => (
-        <MenuItem key={type.value} value={type.value}>
-          {type.label}
+      {options.map(type => (
+        <MenuItem
+          key={type.id}
+          value={type.id}
+          disabled={!type.offered && type.id !== value}
+          data-testid={`credential-type-${type.id}`}
+        >
+          <ListItemText
+            primary={type.title}
+            secondary={
+              type.offered
+                ? type.description
+                : t('terms.credentialTypeNotOffered', {
+                    reason: type.reason ?? t('terms.notOfferedNoReason'),
+                  })
+            }
+          />
         </MenuItem>
       ))}
     </TextField>

@@ -1,0 +1,1 @@
+export * from './OAuth2ClientDialog';
