@@ -14,12 +14,13 @@ export type ApiAccessConfig = ReviewPolicy;
 
 /**
  * Keys under `apiAccess` that are read elsewhere: by backend modules
- * (webhooks, llmAssessor) or by the certificate authority, which holds a
+ * (webhooks, llmAssessor, oauth2Client) or by the certificate authority, which holds a
  * private key and so is read apart from the policy.
  */
 export const MODULE_CONFIG_KEYS = [
   'webhooks',
   'llmAssessor',
+  'oauth2Client',
   'certificates',
   'audit',
   'notifications',
