@@ -255,6 +255,42 @@ describe.each(databases.eachSupportedId())(
       ).toBe(401);
     });
 
+    it('a rolled-back rotation whose delete fails is orphaned, and the sweep deletes it later', async () => {
+      const parts = await setup();
+      const grant = makeGrant();
+      await parts.provisioner.provision(makeTask(grant));
+      const first = issueContext(grant);
+      const issued = await parts.type.issue(first);
+      const rotated = await parts.type.issue(
+        issueContext(grant, [
+          { id: first.credentialId, publicId: issued.publicId, createdAt: '' },
+        ]),
+      );
+      idp.proxy.set('/reg/:id', fault.status(503));
+      await rotated.rollback!();
+      let rows = await rowsOf(grant.id);
+      expect(rows.map(r => [r.client_id, r.status])).toEqual([
+        [issued.publicId, 'issued'],
+        [rotated.publicId, 'orphaned'],
+      ]);
+      expect(rows[1].last_error).toContain(
+        'answered 503 to the client deletion',
+      );
+      // The orphan still gets tokens until the sweep deletes it.
+      const secret = String(rotated.shownOnce.clientSecret);
+      expect(
+        (await fetchToken(idp.provider, rotated.publicId, secret)).status,
+      ).toBe(200);
+      await expect(parts.sweep()).resolves.toMatchObject({ orphansDeleted: 0 });
+      idp.proxy.reset();
+      await expect(parts.sweep()).resolves.toMatchObject({ orphansDeleted: 1 });
+      rows = await rowsOf(grant.id);
+      expect(rows[1].status).toBe('deleted');
+      expect(
+        (await fetchToken(idp.provider, rotated.publicId, secret)).status,
+      ).toBe(401);
+    });
+
     describe('faults at registration', () => {
       async function expectFailure(
         grant: ReturnType<typeof makeGrant>,

@@ -193,8 +193,10 @@ export function secretCollectingFetch(): {
   secrets: Set<string>;
 } {
   const secrets = new Set<string>();
+  // The fetch of the moment, so installing this one globally does not recurse.
+  const base = globalThis.fetch;
   const collecting: typeof fetch = async (input, init) => {
-    const response = await fetch(input, init);
+    const response = await base(input, init);
     const text = await response.clone().text();
     try {
       const body = JSON.parse(text);
