@@ -184,6 +184,18 @@ export class ClientStore {
       .update({ ...toRowPatch(patch), updated_at: this.now() });
   }
 
+  /** Updates the row only while it still has `status`; answers whether it did. */
+  async updateWhereStatus(
+    id: string,
+    status: ClientStatus,
+    patch: ClientPatch,
+  ): Promise<boolean> {
+    const count = await this.knex<Row>(CLIENTS_TABLE)
+      .where({ id, status })
+      .update({ ...toRowPatch(patch), updated_at: this.now() });
+    return Number(count) > 0;
+  }
+
   /** Only for a registration the provider refused: nothing remote to remember. */
   async remove(id: string): Promise<void> {
     await this.knex<Row>(CLIENTS_TABLE).where({ id }).delete();

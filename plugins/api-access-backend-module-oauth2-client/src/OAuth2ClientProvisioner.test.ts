@@ -291,6 +291,29 @@ describe.each(databases.eachSupportedId())(
       ).toBe(401);
     });
 
+    it('a registration answered after the grant was revoked deletes its client again', async () => {
+      const parts = await setup();
+      const grant = makeGrant();
+      idp.proxy.set('/reg', fault.slow(500), { times: 1 });
+      const provisioning = parts.provisioner.provision(makeTask(grant)).then(
+        () => undefined,
+        e => e,
+      );
+      await new Promise(r => setTimeout(r, 200));
+      await parts.provisioner.revoke(makeTask(grant, 'revoke'));
+      const error = await provisioning;
+      expect(error?.message).toMatch(
+        /^the registration of client \S+ was answered after its attempt was given up \(the grant was revoked meanwhile\); the client was deleted again$/,
+      );
+      const rows = await rowsOf(grant.id);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({
+        status: 'deleted',
+        registration_access_token: null,
+      });
+      expect(rows[0].client_id).toEqual(expect.any(String));
+    });
+
     describe('faults at registration', () => {
       async function expectFailure(
         grant: ReturnType<typeof makeGrant>,

@@ -258,12 +258,13 @@ export class OAuth2ClientProvisioner implements ApiAccessProvisioner {
       }
       throw error;
     }
+    let recorded: boolean;
     try {
       const sealed = this.box.seal(
         registered.registrationAccessToken,
         ratAad(row.id),
       );
-      await this.store.update(row.id, {
+      recorded = await this.store.updateWhereStatus(row.id, 'registering', {
         status: options.status,
         clientId: registered.clientId,
         registrationClientUri: registered.registrationClientUri,
@@ -283,6 +284,35 @@ export class OAuth2ClientProvisioner implements ApiAccessProvisioner {
         .catch(() => undefined);
       await this.store.remove(row.id).catch(() => undefined);
       throw error;
+    }
+    if (!recorded) {
+      // The row stopped being 'registering' meanwhile: the grant was revoked
+      // (or a newer attempt orphaned it). The client must not outlive that.
+      const deleted = await this.registration
+        .remove(
+          registered.registrationClientUri,
+          registered.registrationAccessToken,
+        )
+        .then(
+          () => true,
+          () => false,
+        );
+      await this.store.update(row.id, {
+        clientId: registered.clientId,
+        ...(deleted
+          ? { status: 'deleted' as const, deletedAt: this.now() }
+          : {}),
+        lastError: deleted
+          ? 'registered after its grant was revoked or its attempt given up; deleted again'
+          : 'registered after its grant was revoked or its attempt given up; the delete failed, the provider admin must remove it',
+      });
+      throw new ProvisioningError(
+        `the registration of client ${
+          registered.clientId
+        } was answered after its attempt was given up (the grant was revoked meanwhile); the client was ${
+          deleted ? 'deleted again' : 'NOT deleted: remove it at the provider'
+        }`,
+      );
     }
     const stored = await this.store.get(row.id);
     return { row: stored!, registered };
