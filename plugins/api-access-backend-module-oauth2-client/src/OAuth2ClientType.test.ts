@@ -68,6 +68,8 @@ describe('OAuth2ClientType tokens', () => {
     expect(refusal).toBeInstanceOf(CredentialRefusal);
     expect(refusal.status).toBe(503);
     idp.proxy.reset();
+    // TokenVerifier does not ask a failing JWKS again for 2 s.
+    await new Promise(r => setTimeout(r, 2100));
 
     const verified = await parts.type.verifyToken(
       String(token.body.access_token),
