@@ -3,7 +3,15 @@
 // keySha256: the decision cache is keyed by the SHA-256 of the presented key,
 // in hex: never the key itself (nginx writes cache keys into its cache
 // files), and exactly the hash api-access stores, so that api-access can
-// name a revoked grant's entries without knowing its keys.
+// name a revoked grant's entries without knowing its keys. A bearer token's
+// entry is keyed by the SHA-256 of 'bearer ' + the token, apart from every
+// key's; api-access cannot name those (it never saw most tokens), so it
+// lets the gateway keep a token's answer only tokenDecisionCacheSeconds.
+//
+// bearerToken: the token of `Authorization: Bearer <token>`, for
+// X-Api-Access-Token; empty when the call presents an API key (X-Api-Key),
+// so a key call goes on exactly as before and its Authorization header, if
+// any, is the upstream's business.
 //
 // rateZone, rateRetryAfter, rateReason: for the rate limiter server. The
 // grant's rate limit comes from api-access in X-Api-Access-Rate-Limit,
@@ -22,9 +30,19 @@
 import crypto from 'crypto';
 import fs from 'fs';
 
+function bearerToken(r) {
+  if (r.headersIn['X-Api-Key']) return '';
+  const m = /^Bearer +(\S.*)$/i.exec(r.headersIn.Authorization || '');
+  return m ? m[1].trim() : '';
+}
+
 function keySha256(r) {
   const key = r.headersIn['X-Api-Key'] || '';
-  return crypto.createHash('sha256').update(key).digest('hex');
+  const token = key ? '' : bearerToken(r);
+  return crypto
+    .createHash('sha256')
+    .update(token ? `bearer ${token}` : key)
+    .digest('hex');
 }
 
 function rateLimitOf(r) {
@@ -109,4 +127,11 @@ function purge(r) {
   }
 }
 
-export default { keySha256, purge, rateZone, rateRetryAfter, rateReason };
+export default {
+  bearerToken,
+  keySha256,
+  purge,
+  rateZone,
+  rateRetryAfter,
+  rateReason,
+};
