@@ -55,12 +55,7 @@ import { ApiAccessConfig } from '../config';
 import { AuditLog } from '../audit/AuditLog';
 import { CredentialLookup, CredentialStore } from './CredentialStore';
 import { GrantStore } from '../grants/GrantStore';
-import {
-  credentialSetKey,
-  requireGrantHolder,
-  requireLiveGrant,
-  requireLockedLiveGrant,
-} from '../grants/issuable';
+import { requireGrantHolder, requireLiveGrant } from '../grants/issuable';
 import { Caller } from '../requests/workflowTypes';
 import type { ProvisioningService } from '../provisioning/ProvisioningService';
 import { LruCache } from './LruCache';
@@ -304,17 +299,39 @@ export class CredentialService {
     // The key this rotation replaces, as the caller saw it. Under the grant's
     // row lock, a different one means another rotation won meanwhile: this
     // one is refused, so concurrent rotations never stack keys.
-    const seen = credentialSetKey(
-      await this.credentials.activeForGrants(this.credentials.db, [grantId]),
-    );
+    const seen = (
+      await this.credentials.activeForGrants(this.credentials.db, [grantId])
+    )
+      .map(row => row.id)
+      .sort()
+      .join(',');
     const previous = await this.grants.transaction(async tx => {
-      requireLockedLiveGrant(await this.grants.lockStatus(tx, grantId), now);
+      const locked = await this.grants.lockStatus(tx, grantId);
+      if (locked?.status === 'suspended') {
+        throw new ConflictError(
+          'The grant is suspended; no credential can be issued until the API owner resumes it',
+        );
+      }
+      if (
+        !locked ||
+        locked.status !== 'active' ||
+        locked.expiresAt.getTime() <= now.getTime()
+      ) {
+        throw new ConflictError(
+          'The grant is no longer active; no credential can be issued',
+        );
+      }
       const superseded = await this.credentials.supersedeActive(
         tx,
         grantId,
         validUntil,
       );
-      if (credentialSetKey(superseded) !== seen) {
+      if (
+        superseded
+          .map(row => row.id)
+          .sort()
+          .join(',') !== seen
+      ) {
         throw new ConflictError(
           "The grant's key was rotated by another request at the same time; nothing was changed. Reload and rotate again if you still need a new key.",
         );
