@@ -24,6 +24,7 @@ import {
 } from '@backstage/plugin-permission-node';
 import {
   ApiAccessAssessor,
+  ApiAccessCredentialType,
   ApiAccessProvisioner,
 } from '@api-access/backstage-plugin-api-access-node';
 import { Knex } from 'knex';
@@ -53,6 +54,8 @@ import { RevocationBatchStore } from './grants/RevocationBatchStore';
 import { CatalogRelationService } from './catalogRelations/CatalogRelationService';
 import { CredentialStore } from './credentials/CredentialStore';
 import { CredentialService } from './credentials/CredentialService';
+import { CredentialIssuer } from './credentials/CredentialIssuer';
+import { CredentialTypeRegistry } from './credentials/CredentialTypeRegistry';
 import { createDecisionBus } from './credentials/DecisionBus';
 import { GatewayPurger } from './credentials/GatewayPurger';
 import { UsageCounter } from './credentials/UsageCounter';
@@ -94,6 +97,8 @@ export interface ApiAccessServicesOptions {
   auth: AuthService;
   provisioners: ApiAccessProvisioner[];
   assessors: ApiAccessAssessor[];
+  /** Credential types backend modules added (apiAccessCredentialTypesExtensionPoint). */
+  credentialTypes?: ApiAccessCredentialType[];
 }
 
 export async function createApiAccessServices(
@@ -120,11 +125,28 @@ export async function createApiAccessServices(
     requestLink: readRequestLink(options.rootConfig),
   });
   const live = new LiveUpdates({ signals: options.signals, logger });
+  // mTLS client certificates; apiAccess.certificates is read apart from
+  // the policy because it holds the CA's private key.
+  const certificates = await CertificateService.fromConfig(options.rootConfig, {
+    knex,
+    grants: grantStore,
+    credentials: credentialStore,
+    audit: auditLog,
+    config: policy,
+    clock: now,
+  });
+  // The credential types requests may name: the built-in ones, then the
+  // modules'. A bad or taken id stops the start-up here.
+  const credentialTypes = new CredentialTypeRegistry({
+    certificatesConfigured: () => certificates.configured,
+    moduleTypes: options.credentialTypes,
+  });
   const provisioning = new ProvisioningService({
     tasks: new ProvisioningStore(knex),
     grants: grantStore,
     audit: auditLog,
-    provisioners: options.provisioners,
+    // A credential type's own provisioner works on that type's grants only.
+    provisioners: [...options.provisioners, ...credentialTypes.provisioners()],
     config: policy,
     logger,
     notifier,
@@ -175,16 +197,8 @@ export async function createApiAccessServices(
       credentials: credentialStore,
       logger,
     }),
-  });
-  // mTLS client certificates; apiAccess.certificates is read apart from
-  // the policy because it holds the CA's private key.
-  const certificates = await CertificateService.fromConfig(options.rootConfig, {
-    knex,
-    grants: grantStore,
-    credentials: credentialStore,
-    audit: auditLog,
-    config: policy,
-    clock: now,
+    // Bearer-token types answer for tokens at /authorize and /introspect.
+    credentialTypes,
   });
   // Another replica's revocation changes this replica's CRL too.
   credentials.onChange(() => certificates.invalidateCrl());
@@ -202,7 +216,18 @@ export async function createApiAccessServices(
     grantHooks,
     assessments,
     adminCheck: admins,
-    certificatesOffered: certificates.configured,
+    credentialTypes,
+  });
+  const issuer = new CredentialIssuer({
+    registry: credentialTypes,
+    keys: credentials,
+    credentials: credentialStore,
+    grants: grantStore,
+    audit: auditLog,
+    config: policy,
+    provisioning,
+    logger,
+    clock: now,
   });
 
   // Grants: a resource whose reads a policy can condition; lists apply
@@ -282,6 +307,7 @@ export async function createApiAccessServices(
     clock,
     // A suspended grant's certificates are on hold on this replica's CRL at once.
     afterChange: () => certificates.invalidateCrl(),
+    provisioning,
   });
 
   // Active grants as catalog relations, for the catalog module.
@@ -361,6 +387,8 @@ export async function createApiAccessServices(
     grantPlans,
     catalogRelations,
     credentials,
+    credentialTypes,
+    issuer,
     certificates,
     provisioning,
     lifecycle,

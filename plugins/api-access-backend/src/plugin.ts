@@ -8,8 +8,10 @@ import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import {
   ApiAccessAssessor,
+  ApiAccessCredentialType,
   ApiAccessProvisioner,
   apiAccessAssessorsExtensionPoint,
+  apiAccessCredentialTypesExtensionPoint,
   apiAccessProvisionersExtensionPoint,
 } from '@api-access/backstage-plugin-api-access-node';
 import { readApiAccessConfig, readCheckpointSecret } from './config';
@@ -35,6 +37,12 @@ export const apiAccessPlugin = createBackendPlugin({
     env.registerExtensionPoint(apiAccessProvisionersExtensionPoint, {
       addProvisioner(...added) {
         provisioners.push(...added);
+      },
+    });
+    const credentialTypes: ApiAccessCredentialType[] = [];
+    env.registerExtensionPoint(apiAccessCredentialTypesExtensionPoint, {
+      addCredentialType(...added) {
+        credentialTypes.push(...added);
       },
     });
     const assessors: ApiAccessAssessor[] = [];
@@ -101,6 +109,7 @@ export const apiAccessPlugin = createBackendPlugin({
           auth: deps.auth,
           provisioners,
           assessors,
+          credentialTypes,
         });
         const {
           requests,
@@ -113,6 +122,13 @@ export const apiAccessPlugin = createBackendPlugin({
           accessReviews,
           toRequestFilter,
         } = services;
+        if (credentialTypes.length > 0) {
+          deps.logger.info(
+            `api-access credential types from modules: ${credentialTypes
+              .map(t => t.id)
+              .join(', ')}`,
+          );
+        }
         if (assessments.moduleIds.length > 0) {
           deps.logger.info(
             `api-access assessors: ${assessments.moduleIds.join(', ')}`,
@@ -156,7 +172,11 @@ export const apiAccessPlugin = createBackendPlugin({
         });
         // Tasks run right after the transaction that wrote them; this sweep
         // picks up retries that came due and work a stopped replica left.
-        if (provisioners.length > 0) {
+        const allProvisioners = [
+          ...provisioners,
+          ...services.credentialTypes.provisioners(),
+        ];
+        if (allProvisioners.length > 0) {
           await deps.scheduler.scheduleTask({
             id: 'api-access-provisioning',
             frequency: { seconds: 10 },
@@ -166,7 +186,7 @@ export const apiAccessPlugin = createBackendPlugin({
             },
           });
           deps.logger.info(
-            `api-access provisioners: ${provisioners
+            `api-access provisioners: ${allProvisioners
               .map(p => p.id)
               .join(', ')}`,
           );
@@ -219,6 +239,8 @@ export const apiAccessPlugin = createBackendPlugin({
             requests,
             profiles: services.profiles,
             keys: credentials,
+            credentialTypes: services.credentialTypes,
+            issuer: services.issuer,
             grants,
             incidentRevocations: services.incidentRevocations,
             grantPlans: services.grantPlans,

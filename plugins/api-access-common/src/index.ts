@@ -9,6 +9,7 @@ export * from './auditExport';
 export * from './catalogKeys';
 export * from './classification';
 export * from './conflictOfInterest';
+export * from './credentialTypes';
 export * from './definitionScopes';
 export * from './excerpt';
 export * from './incidentRevocation';

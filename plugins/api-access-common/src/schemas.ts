@@ -58,7 +58,16 @@ export const planNameSchema = z
     'must be a plan name: 1-32 lowercase letters, digits and dashes',
   );
 
-export const credentialTypeSchema = z.enum(['api-key', 'mtls-certificate']);
+/**
+ * A credential type's id: the built-in `api-key` and `mtls-certificate`, or
+ * one a backend module adds (the backend checks that it is offered).
+ */
+export const credentialTypeSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{1,31}$/,
+    "must be a credential type id such as 'api-key' or 'mtls-certificate': 2-32 lowercase letters, digits and dashes",
+  );
 
 export const createAccessRequestSchema = z.object({
   apiRef: entityRefOfKind('api'),

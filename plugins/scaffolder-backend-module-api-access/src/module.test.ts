@@ -113,10 +113,10 @@ describe.each(databases.eachSupportedId())(
         'credentialStorage',
         'durationDays',
       ]);
-      expect(action.schema.input.properties.credentialType.enum).toEqual([
-        'api-key',
-        'mtls-certificate',
-      ]);
+      expect(action.schema.input.properties.credentialType).toMatchObject({
+        type: 'string',
+        pattern: '^[a-z][a-z0-9-]{1,31}$',
+      });
       expect(Object.keys(action.schema.output.properties)).toEqual(
         expect.arrayContaining(['requestId', 'status', 'link', 'plan']),
       );

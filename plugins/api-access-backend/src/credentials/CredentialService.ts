@@ -55,7 +55,12 @@ import { ApiAccessConfig } from '../config';
 import { AuditLog } from '../audit/AuditLog';
 import { CredentialLookup, CredentialStore } from './CredentialStore';
 import { GrantStore } from '../grants/GrantStore';
-import { requireGrantHolder, requireLiveGrant } from '../grants/issuable';
+import {
+  credentialSetKey,
+  requireGrantHolder,
+  requireLiveGrant,
+  requireLockedLiveGrant,
+} from '../grants/issuable';
 import { Caller } from '../requests/workflowTypes';
 import type { ProvisioningService } from '../provisioning/ProvisioningService';
 import { LruCache } from './LruCache';
@@ -299,39 +304,17 @@ export class CredentialService {
     // The key this rotation replaces, as the caller saw it. Under the grant's
     // row lock, a different one means another rotation won meanwhile: this
     // one is refused, so concurrent rotations never stack keys.
-    const seen = (
-      await this.credentials.activeForGrants(this.credentials.db, [grantId])
-    )
-      .map(row => row.id)
-      .sort()
-      .join(',');
+    const seen = credentialSetKey(
+      await this.credentials.activeForGrants(this.credentials.db, [grantId]),
+    );
     const previous = await this.grants.transaction(async tx => {
-      const locked = await this.grants.lockStatus(tx, grantId);
-      if (locked?.status === 'suspended') {
-        throw new ConflictError(
-          'The grant is suspended; no credential can be issued until the API owner resumes it',
-        );
-      }
-      if (
-        !locked ||
-        locked.status !== 'active' ||
-        locked.expiresAt.getTime() <= now.getTime()
-      ) {
-        throw new ConflictError(
-          'The grant is no longer active; no credential can be issued',
-        );
-      }
+      requireLockedLiveGrant(await this.grants.lockStatus(tx, grantId), now);
       const superseded = await this.credentials.supersedeActive(
         tx,
         grantId,
         validUntil,
       );
-      if (
-        superseded
-          .map(row => row.id)
-          .sort()
-          .join(',') !== seen
-      ) {
+      if (credentialSetKey(superseded) !== seen) {
         throw new ConflictError(
           "The grant's key was rotated by another request at the same time; nothing was changed. Reload and rotate again if you still need a new key.",
         );

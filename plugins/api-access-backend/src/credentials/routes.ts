@@ -9,7 +9,6 @@ import { InputError } from '@backstage/errors';
 import {
   excerpt,
   introspectSchema,
-  issueCredentialSchema,
 } from '@api-access/backstage-plugin-api-access-common';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Request } from 'express';
@@ -139,8 +138,8 @@ export function addCredentialRoutes(
   kit: RouteKit,
   options: CredentialRoutesOptions,
 ) {
-  const { keys, grants } = options;
-  const { callerOf, audited } = kit;
+  const { keys } = options;
+  const { callerOf } = kit;
   const gatewayOf = gatewayCheck(options.httpAuth, keys);
 
   router.get('/credentials/terms', async (req, res) => {
@@ -148,31 +147,7 @@ export function addCredentialRoutes(
     res.json(keys.terms());
   });
 
-  router.post('/grants/:id/credentials', async (req, res) => {
-    const issued = await audited(req, 'credential-issue', 'high', async () => {
-      const caller = await callerOf(req);
-      const { acceptTerms } = parse(
-        issueCredentialSchema,
-        req.body,
-        'credential request',
-      );
-      // A grant the caller may not read is a 404, as an unknown one.
-      await grants.readable(req.params.id, caller);
-      const credential = await keys.issue(req.params.id, acceptTerms, caller);
-      return {
-        result: credential,
-        meta: {
-          grantId: credential.grantId,
-          prefix: credential.prefix,
-          rotated: !!credential.previousValidUntil,
-        },
-      };
-    });
-    // The secret is in this body and nowhere else: no cache may keep it.
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
-    res.status(201).json(issued);
-  });
+  // POST /grants/:id/credentials, for every credential type: typeRoutes.ts.
 
   /**
    * For gateways (nginx auth_request, Envoy ext_authz): the presented key in

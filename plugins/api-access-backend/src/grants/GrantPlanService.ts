@@ -27,6 +27,7 @@ import {
 import { Knex } from 'knex';
 import { AuditLog } from '../audit/AuditLog';
 import { ApiAccessClock, systemClock } from '../clock';
+import type { ProvisioningService } from '../provisioning/ProvisioningService';
 import { ApiAccessConfig } from '../config';
 import type { CredentialService } from '../credentials/CredentialService';
 import { LiveUpdates } from '../notifications/LiveUpdates';
@@ -55,6 +56,11 @@ export interface GrantPlanServiceOptions {
   clock?: ApiAccessClock;
   /** Called after a grant's suspension changed on this replica (e.g. to refresh the CRL). */
   afterChange?: (grantId: string) => void;
+  /**
+   * Provisioners hear of a plan change as of a renewal (provision is an
+   * upsert): an identity provider's client must lose the dropped scopes.
+   */
+  provisioning?: ProvisioningService;
 }
 
 export class GrantPlanService {
@@ -314,9 +320,15 @@ export class GrantPlanService {
           },
         },
       ]);
+      await this.options.provisioning?.enqueue(tx, grant, 'provision', {
+        now,
+        reason: 'plan-changed',
+        dedupeKey: `plan:${now.toISOString()}`,
+      });
     });
     // Cached decisions carry the old limits and scopes.
     await this.options.keys.forgetGrant(id);
+    this.options.provisioning?.kick();
     const was = grant.plan ? `'${grant.plan.title}'` : 'no plan';
     return this.announce(grant, by, {
       title: `Access of ${grant.consumerRef} to ${grant.apiRef} (${grant.environment}) moved from ${was} to '${target.title}'`,

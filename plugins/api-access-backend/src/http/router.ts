@@ -30,6 +30,9 @@ import {
   addCredentialRoutes,
   addIntrospectionRoute,
 } from '../credentials/routes';
+import { addCredentialTypeRoutes } from '../credentials/typeRoutes';
+import type { CredentialIssuer } from '../credentials/CredentialIssuer';
+import type { CredentialTypeRegistry } from '../credentials/CredentialTypeRegistry';
 import { GrantService } from '../grants/GrantService';
 import { addGrantRoutes } from '../grants/routes';
 import type { IncidentRevocationService } from '../grants/IncidentRevocationService';
@@ -44,6 +47,10 @@ import { createRouteKit } from './routeKit';
 
 export interface RouterOptions {
   keys: CredentialService;
+  /** The installed credential types (GET /credential-types). */
+  credentialTypes: CredentialTypeRegistry;
+  /** Issues any type's credential (POST /grants/:id/credentials). */
+  issuer: CredentialIssuer;
   grants: GrantService;
   /** POST /grants/revoke and the batches' progress. */
   incidentRevocations: IncidentRevocationService;
@@ -99,6 +106,11 @@ export async function createRouter(
     keys,
     grants,
     httpAuth: options.httpAuth,
+  });
+  addCredentialTypeRoutes(router, kit, {
+    credentialTypes: options.credentialTypes,
+    issuer: options.issuer,
+    grants,
   });
   addGrantRoutes(router, kit, {
     grants,

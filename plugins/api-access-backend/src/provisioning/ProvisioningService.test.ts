@@ -7,9 +7,10 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { parseReviewPolicy } from '@api-access/backstage-plugin-api-access-common';
-import type {
-  ApiAccessProvisioner,
-  ProvisioningTask,
+import {
+  ProvisioningError,
+  type ApiAccessProvisioner,
+  type ProvisioningTask,
 } from '@api-access/backstage-plugin-api-access-node';
 import { createTestDatabases } from '../__testUtils__/testBackend';
 import { insertApprovedGrant } from '../__testUtils__/grants';
@@ -329,6 +330,122 @@ describe.each(databases.eachSupportedId())(
           new ScriptedProvisioner('gateway'),
         ]),
       ).toThrow("Two api-access provisioners have the id 'gateway'");
+    });
+
+    it('retires a superseded credential at the end of its overlap, only at provisioners that can', async () => {
+      now = new Date('2026-11-05T10:00:00Z');
+      const retired: ProvisioningTask[] = [];
+      const idp: ApiAccessProvisioner = {
+        id: 'idp',
+        credentialTypes: ['test-client'],
+        provision: async () => undefined,
+        revoke: async () => undefined,
+        retire: async task => {
+          retired.push(task);
+          return { reference: 'deleted' };
+        },
+      };
+      const gateway = new ScriptedProvisioner('gateway');
+      const service = replica([idp, gateway]);
+      const grantId = await insertApprovedGrant(knex, {
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + 86_400 * SECOND),
+        credentialType: 'test-client',
+      });
+      await knex('api_access_credentials').insert({
+        id: 'old-cred',
+        grant_id: grantId,
+        credential_type: 'test-client',
+        prefix: 'client-0f4d2c8e-5a1b-4b7e-9d3c-2e6f8a9b0c1d',
+        secret_hash: 'a'.repeat(64),
+        status: 'superseded',
+        terms_version: '1',
+        issued_to: 'user:default/requester',
+        created_at: now,
+        valid_until: new Date(now.getTime() + 3600 * SECOND),
+      });
+      const overlapEnds = new Date(now.getTime() + 3600 * SECOND);
+      const queued = await access.transaction(tx =>
+        service.enqueue(
+          tx,
+          { id: grantId, credentialType: 'test-client' },
+          'retire',
+          { credentialId: 'old-cred', now, notBefore: overlapEnds },
+        ),
+      );
+      // The gateway has no retire(): no task for it.
+      expect(queued).toBe(1);
+
+      expect(await service.runDue()).toBe(0);
+      now = new Date(overlapEnds.getTime() - SECOND);
+      expect(await service.runDue()).toBe(0);
+      now = overlapEnds;
+      expect(await service.runDue()).toBe(1);
+      expect(retired).toHaveLength(1);
+      expect(retired[0]).toMatchObject({
+        action: 'retire',
+        credential: {
+          id: 'old-cred',
+          type: 'test-client',
+          prefix: 'client-0f4d2c8e-5a1b-4b7e-9d3c-2e6f8a9b0c1d',
+        },
+      });
+      expect(gateway.calls).toEqual([]);
+      expect(await service.stateFor(grantId, 'idp', 'retire')).toEqual({
+        state: 'done',
+        attempts: 1,
+      });
+    });
+
+    it("waits at least a ProvisioningError's Retry-After before the next attempt, and says why", async () => {
+      now = new Date('2026-11-06T10:00:00Z');
+      let calls = 0;
+      const idp: ApiAccessProvisioner = {
+        id: 'idp',
+        provision: async () => {
+          calls += 1;
+          if (calls === 1) {
+            throw new ProvisioningError('the identity provider answered 429', {
+              retryAfterSeconds: 120,
+            });
+          }
+          if (calls === 2) {
+            // Shorter than the backoff: the backoff wins.
+            throw new ProvisioningError('429 again', { retryAfterSeconds: 1 });
+          }
+        },
+        revoke: async () => undefined,
+      };
+      const service = replica([idp]);
+      const grantId = await newGrant();
+      expect(await service.stateFor(grantId, 'idp')).toEqual({ state: 'none' });
+      await enqueue(service, grantId, 'provision');
+      expect(await service.stateFor(grantId, 'idp')).toMatchObject({
+        state: 'pending',
+      });
+
+      expect(await service.runDue()).toBe(1);
+      expect(await service.stateFor(grantId, 'idp')).toEqual({
+        state: 'retrying',
+        attempts: 1,
+        lastError: 'ProvisioningError: the identity provider answered 429',
+      });
+      // The backoff alone would be 10 s; the provider asked for 120.
+      now = new Date(now.getTime() + 119 * SECOND);
+      expect(await service.runDue()).toBe(0);
+      now = new Date(now.getTime() + SECOND);
+      expect(await service.runDue()).toBe(1);
+      expect(calls).toBe(2);
+      // Second failure: backoff 15 s (the max) beats Retry-After: 1.
+      now = new Date(now.getTime() + 14 * SECOND);
+      expect(await service.runDue()).toBe(0);
+      now = new Date(now.getTime() + SECOND);
+      expect(await service.runDue()).toBe(1);
+      expect(calls).toBe(3);
+      expect(await service.stateFor(grantId, 'idp')).toEqual({
+        state: 'done',
+        attempts: 3,
+      });
     });
   },
 );

@@ -63,6 +63,21 @@ export interface ProvisionerTaskState {
   attempts?: number;
 }
 
+/** What a provisioner or credential type is told about a grant: never a secret. */
+export function toProvisionedGrant(grant: Grant): ProvisionedGrant {
+  return {
+    id: grant.id,
+    requestId: grant.requestId,
+    apiRef: grant.apiRef,
+    consumerRef: grant.consumerRef,
+    requesterRef: grant.requesterRef,
+    environment: grant.environment,
+    scopes: grant.scopes,
+    credentialType: grant.credentialType,
+    expiresAt: grant.expiresAt,
+  };
+}
+
 export function summarizeTasks(
   tasks: TaskRow[],
 ): GrantProvisioning | undefined {
@@ -282,17 +297,7 @@ export class ProvisioningService {
     grant: Grant,
     timeoutSeconds: number,
   ): Promise<ProvisioningResult | void> {
-    const provisionedGrant: ProvisionedGrant = {
-      id: grant.id,
-      requestId: grant.requestId,
-      apiRef: grant.apiRef,
-      consumerRef: grant.consumerRef,
-      requesterRef: grant.requesterRef,
-      environment: grant.environment,
-      scopes: grant.scopes,
-      credentialType: grant.credentialType,
-      expiresAt: grant.expiresAt,
-    };
+    const provisionedGrant = toProvisionedGrant(grant);
     // A retire names the superseded credential, not the grant's current one.
     const retired =
       task.action === 'retire' && task.credential_id
@@ -518,14 +523,12 @@ export class ProvisioningService {
     if (succeeded) return { state: 'done', attempts: succeeded.attempts };
     const latest = rows[rows.length - 1];
     if (!latest) return { state: 'none' };
-    const state =
-      latest.status === 'succeeded'
-        ? 'done'
-        : latest.status === 'pending'
-        ? latest.attempts > 0
-          ? 'retrying'
-          : 'pending'
-        : latest.status;
+    let state: ProvisionerTaskState['state'] = 'done';
+    if (latest.status === 'pending') {
+      state = latest.attempts > 0 ? 'retrying' : 'pending';
+    } else if (latest.status !== 'succeeded') {
+      state = latest.status;
+    }
     return {
       state,
       attempts: latest.attempts,

@@ -178,14 +178,26 @@ export interface AccessRequestServiceOptions {
   live?: LiveUpdates;
   clock?: () => Date;
   grantHooks?: GrantHooks;
-  /** Whether a CA is configured; without one, requests for certificates are refused up front. */
-  certificatesOffered: boolean;
+  /**
+   * The credential types offered here: a request naming one that is not
+   * (mtls-certificate without a CA, a module's type that is not installed or
+   * not available) is refused up front, and so is a renewal of such a grant.
+   */
+  credentialTypes: OfferedCredentialTypes;
   /** Runs the request assistant on every submission and stores its findings with the round. */
   assessments?: AssessmentService;
   /** The grants an approval issues and a renewal extends. */
   grants: GrantStore;
   /** Who is an admin: whoever the permission policy grants api-access.admin. */
   adminCheck?: AdminCheck;
+}
+
+/** What requests need of the credential type registry. */
+export interface OfferedCredentialTypes {
+  /** 400 naming the type, why it is not offered, and what is. */
+  assertOffered(id: string): void;
+  /** 409: the type of an existing grant is gone or no longer offered. */
+  assertStillOffered(id: string): void;
 }
 
 export class AccessRequestService {
@@ -200,7 +212,7 @@ export class AccessRequestService {
   private readonly clock: () => Date;
   private readonly grantHooks: GrantHooks;
   private readonly grants: GrantStore;
-  private readonly certificatesOffered: boolean;
+  private readonly credentialTypes: OfferedCredentialTypes;
   private readonly assessments?: AssessmentService;
   private readonly adminCheck?: AdminCheck;
 
@@ -216,7 +228,7 @@ export class AccessRequestService {
     this.clock = options.clock ?? (() => new Date());
     this.grantHooks = options.grantHooks ?? noGrantHooks;
     this.grants = options.grants;
-    this.certificatesOffered = options.certificatesOffered;
+    this.credentialTypes = options.credentialTypes;
     this.assessments = options.assessments;
     this.adminCheck = options.adminCheck;
     this.stake = new StakeCheck(this.catalog);
@@ -256,14 +268,7 @@ export class AccessRequestService {
       input.apiRef,
       caller.credentials,
     );
-    if (
-      input.credentialType === 'mtls-certificate' &&
-      !this.certificatesOffered
-    ) {
-      throw new InputError(
-        "credentialType 'mtls-certificate' is not offered here: this Backstage has no certificate authority configured (apiAccess.certificates.ca); ask for an 'api-key'",
-      );
-    }
+    this.credentialTypes.assertOffered(input.credentialType);
     this.checkTerms(input, profile);
     const apiPlan = this.choosePlan(input, input.plan, profile);
     const { kind: consumerKind, ownerRefs: consumerOwnerRefs } =
@@ -397,6 +402,8 @@ export class AccessRequestService {
       throw new NotAllowedError('Only the requester of a grant can renew it');
     }
     checkRenewable(grant, this.clock());
+    // The grant keeps its type: a renewal needs it still installed and offered.
+    this.credentialTypes.assertStillOffered(grant.credentialType);
     const original = (await this.store.getRequest(db, grant.requestId))!;
     const profile = await this.profiles.getProfile(
       grant.apiRef,

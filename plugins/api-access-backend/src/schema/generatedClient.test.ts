@@ -6,7 +6,10 @@
  */
 import { AddressInfo } from 'node:net';
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import { ApiAccessHttpClient } from '@api-access/backstage-plugin-api-access-common';
+import {
+  ApiAccessHttpClient,
+  IssuedCredential,
+} from '@api-access/backstage-plugin-api-access-common';
 import {
   serviceHeader,
   startApiAccessBackend,
@@ -113,7 +116,8 @@ describe('ApiAccessHttpClient, generated from the OpenAPI document', () => {
       user(REQUESTER),
     );
     expect(issued.status).toBe(201);
-    const { secret } = await issued.json();
+    // An API key grant: the key's answer (other types answer their own fields).
+    const { secret } = (await issued.json()) as IssuedCredential;
 
     // Form-encoded body (RFC 7662) and gateway headers, both as the document says.
     const introspected = await client.introspect(

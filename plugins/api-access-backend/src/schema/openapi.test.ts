@@ -211,7 +211,7 @@ describe('the OpenAPI document', () => {
       documentedButNotServed: [],
     });
     // As many as the security suite's matrix lists.
-    expect(declared).toHaveLength(40);
+    expect(declared).toHaveLength(41);
   });
 
   it('is what docs/http-api.md documents, route for route', () => {
@@ -444,6 +444,11 @@ describe('the answers of a running backend', () => {
     await call('get', `/grants?consumerRef=${CONSUMER}`, as(REQUESTER), 200);
 
     const usage = await call('get', '/credentials/terms', as(REQUESTER), 200);
+    const types = await call('get', '/credential-types', as(REQUESTER), 200);
+    expect(types.map((t: { id: string }) => t.id)).toEqual([
+      'api-key',
+      'mtls-certificate',
+    ]);
     const key = await call(
       'post',
       `/grants/${grantId}/credentials`,

@@ -355,6 +355,12 @@ describe.each(databases.eachSupportedId())(
         cell: () => ({ path: '/credentials/terms' }),
       },
       {
+        // The request form's options: any signed-in user.
+        route: 'GET /credential-types',
+        expected: anyUser(200),
+        cell: () => ({ path: '/credential-types' }),
+      },
+      {
         // The secret goes to the requester only; nobody else, not even admins.
         route: 'POST /grants/:id/credentials',
         expected: onGrant(201, 'requester'),

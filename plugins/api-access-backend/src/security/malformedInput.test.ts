@@ -693,6 +693,17 @@ function routes(): RouteSpec[] {
       }),
     },
     {
+      route: 'GET /credential-types',
+      method: 'get',
+      callers: users('requester'),
+      make: rng => ({
+        path: `/credential-types?${q({
+          [rng.pick(['id', '__proto__', 'type'])]: rng.pick(UNICODE),
+        })}`,
+        what: 'query junk',
+      }),
+    },
+    {
       route: 'POST /grants/:id/credentials',
       method: 'post',
       callers: users('requester'),

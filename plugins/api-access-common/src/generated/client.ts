@@ -391,6 +391,27 @@ export class ApiAccessHttpClient {
   }
 
   /**
+   * GET /credential-types
+   *
+   * The credential types a request may name: the built-in ones and those backend modules add, each saying whether it is offered now and, if not, why. Any signed-in user.
+   */
+  async listCredentialTypes(
+    request?: Record<string, never>,
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<
+      operations['listCredentialTypes']['responses'][200]['content']['application/json']
+    >
+  > {
+    return this.send(
+      'GET',
+      '/credential-types',
+      request as RequestParts,
+      options,
+    );
+  }
+
+  /**
    * GET /grants
    *
    * One page, newest first, of the grants the caller is a party to. At least one of consumerRef, apiRef, ownerRef and requesterRef is required (400 otherwise).
@@ -409,7 +430,7 @@ export class ApiAccessHttpClient {
   /**
    * POST /grants/{id}/credentials
    *
-   * Issues (or rotates) the grant's API key; only its requester. `Cache-Control: no-store`.
+   * Issues (or rotates) the grant's API key, or the credential of the grant's module type (e.g. an OAuth2 client; 409 until the type's provisioner has set it up); only its requester. `Cache-Control: no-store`.
    */
   async issueCredential(
     request: {

@@ -135,7 +135,7 @@ export type ApiAccessRequestActionInput = {
   credentialStorage: string;
   durationDays: number;
   scopes?: string[] | undefined;
-  credentialType?: 'api-key' | 'mtls-certificate' | undefined;
+  credentialType?: string | undefined;
 };
 
 /**
@@ -220,10 +220,11 @@ export function createApiAccessRequestAction(
             ),
         credentialType: z =>
           z
-            .enum(['api-key', 'mtls-certificate'])
+            .string()
+            .regex(/^[a-z][a-z0-9-]{1,31}$/)
             .optional()
             .describe(
-              'The credential a grant will carry. Default: api-key. mtls-certificate needs a certificate authority configured in the api-access backend.',
+              'The credential a grant will carry: api-key (the default) or mtls-certificate (needs a certificate authority configured in the api-access backend), or a type a backend module adds, e.g. oauth2-client. The api-access backend refuses a type it does not offer and names those it does (GET /credential-types).',
             ),
         useCase: z =>
           z

@@ -260,6 +260,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/credential-types': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The credential types a request may name: the built-in ones and those backend modules add, each saying whether it is offered now and, if not, why. Any signed-in user. */
+    get: operations['listCredentialTypes'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/grants': {
     parameters: {
       query?: never;
@@ -286,7 +303,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Issues (or rotates) the grant's API key; only its requester. `Cache-Control: no-store`. */
+    /** @description Issues (or rotates) the grant's API key, or the credential of the grant's module type (e.g. an OAuth2 client; 409 until the type's provisioner has set it up); only its requester. `Cache-Control: no-store`. */
     post: operations['issueCredential'];
     delete?: never;
     options?: never;
@@ -699,8 +716,8 @@ export interface components {
     /** @description A User entity ref, e.g. `user:default/owner.two`. */
     UserRef: string;
     Scope: string;
-    /** @enum {string} */
-    CredentialType: 'api-key' | 'mtls-certificate';
+    /** @description A credential type's id: the built-in `api-key` and `mtls-certificate`, or one a backend module adds (GET /credential-types lists them). A type that is not offered here is refused with 400. */
+    CredentialType: string;
     PlanName: string;
     CreateAccessRequest: {
       apiRef: components['schemas']['ApiRef'];
@@ -1303,6 +1320,32 @@ export interface components {
        * @description On rotation, when the key this one replaced stops working.
        */
       previousValidUntil?: string;
+    };
+    /** @description Returned once, when a credential of a module's type (e.g. `oauth2-client`) is issued or rotated: these fields and the type's own (shown this once; api-access does not keep them). */
+    IssuedTypedCredential: {
+      id: string;
+      grantId: string;
+      credentialType: components['schemas']['CredentialType'];
+      termsVersion: string;
+      /** Format: date-time */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description On rotation, when the credential this one replaced stops working.
+       */
+      previousValidUntil?: string;
+    } & {
+      [key: string]: unknown;
+    };
+    CredentialTypeInfo: {
+      id: components['schemas']['CredentialType'];
+      title: string;
+      description: string;
+      /** @enum {string} */
+      presentation: 'api-key' | 'bearer-token' | 'client-certificate';
+      offered: boolean;
+      /** @description When not offered, why (shown to requesters). */
+      reason?: string;
     };
     /** @description Nothing in it is secret; the private key stayed with the requester. */
     IssuedCertificate: {
@@ -2023,6 +2066,28 @@ export interface operations {
       403: components['responses']['Forbidden'];
     };
   };
+  listCredentialTypes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every installed credential type, the built-in ones first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialTypeInfo'][];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
   listGrants: {
     parameters: {
       query?: {
@@ -2072,13 +2137,15 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The key, with its secret, this once. */
+      /** @description The key (or the module type's credential), with its secret, this once. */
       201: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['IssuedCredential'];
+          'application/json':
+            | components['schemas']['IssuedCredential']
+            | components['schemas']['IssuedTypedCredential'];
         };
       };
       400: components['responses']['BadRequest'];
