@@ -464,3 +464,43 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe('a module adding a built-in credential type', () => {
+  it('stops the backend at start-up, naming the type', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const taken: ApiAccessCredentialType = {
+      id: 'api-key',
+      title: 'My keys',
+      description: 'Keys of my own.',
+      presentation: 'api-key',
+      availability: () => ({ offered: true }),
+      issue: async () => {
+        throw new Error('never called');
+      },
+    };
+    await expect(
+      startApiAccessBackend({
+        knex,
+        waitFor: [],
+        extraFeatures: [
+          createBackendModule({
+            pluginId: 'api-access',
+            moduleId: 'taken-id',
+            register(env) {
+              env.registerInit({
+                deps: {
+                  credentialTypes: apiAccessCredentialTypesExtensionPoint,
+                },
+                async init({ credentialTypes }) {
+                  credentialTypes.addCredentialType(taken);
+                },
+              });
+            },
+          }),
+        ],
+      }),
+    ).rejects.toThrow(
+      "A backend module adds the credential type 'api-key', which is built into api-access; choose another id",
+    );
+  }, 60_000);
+});
