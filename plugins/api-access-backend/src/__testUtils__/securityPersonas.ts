@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  BackendFeature,
   ServiceFactory,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
@@ -180,6 +181,8 @@ export async function startSecurityBackend(options: {
   knex: Knex;
   clock?: MovableClock;
   apiAccess?: JsonObject;
+  /** More features, e.g. a module that installs a credential type. */
+  extraFeatures?: BackendFeature[];
 }): Promise<SecurityBackend> {
   const clock = options.clock ?? movableClock(new Date());
   const scheduler = mockServices.scheduler() as unknown as {
@@ -201,6 +204,7 @@ export async function startSecurityBackend(options: {
         deps: {},
         factory: () => clock,
       }),
+      ...(options.extraFeatures ?? []),
     ],
     waitFor: SUITE_ENTITIES,
   });

@@ -12,8 +12,10 @@ import {
   sign as signData,
   verify as verifyData,
 } from 'node:crypto';
+import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
   ApiAccessCredentialType,
+  apiAccessCredentialTypesExtensionPoint,
   CredentialRefusal,
   VerifiedToken,
 } from '@api-access/backstage-plugin-api-access-node';
@@ -163,4 +165,20 @@ export function createTestTokenType(
       audiences.includes(audienceOf(apiRef)),
   };
   return type;
+}
+
+/** A backend module that installs the type, for startTestBackend's features. */
+export function testTokenTypeModule(type: TestTokenType) {
+  return createBackendModule({
+    pluginId: 'api-access',
+    moduleId: 'test-token-type',
+    register(env) {
+      env.registerInit({
+        deps: { credentialTypes: apiAccessCredentialTypesExtensionPoint },
+        async init({ credentialTypes }) {
+          credentialTypes.addCredentialType(type);
+        },
+      });
+    },
+  });
 }

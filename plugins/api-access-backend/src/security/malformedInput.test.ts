@@ -12,6 +12,10 @@ import request from 'supertest';
 import { createTestDatabases } from '../__testUtils__/testBackend';
 import { makeCa } from '../certificates/__testUtils__/pki';
 import {
+  createTestTokenType,
+  testTokenTypeModule,
+} from '../__testUtils__/testTokenType';
+import {
   DAY,
   HOUR,
   SecurityBackend,
@@ -32,6 +36,8 @@ import {
 const databases = createTestDatabases();
 const INPUTS = 5_200;
 const SEED = 10;
+/** Bearer-token inputs draw from their own stream (see the gateway routes). */
+let tokenRng = seeded(SEED + 1);
 const CONCURRENCY = 8;
 
 type Rng = ReturnType<typeof seeded>;
@@ -813,8 +819,27 @@ function routes(): RouteSpec[] {
                 "api:default/' OR 1=1",
               ])
             : 'api:default/pets';
+        // Bearer tokens (a test bearer-token type is installed): none is
+        // one a client of any grant holds, so each is refused. Drawn from
+        // their own stream, so the other inputs stay as they were.
+        const token = tokenRng.int(3) === 0;
+        if (token) {
+          headers['X-Api-Access-Token'] = tokenRng.pick([
+            '',
+            'a.b.c',
+            'a.b.c.d',
+            '...',
+            long(12_000),
+            `${long(6000)}.${long(5000)}.x`,
+            'ey\u00e9.ey\u00e9.\u00e9',
+            'Bearer x.y.z',
+            `eyJhbGciOiJub25lIn0.${Buffer.from(
+              '{"client_id":"x","exp":9999999999}',
+            ).toString('base64url')}.`,
+          ]);
+        }
         if (defect !== 0 || rng.int(2)) {
-          headers['X-Api-Access-Key'] = rng.pick([
+          const key = rng.pick([
             '',
             'x',
             long(513),
@@ -825,6 +850,10 @@ function routes(): RouteSpec[] {
             'Bearer x',
             "' OR 1=1 --",
           ]);
+          // With a token, a key only sometimes (both at once is refused).
+          if (!token || tokenRng.int(2) === 0) {
+            headers['X-Api-Access-Key'] = key;
+          }
         }
         if (rng.int(3) === 0)
           headers['X-Api-Access-Scope'] = rng.pick([
@@ -852,62 +881,24 @@ function routes(): RouteSpec[] {
       method: 'post',
       callers: [personaHeader('gateway'), personaHeader('otherService')],
       make: rng => {
-        const defect = rng.int(6);
-        if (defect === 0)
-          return {
-            path: '/introspect',
-            raw: {
-              contentType: 'application/x-www-form-urlencoded',
-              body: rng.pick([
-                '',
-                'token=',
-                'tok=x',
-                `token=${long(600)}`,
-                `token=${long(5000)}`,
-                'token=a&token=b',
-                '%%%',
-                'token=%E0%A4%A',
-              ]),
-            },
-            what: 'form',
-          };
-        if (defect === 1)
-          return {
-            path: '/introspect',
-            raw: {
-              contentType: 'application/json',
-              body: rng.pick(NON_JSON_BODIES),
-            },
-            what: 'bad json',
-          };
-        if (defect === 2)
-          return {
-            path: '/introspect',
-            json: { token: rng.pick([...NOT_A_STRING, '', long(513)]) },
-            what: 'bad token type',
-          };
-        if (defect === 3)
-          return {
-            path: '/introspect',
-            raw: {
-              contentType: rng.pick(BAD_CONTENT_TYPES),
-              body: rng.pick(['token=x', '{"token":1}', long(5000)]),
-            },
-            what: 'content type',
-          };
-        if (defect === 4)
-          return {
-            path: '/introspect',
-            json: rng.pick([[], ['token'], 'token', 1, ...POLLUTION]),
-            what: 'not an object',
-          };
+        const made = introspectionDefect(rng);
+        // Bearer tokens on their own stream (so the other inputs stay as
+        // they were): never one a client holds.
+        if (tokenRng.int(4) !== 0) return made;
         return {
           path: '/introspect',
           raw: {
             contentType: 'application/x-www-form-urlencoded',
-            body: `token=${enc(rng.pick(UNICODE))}`,
+            body: tokenRng.pick([
+              `token=${long(20_000)}.a.b`,
+              'token=a.b.c&token_type_hint=access_token',
+              `token=${long(9000)}&token_type_hint=access_token`,
+              'token=%C3%A9.%C3%A9.%C3%A9&token_type_hint=access_token',
+              'token=a.b.c.d',
+              'token=&token_type_hint=access_token',
+            ]),
           },
-          what: 'unknown unicode token',
+          what: 'token form',
         };
       },
     },
@@ -1336,6 +1327,69 @@ function routes(): RouteSpec[] {
   ];
 }
 
+/** POST /introspect's malformed bodies (keys; tokens are added by the route's spec). */
+function introspectionDefect(
+  rng: Rng,
+): Omit<Input, 'route' | 'method' | 'auth'> {
+  const defect = rng.int(6);
+  if (defect === 0)
+    return {
+      path: '/introspect',
+      raw: {
+        contentType: 'application/x-www-form-urlencoded',
+        body: rng.pick([
+          '',
+          'token=',
+          'tok=x',
+          `token=${long(600)}`,
+          `token=${long(5000)}`,
+          'token=a&token=b',
+          '%%%',
+          'token=%E0%A4%A',
+        ]),
+      },
+      what: 'form',
+    };
+  if (defect === 1)
+    return {
+      path: '/introspect',
+      raw: {
+        contentType: 'application/json',
+        body: rng.pick(NON_JSON_BODIES),
+      },
+      what: 'bad json',
+    };
+  if (defect === 2)
+    return {
+      path: '/introspect',
+      json: { token: rng.pick([...NOT_A_STRING, '', long(513)]) },
+      what: 'bad token type',
+    };
+  if (defect === 3)
+    return {
+      path: '/introspect',
+      raw: {
+        contentType: rng.pick(BAD_CONTENT_TYPES),
+        body: rng.pick(['token=x', '{"token":1}', long(5000)]),
+      },
+      what: 'content type',
+    };
+  if (defect === 4)
+    return {
+      path: '/introspect',
+      json: rng.pick([[], ['token'], 'token', 1, ...POLLUTION]),
+      what: 'not an object',
+    };
+  return {
+    path: '/introspect',
+    raw: {
+      contentType: 'application/x-www-form-urlencoded',
+      body: `token=${enc(rng.pick(UNICODE))}`,
+    },
+    what: 'unknown unicode token',
+  };
+}
+
 /** Generic body defects for routes whose body must be an object with required fields. */
 function genericBodyDefect(
   rng: Rng,
@@ -1374,6 +1428,7 @@ function genericBodyDefect(
 
 function generate(count: number, seed: number, ids: Ids): Input[] {
   const rng = seeded(seed);
+  tokenRng = seeded(seed + 1);
   const specs = routes();
   const inputs: Input[] = [];
   for (let i = 0; i < count; i++) {
@@ -1410,6 +1465,8 @@ describe.each(databases.eachSupportedId())(
       backend = await startSecurityBackend({
         knex: await databases.init(databaseId),
         clock,
+        // Bearer tokens take their own path at /authorize and /introspect.
+        extraFeatures: [testTokenTypeModule(createTestTokenType())],
         apiAccess: {
           certificates: {
             ca: {
