@@ -20,4 +20,9 @@ export { apiAccessClockServiceRef } from '../../../../plugins/api-access-backend
 export { makeCa } from '../../../../plugins/api-access-backend/src/certificates/__testUtils__/pki';
 export { readApiAccessConfig } from '../../../../plugins/api-access-backend/src/config';
 export { scopesFromDefinition } from '../../../../plugins/api-access-backend/src/domain/definitionScopes';
+export {
+  createTestTokenType,
+  TEST_TOKEN_TYPE_ID,
+  testTokenTypeModule,
+} from '../../../../plugins/api-access-backend/src/__testUtils__/testTokenType';
 /* eslint-enable @backstage/no-relative-monorepo-imports */

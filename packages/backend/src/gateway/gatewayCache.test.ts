@@ -16,6 +16,12 @@
  * Either way the other replica itself must stop answering 200 at once
  * (LISTEN/NOTIFY), not after its own 5 s introspection cache.
  *
+ * Bearer tokens (a test bearer-token type installed as a module would be)
+ * cannot be purged by name: api-access never saw most of them before they
+ * arrive. Their answers are kept only tokenDecisionCacheSeconds (1 s), in
+ * both modes, so a revoked grant's token is refused at every gateway within
+ * about a second even where keys are cached for 30 s.
+ *
  * The gateway contract (gateway.test.ts) runs with caching off, so that
  * "revoked on the very next call" holds exactly there.
  */
@@ -29,8 +35,11 @@ import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   createTestDatabases,
+  createTestTokenType,
   startApiAccessBackend,
   TEST_GATEWAY,
+  TEST_TOKEN_TYPE_ID,
+  testTokenTypeModule,
 } from '../__testUtils__/apiAccessBackendSource';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -107,10 +116,19 @@ describeNginx.each(
   const replicas: Replica[] = [];
   const extraKnex: Knex[] = [];
   let upstream: http.Server;
+  // One type for every replica: the same identity provider's keys.
+  const tokenType = createTestTokenType();
+  /** The Authorization headers the upstream saw. */
+  const upstreamSawAuthorization: string[] = [];
 
   beforeAll(async () => {
     const knex = await databases.init(databaseId);
-    upstream = http.createServer((_req, res) => res.end('{"ok":true}'));
+    upstream = http.createServer((req, res) => {
+      if (req.headers.authorization) {
+        upstreamSawAuthorization.push(req.headers.authorization);
+      }
+      res.end('{"ok":true}');
+    });
     await new Promise<void>(r => upstream.listen(0, '127.0.0.1', r));
     // A second replica gets its own connection pool to the same database,
     // as a second process would.
@@ -143,6 +161,7 @@ describeNginx.each(
             },
           },
         },
+        extraFeatures: [testTokenTypeModule(tokenType)],
       });
       const gateway = await nginxRecipe.startGateway({
         purgeListen: purgePorts[replicas.length],
@@ -326,5 +345,118 @@ describeNginx.each(
     for (const elapsed of refusedAfter) {
       expect(elapsed).toBeLessThanOrEqual(bound);
     }
+  });
+
+  it('lets a bearer token through, keeps its answer at most 1 s in either mode, and refuses it within that after revocation', async () => {
+    const [{ server }] = replicas;
+    const created = await request(server)
+      .post('/api/api-access/requests')
+      .set('Authorization', as('requester'))
+      .send({
+        apiRef: 'api:default/pets',
+        consumerRef: 'component:default/team-a-service',
+        environment: 'sandbox',
+        scopes: ['pets:read'],
+        credentialType: TEST_TOKEN_TYPE_ID,
+        useCase: 'Read pets for the dashboard.',
+        justification: 'Spring release.',
+        credentialStorage: 'Vault, rotated monthly',
+        durationDays: 30,
+      });
+    expect(created.status).toBe(201);
+    const approved = await request(server)
+      .post(`/api/api-access/requests/${created.body.id}/decisions`)
+      .set('Authorization', as('owner.one'))
+      .send({ decision: 'approve' });
+    const grantId = approved.body.grantId as string;
+    const issued = await request(server)
+      .post(`/api/api-access/grants/${grantId}/credentials`)
+      .set('Authorization', as('requester'))
+      .send({ acceptTerms: '1' });
+    expect(issued.status).toBe(201);
+    const token = tokenType.sign({ clientId: issued.body.clientId });
+    const bearer = (replica: Replica, headers: Record<string, string> = {}) =>
+      fetch(`${replica.gateway.url}/pets/1`, {
+        headers: { Authorization: `Bearer ${token}`, ...headers },
+      });
+
+    const seenBefore = upstreamSawAuthorization.length;
+    for (const replica of replicas) {
+      const first = await bearer(replica);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('x-api-access-cache')).toBe('MISS');
+    }
+    // The token went to api-access, not to the API.
+    expect(upstreamSawAuthorization.length).toBe(seenBefore);
+    // Cached under the SHA-256 of 'bearer ' and the token, never the token.
+    const cached = readTree(path.join(replicas[0].gateway.dir, 'decisions'));
+    expect(cached).toContain(
+      `KEY: ${createHash('sha256')
+        .update(`bearer ${token}`)
+        .digest('hex')} pets:read`,
+    );
+    expect(cached).not.toContain(token);
+    expect(cached).not.toContain(token.split('.')[2]);
+    // A write needs pets:write, which the token's grant lacks.
+    const write = await fetch(`${replicas[0].gateway.url}/pets/1`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(write.status).toBe(403);
+    expect(await write.json()).toEqual({
+      error: 'forbidden',
+      reason: 'the token lacks the scope pets:write',
+    });
+    // With a key too, it is a key call: the key decides, and the client's
+    // Authorization header goes on to the API untouched, as before tokens.
+    const { key } = await issue();
+    const withKey = await bearer(replicas[0], { 'X-Api-Key': key });
+    expect(withKey.status).toBe(200);
+    expect(upstreamSawAuthorization.slice(seenBefore)).toEqual([
+      `Bearer ${token}`,
+    ]);
+    const unknownKey = await bearer(replicas[0], { 'X-Api-Key': 'aak_x_y' });
+    expect(unknownKey.status).toBe(401);
+    expect(await unknownKey.json()).toEqual({
+      error: 'unauthorized',
+      reason: 'the API key is not active',
+    });
+
+    const revokedAt = Date.now();
+    const revoked = await request(server)
+      .post(`/api/api-access/grants/${grantId}/revoke`)
+      .set('Authorization', as('requester'))
+      .send({ reason: 'Client secret leaked in a build log' });
+    expect(revoked.status).toBe(200);
+    // Whatever the keys' cache time and purging: tokenDecisionCacheSeconds.
+    const refusals = await Promise.all(
+      replicas.map(async replica => {
+        for (;;) {
+          const answer = await bearer(replica);
+          const elapsed = Date.now() - revokedAt;
+          if (answer.status !== 200 || elapsed > 1300) {
+            return {
+              status: answer.status,
+              challenge: answer.headers.get('www-authenticate'),
+              body: await answer.json(),
+              within: elapsed <= 1300,
+            };
+          }
+          await new Promise(r => setTimeout(r, 25));
+        }
+      }),
+    );
+    for (const refusal of refusals) {
+      expect(refusal).toEqual({
+        status: 401,
+        challenge: 'Bearer realm="api-access", error="invalid_token"',
+        body: {
+          error: 'unauthorized',
+          reason: "the token's client has no active grant",
+        },
+        within: true,
+      });
+    }
+    expect(upstreamSawAuthorization.length).toBe(seenBefore + 1);
   });
 });
