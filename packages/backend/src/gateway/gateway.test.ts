@@ -17,8 +17,8 @@
  *
  * Bearer tokens (issue 13): a test bearer-token type, installed as a module
  * installs the oauth2-client type, signs its own JWTs; `Authorization:
- * Bearer` through the nginx recipe is decided like a key, and the token
- * never reaches the upstream. The Caddy recipe is key-only for now.
+ * Bearer` through either recipe is decided like a key, and the token never
+ * reaches the upstream.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -197,6 +197,8 @@ interface UpstreamSaw {
   rateLimit?: string;
   plan?: string;
   sawKey: boolean;
+  /** The call's Authorization header: never the token api-access checked. */
+  authorization?: string;
   body: string;
 }
 
@@ -219,12 +221,12 @@ function startUpstream(): Promise<{ server: http.Server; hits: () => number }> {
         scopes: req.headers['x-api-access-scopes'] as string | undefined,
         rateLimit: req.headers['x-api-access-rate-limit'] as string | undefined,
         plan: req.headers['x-api-access-plan'] as string | undefined,
-        // A key, or a bearer token, that leaked through.
+        // A key, or a bearer token api-access checked, that leaked through.
         sawKey:
           !!req.headers['x-api-key'] ||
           !!req.headers['x-api-access-key'] ||
-          !!req.headers['x-api-access-token'] ||
-          !!req.headers.authorization,
+          !!req.headers['x-api-access-token'],
+        authorization: req.headers.authorization,
         body,
       };
       res.setHeader('Content-Type', 'application/json');
@@ -329,11 +331,6 @@ const sawRead = (issued: Issued): UpstreamSaw => ({
   body: '',
 });
 
-/** Products whose recipe does not take bearer tokens yet. */
-const TOKENS_NOT_ON = {
-  Caddy:
-    'the Caddy recipe is key-only for now (examples/caddy says so); use the nginx recipe for tokens',
-};
 const BEARER_CHALLENGE = 'Bearer realm="api-access", error="invalid_token"';
 
 /** Every gateway must answer these the same way. */
@@ -558,7 +555,6 @@ const CASES: ContractCase[] = [
   },
   {
     name: 'token: a valid bearer token passes, with who is calling and without the token',
-    notOn: TOKENS_NOT_ON,
     present: async h => {
       const issued = await h.issueToken(['pets:read']);
       return { issued, call: { bearer: issued.key } };
@@ -567,8 +563,25 @@ const CASES: ContractCase[] = [
     upstream: sawRead,
   },
   {
+    name: 'valid key with an Authorization header of its own: a key call, the header passed on untouched',
+    present: async h => {
+      const issued = await h.issue(['pets:read']);
+      return {
+        issued,
+        call: {
+          key: issued.key,
+          headers: { Authorization: 'Bearer for-the-api-itself' },
+        },
+      };
+    },
+    status: 200,
+    upstream: issued => ({
+      ...sawRead(issued),
+      authorization: 'Bearer for-the-api-itself',
+    }),
+  },
+  {
     name: 'token: revoked, on the very next call',
-    notOn: TOKENS_NOT_ON,
     present: async h => {
       const issued = await h.issueToken(['pets:read']);
       expect((await h.call({ bearer: issued.key })).status).toBe(200);
@@ -581,7 +594,6 @@ const CASES: ContractCase[] = [
   },
   {
     name: 'token: suspended, on the very next call',
-    notOn: TOKENS_NOT_ON,
     present: async h => {
       const issued = await h.issueToken(['pets:read']);
       expect((await h.call({ bearer: issued.key })).status).toBe(200);
@@ -593,7 +605,6 @@ const CASES: ContractCase[] = [
   },
   {
     name: 'token: wrong API',
-    notOn: TOKENS_NOT_ON,
     present: async h => {
       const issued = await h.issueToken(['pets:read']);
       return { issued, call: { target: 'invoices', bearer: issued.key } };
@@ -603,7 +614,6 @@ const CASES: ContractCase[] = [
   },
   {
     name: 'token: missing scope',
-    notOn: TOKENS_NOT_ON,
     present: async h => {
       const issued = await h.issueToken(['pets:read']);
       return { issued, call: { bearer: issued.key, method: 'POST' } };
@@ -613,7 +623,6 @@ const CASES: ContractCase[] = [
   },
   {
     name: 'token: signed by someone else',
-    notOn: TOKENS_NOT_ON,
     present: async h => {
       const issued = await h.issueToken(['pets:read'], { foreignKey: true });
       return { issued, call: { bearer: issued.key } };
@@ -624,7 +633,6 @@ const CASES: ContractCase[] = [
   },
   {
     name: 'token: malformed (three dots)',
-    notOn: TOKENS_NOT_ON,
     present: async () => ({ call: { bearer: 'a.b.c.d' } }),
     status: 401,
     reason: 'the token is malformed',
