@@ -19,5 +19,9 @@ export {
 } from './plugin';
 export { ApiAccessIcon } from './components/ApiAccessIcon';
 export { apiAccessApiRef } from './api/ApiAccessApi';
-export type { ApiAccessApi } from './api/ApiAccessApi';
+export type {
+  ApiAccessApi,
+  IssuedGrantCredential,
+  IssuedOAuth2Client,
+} from './api/ApiAccessApi';
 export { ApiAccessClient } from './api/ApiAccessClient';

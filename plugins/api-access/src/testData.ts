@@ -4,8 +4,8 @@ import {
   AccessRequest,
   ApiAccessPlan,
   ApiAccessProfile,
+  CredentialTypeInfo,
 } from '@api-access/backstage-plugin-api-access-common';
-import type { CredentialTypeInfo } from './api/ApiAccessApi';
 
 export const petstoreEntity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -96,7 +96,6 @@ export const credentialTypes: CredentialTypeInfo[] = [
     id: 'api-key',
     title: 'API key',
     description: 'A secret key sent in the X-Api-Key header.',
-    issueInput: 'none',
     presentation: 'api-key',
     offered: true,
   },
@@ -105,7 +104,6 @@ export const credentialTypes: CredentialTypeInfo[] = [
     title: 'Client certificate (mTLS)',
     description:
       'A client certificate issued from a CSR you create; the private key never leaves you.',
-    issueInput: 'csr',
     presentation: 'client-certificate',
     offered: true,
   },
@@ -114,7 +112,6 @@ export const credentialTypes: CredentialTypeInfo[] = [
     title: 'OAuth2 client (client credentials)',
     description:
       "A client at the organization's identity provider; it fetches short-lived tokens.",
-    issueInput: 'none',
     presentation: 'bearer-token',
     offered: true,
   },

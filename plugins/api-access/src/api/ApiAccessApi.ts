@@ -7,6 +7,7 @@ import type {
 import {
   AccessRequest,
   AccessRequestStatus,
+  CredentialTypeInfo,
   ApiAccessProfile,
   AssessmentDraft,
   AssessmentResult,
@@ -44,41 +45,34 @@ export type DraftToAssess = AssessmentDraft & {
 };
 
 /**
- * A credential type as `GET /credential-types` describes it: what the
- * request form offers, and how the holder presents it at the gateway.
- */
-export interface CredentialTypeInfo {
-  /** Stored on requests and grants: 'api-key', 'mtls-certificate', 'oauth2-client', ... */
-  id: string;
-  title: string;
-  description: string;
-  /** What the issue dialog asks for besides the terms. */
-  issueInput?: 'none' | 'csr';
-  presentation: 'api-key' | 'bearer-token' | 'client-certificate';
-  /** Whether it can be requested now; when not, `reason` says why. */
-  offered: boolean;
-  reason?: string;
-}
-
-/**
  * The answer of `POST /grants/:id/credentials` for an `oauth2-client` grant:
  * the client registered for the grant at the identity provider, with its
  * secret (shown once; api-access does not keep it).
  */
 export interface IssuedOAuth2Client {
+  /** The credential's id. */
   id: string;
+  /** The grant it belongs to. */
   grantId: string;
+  /** Always `oauth2-client`. */
   credentialType: 'oauth2-client';
+  /** The usage terms version the holder accepted. */
   termsVersion: string;
+  /** When it was issued (ISO 8601). */
   createdAt: string;
   /** When the client this one replaced stops working, on rotation. */
   previousValidUntil?: string;
+  /** The client's id at the identity provider. */
   clientId: string;
+  /** The client's secret: shown this once, never stored by api-access. */
   clientSecret: string;
+  /** Where the client fetches tokens (client credentials grant). */
   tokenEndpoint: string;
+  /** The scopes the client may ask for. */
   scopes: string[];
   /** The token's audience (the API), when the provider sets one. */
   audience?: string;
+  /** The identity provider's issuer (the tokens' `iss`). */
   issuer: string;
 }
 

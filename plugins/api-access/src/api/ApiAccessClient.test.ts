@@ -143,7 +143,7 @@ describe('ApiAccessClient credential types', () => {
     const { client, calls } = answering(types);
     await expect(client.getCredentialTypes()).resolves.toEqual(types);
     expect(calls).toEqual([
-      { url: 'http://backend/api/api-access/credential-types' },
+      { url: 'http://backend/api/api-access/credential-types', method: 'GET' },
     ]);
   });
 

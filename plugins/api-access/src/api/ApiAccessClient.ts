@@ -15,6 +15,7 @@ import {
   BulkDecisionInput,
   BulkDecisionResults,
   CreateAccessRequest,
+  CredentialTypeInfo,
   DecisionInput,
   Grant,
   GrantUsage,
@@ -39,7 +40,6 @@ import type {
 } from '@api-access/backstage-plugin-api-access-common';
 import {
   ApiAccessApi,
-  CredentialTypeInfo,
   DraftToAssess,
   IssuedGrantCredential,
 } from './ApiAccessApi';
@@ -50,13 +50,9 @@ const MAX_GRANT_PAGES = 10;
 /** Talks to the api-access backend through Backstage's discovery and fetch APIs. */
 export class ApiAccessClient implements ApiAccessApi {
   private readonly http: ApiAccessHttpClient;
-  private readonly discoveryApi: DiscoveryApi;
-  private readonly fetchApi: FetchApi;
 
   constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
     this.http = new ApiAccessHttpClient(options);
-    this.discoveryApi = options.discoveryApi;
-    this.fetchApi = options.fetchApi;
   }
 
   getProfile(apiRef: string): Promise<ApiAccessProfile> {
@@ -122,22 +118,16 @@ export class ApiAccessClient implements ApiAccessApi {
     return ok(this.http.getCredentialTerms());
   }
 
-  async getCredentialTypes(): Promise<CredentialTypeInfo[]> {
-    // Not in the generated client yet: written by hand until the OpenAPI
-    // document has GET /credential-types.
-    const base = await this.discoveryApi.getBaseUrl('api-access');
-    return ok(
-      this.fetchApi.fetch(`${base}/credential-types`) as Promise<
-        TypedResponse<CredentialTypeInfo[]>
-      >,
-    );
+  getCredentialTypes(): Promise<CredentialTypeInfo[]> {
+    return ok(this.http.listCredentialTypes());
   }
 
   issueCredential(
     grantId: string,
     acceptTerms: string,
   ): Promise<IssuedGrantCredential> {
-    // The body depends on the grant's type: an API key, or an OAuth2 client.
+    // The document answers an API key or a module type's credential (common
+    // fields plus the type's own); the frontend knows the oauth2-client's.
     return ok(
       this.http.issueCredential({
         path: { id: grantId },

@@ -4,7 +4,8 @@
  */
 import { useApi } from '@backstage/core-plugin-api';
 import useAsync from 'react-use/esm/useAsync';
-import { apiAccessApiRef, CredentialTypeInfo } from '../api/ApiAccessApi';
+import type { CredentialTypeInfo } from '@api-access/backstage-plugin-api-access-common';
+import { apiAccessApiRef } from '../api/ApiAccessApi';
 
 export interface CredentialTypesState {
   loading: boolean;

@@ -16,10 +16,7 @@ import {
   Grant,
   IssuedCredential,
 } from '@api-access/backstage-plugin-api-access-common';
-import {
-  apiAccessApiRef,
-  isIssuedOAuth2Client,
-} from '../../api/ApiAccessApi';
+import { apiAccessApiRef, isIssuedOAuth2Client } from '../../api/ApiAccessApi';
 import { useTermsAcceptance } from '../../hooks/useTermsAcceptance';
 import { TermsAcceptance } from '../TermsAcceptance';
 import { errorMessage, formatDateTime } from '../../format';

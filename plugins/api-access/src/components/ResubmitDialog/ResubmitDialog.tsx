@@ -15,7 +15,6 @@ import { AccessRequest } from '@api-access/backstage-plugin-api-access-common';
 import useAsync from 'react-use/esm/useAsync';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { useRequestDraft } from '../../hooks/useRequestDraft';
-import type { CredentialType } from '../TermsFields';
 import {
   DraftFieldFindings,
   RequestDraftActions,
@@ -43,7 +42,7 @@ export function ResubmitDialog(props: {
       environment: request.environment,
       scopes: request.scopes,
       // Kept as requested, whichever type it is (a module's too).
-      credentialType: request.credentialType as CredentialType,
+      credentialType: request.credentialType,
       text: {
         useCase: request.useCase,
         justification: request.justification,

@@ -7,8 +7,10 @@ import { apiAccessTranslationRef } from '../../translation';
 import MenuItem from '@material-ui/core/MenuItem';
 import ListItemText from '@material-ui/core/ListItemText';
 import TextField from '@material-ui/core/TextField';
-import { CreateAccessRequest } from '@api-access/backstage-plugin-api-access-common';
-import type { CredentialTypeInfo } from '../../api/ApiAccessApi';
+import {
+  CreateAccessRequest,
+  CredentialTypeInfo,
+} from '@api-access/backstage-plugin-api-access-common';
 import { useCredentialTypes } from '../../hooks/useCredentialTypes';
 
 export interface TermsText {
