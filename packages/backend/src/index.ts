@@ -7,6 +7,7 @@ import { authModuleDemoProvider } from './modules/demoAuthProvider';
 import { catalogModuleDemoOverlay } from './modules/demoCatalogOverlay';
 import { catalogModuleExampleCompat } from './modules/exampleCatalogCompat';
 import { demoGatewayReceiver } from './modules/demoGatewayReceiver';
+import { demoIdentityProvider } from './modules/demoIdentityProvider';
 import { permissionModuleDemoPolicy } from './modules/demoPermissionPolicy';
 
 const backend = createBackend();
@@ -60,5 +61,15 @@ backend.add(
 );
 // Demo only: receives those webhooks (see apiAccessDemo.webhookSecret).
 backend.add(demoGatewayReceiver);
+// The oauth2-client credential type: one OAuth2 client per grant at the
+// identity provider in apiAccess.oauth2Client (docs/oauth2-clients.md).
+backend.add(
+  import(
+    '@api-access/backstage-plugin-api-access-backend-module-oauth2-client'
+  ),
+);
+// Demo only: that identity provider, on 127.0.0.1:7010, stopped with the
+// backend (see apiAccessDemo.identityProvider).
+backend.add(demoIdentityProvider);
 
 backend.start();
