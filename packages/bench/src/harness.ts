@@ -20,6 +20,7 @@ import {
   PerformanceObserver,
 } from 'node:perf_hooks';
 import {
+  BackendFeature,
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
@@ -252,11 +253,14 @@ export async function load(
 export async function startPlugin(
   database: JsonObject,
   apiAccess: JsonObject = {},
+  /** More features, e.g. a module that installs a credential type. */
+  extraFeatures: BackendFeature[] = [],
 ) {
   const scheduler = mockServices.scheduler();
   const backend = await startTestBackend({
     features: [
       apiAccessPlugin,
+      ...extraFeatures,
       mockServices.rootLogger.factory({ level: 'warn' }),
       createServiceFactory({
         service: coreServices.scheduler,

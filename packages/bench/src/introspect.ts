@@ -16,12 +16,16 @@
  * whether or not the targets are met; 1 on any error, non-2xx answer, or
  * active=false for a valid key. The hot keys' scenarios run again once
  * their grants hold a plan with a quota, to show what counting every
- * decision costs (before/after in one run).
+ * decision costs (before/after in one run). /authorize also runs over bearer
+ * tokens of the same grants (a test bearer-token type: ES256 JWTs it signs
+ * itself, verified with node:crypto), to compare a token's decision with a
+ * key's in one run.
  */
 /* eslint-disable no-restricted-syntax --
  * __dirname is right here: the benchmark runs from source in this repository
  * (node -r nodeTransform) and is never built or published. */
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -33,6 +37,14 @@ import type { DriverResult } from './driver';
 import { UsageCounter } from '../../../plugins/api-access-backend/src/credentials/UsageCounter';
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import { UsageStore } from '../../../plugins/api-access-backend/src/credentials/UsageStore';
+// The core's test bearer-token type: the benchmark is dev-only, never built.
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports, no-restricted-imports
+import {
+  audienceOf,
+  createTestTokenType,
+  TEST_TOKEN_TYPE_ID,
+  testTokenTypeModule,
+} from '../../../plugins/api-access-backend/src/__testUtils__/testTokenType';
 import {
   BACKEND,
   Driver,
@@ -326,7 +338,11 @@ async function main() {
     check('bare', bareRun.result);
 
     log('Introspection, default config (5 s answer cache)...');
-    const cached = await startPlugin(database.backendConfig);
+    // Bearer tokens for the hot grants: one client each, of a test type.
+    const tokenType = createTestTokenType();
+    const cached = await startPlugin(database.backendConfig, {}, [
+      testTokenTypeModule(tokenType),
+    ]);
     cleanups.push(() => cached.backend.stop());
     await verify(cached.url, sample, auth);
     const cachedRun = await measure(
@@ -412,6 +428,70 @@ async function main() {
       args['cpu-profile'],
     );
     check('authorize (hot keys)', authorizeRun.result);
+    // The same grants' bearer tokens (one client each, ~600-byte ES256 JWTs).
+    const hotSample = sample.filter(k => k.apiRef === HOT_API);
+    const hotGrantRows = await database
+      .loader('api_access_grants')
+      .whereIn(
+        'id',
+        hotSample.map(k => k.grantId),
+      )
+      .select('id', 'scopes');
+    const tokens: string[] = [];
+    const clients = hotGrantRows.map((row: { id: string; scopes: string }) => {
+      const clientId = `client-${row.id}`;
+      tokens.push(
+        tokenType.sign({
+          clientId,
+          scopes: JSON.parse(row.scopes),
+          audiences: [audienceOf(HOT_API)],
+          expiresInSeconds: 3600,
+        }),
+      );
+      return {
+        id: randomUUID(),
+        grant_id: row.id,
+        credential_type: TEST_TOKEN_TYPE_ID,
+        prefix: clientId,
+        secret_hash: tokenType.lookupHashOf(clientId),
+        status: 'active',
+        terms_version: '1',
+        issued_to: 'user:default/bench',
+        created_at: new Date(),
+        valid_until: null,
+      };
+    });
+    for (let i = 0; i < clients.length; i += 200) {
+      await database
+        .loader('api_access_credentials')
+        .insert(clients.slice(i, i + 200));
+    }
+    const verifiedBefore = tokenType.verified;
+    const authorizeTokenRun = await measure(
+      driver,
+      'authorize-hot-token',
+      {
+        ...job,
+        url: cached.url,
+        method: 'GET',
+        path: '/api/api-access/authorize',
+        keys: tokens,
+        keyHeader: 'X-Api-Access-Token',
+        headers: { 'X-Api-Access-Api': HOT_API },
+        expectInBody: '"allowed":true',
+      },
+      args['cpu-profile'],
+    );
+    check('authorize (hot tokens)', authorizeTokenRun.result);
+    const tokenVerifications = tokenType.verified - verifiedBefore;
+    // What the type's check costs when the answer is not cached: in-process.
+    const VERIFY_ROUNDS = 2000;
+    const verifyStart = process.hrtime.bigint();
+    for (let i = 0; i < VERIFY_ROUNDS; i++) {
+      await tokenType.verifyToken!(tokens[i % tokens.length]);
+    }
+    const verifyMicros =
+      Number(process.hrtime.bigint() - verifyStart) / VERIFY_ROUNDS / 1000;
     await cached.backend.stop();
     cleanups.pop();
 
@@ -540,6 +620,10 @@ async function main() {
       },
       { name: `GET /authorize, the same keys`, ...authorizeRun },
       {
+        name: `GET /authorize, their tokens`,
+        ...authorizeTokenRun,
+      },
+      {
         name: `introspect, same keys, quota plan`,
         ...hotQuotaIntrospectRun,
       },
@@ -640,6 +724,20 @@ async function main() {
       )} and /authorize ${vsHealth(
         authorizeRun.result,
       )} of GET /health (target >= 80%)`,
+    );
+    log(
+      `tokens:      /authorize over ${
+        tokens.length
+      } bearer tokens of the same grants reaches ${vsHealth(
+        authorizeTokenRun.result,
+      )} of GET /health (keys: ${vsHealth(
+        authorizeRun.result,
+      )}); the type checked ${tokenVerifications.toLocaleString(
+        'en-US',
+      )} tokens (once per token per 5 s cache), each ES256 check ${fmt(
+        verifyMicros,
+        0,
+      )} us in-process (node:crypto; the oauth2-client module's jose check is of the same kind)`,
     );
     const costOf = (before: Row['server'], after: Row['server']) =>
       `${fmt(after.cpuMicrosPerRequest - before.cpuMicrosPerRequest, 1)} us`;
