@@ -272,6 +272,8 @@ export interface IntrospectionResult {
   /** The grant's plan, when it has one. */
   plan?: string;
   quota?: { requests: number; period: QuotaPeriod };
+  /** A bearer token's: the identity provider's client id behind it. */
+  oauth_client_id?: string;
 }
 
 /** The plan a grant holds and the limits that come with it. */

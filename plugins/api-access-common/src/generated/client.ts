@@ -752,7 +752,7 @@ export class ApiAccessHttpClient {
   /**
    * POST /introspect
    *
-   * RFC 7662 token introspection for gateways. Mounted before the JSON parser; reads at most 4096 bytes itself (400 above that). `Cache-Control: no-store`.
+   * RFC 7662 token introspection for gateways: API keys, and bearer tokens of an installed bearer-token credential type (their `scope` is what the token and the grant both hold, `exp` the earlier end). Mounted before the JSON parser; reads at most 4096 bytes itself, or 16384 with a bearer-token type installed (400 above that). `Cache-Control: no-store`.
    */
   async introspect(
     request: {

@@ -524,7 +524,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description RFC 7662 token introspection for gateways. Mounted before the JSON parser; reads at most 4096 bytes itself (400 above that). `Cache-Control: no-store`. */
+    /** @description RFC 7662 token introspection for gateways: API keys, and bearer tokens of an installed bearer-token credential type (their `scope` is what the token and the grant both hold, `exp` the earlier end). Mounted before the JSON parser; reads at most 4096 bytes itself, or 16384 with a bearer-token type installed (400 above that). `Cache-Control: no-store`. */
     post: operations['introspect'];
     delete?: never;
     options?: never;
@@ -942,7 +942,9 @@ export interface components {
       justification?: string;
     };
     Introspection: {
+      /** @description An API key (at most 512 characters count), or a bearer token of an installed bearer-token credential type. */
       token: string;
+      /** @description `access_token` for a bearer token; a JWS-shaped value is taken as one too while a bearer-token type is installed. */
       token_type_hint?: string;
     };
     AccessReviewItemDecision: {
@@ -1388,6 +1390,8 @@ export interface components {
       /** @description The grant's plan, when it has one. */
       plan?: string;
       quota?: components['schemas']['Quota'];
+      /** @description A bearer token's: the identity provider's client id behind it. */
+      oauth_client_id?: string;
     };
     GatewayAnswer: {
       allowed: boolean;
@@ -2541,6 +2545,15 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      /** @description A bearer token could not be checked now (its type cannot reach the identity provider's keys); not a verdict on the token. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   authorizeGatewayCall: {
@@ -2549,8 +2562,10 @@ export interface operations {
       header: {
         /** @description The protected API's entity ref (`api:default/petstore`, or just `petstore`). */
         'X-Api-Access-Api': string;
-        /** @description The presented API key (401 without one). */
+        /** @description The presented API key (401 without one or a token). */
         'X-Api-Access-Key'?: string;
+        /** @description A presented bearer token (`Authorization: Bearer <token>` at the gateway), checked by an installed bearer-token credential type; with X-Api-Access-Key too, 401 `present an API key or a token, not both`. */
+        'X-Api-Access-Token'?: string;
         /** @description Space-separated scopes the call needs, all required. */
         'X-Api-Access-Scope'?: string;
         'X-Api-Access-Environment'?: string;
@@ -2577,7 +2592,7 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
-      /** @description No key or an inactive key was presented (`{ allowed: false, reason }`), or the gateway's own credentials are missing (Backstage's error body). */
+      /** @description No key or an inactive key was presented (`{ allowed: false, reason }`, `WWW-Authenticate: ApiKey realm="api-access"`), or a token that is not valid or whose client has no active grant (`WWW-Authenticate: Bearer realm="api-access", error="invalid_token"`), or the gateway's own credentials are missing (Backstage's error body). */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2605,6 +2620,15 @@ export interface operations {
       429: {
         headers: {
           'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayAnswer'];
+        };
+      };
+      /** @description A bearer token could not be checked now (its type cannot reach the identity provider's keys): `{ allowed: false, reason }`, `Cache-Control: no-store`. */
+      503: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2619,8 +2643,10 @@ export interface operations {
       header: {
         /** @description The protected API's entity ref (`api:default/petstore`, or just `petstore`). */
         'X-Api-Access-Api': string;
-        /** @description The presented API key (401 without one). */
+        /** @description The presented API key (401 without one or a token). */
         'X-Api-Access-Key'?: string;
+        /** @description A presented bearer token (`Authorization: Bearer <token>` at the gateway), checked by an installed bearer-token credential type; with X-Api-Access-Key too, 401 `present an API key or a token, not both`. */
+        'X-Api-Access-Token'?: string;
         /** @description Space-separated scopes the call needs, all required. */
         'X-Api-Access-Scope'?: string;
         'X-Api-Access-Environment'?: string;
@@ -2647,7 +2673,7 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
-      /** @description No key or an inactive key was presented (`{ allowed: false, reason }`), or the gateway's own credentials are missing (Backstage's error body). */
+      /** @description No key or an inactive key was presented (`{ allowed: false, reason }`, `WWW-Authenticate: ApiKey realm="api-access"`), or a token that is not valid or whose client has no active grant (`WWW-Authenticate: Bearer realm="api-access", error="invalid_token"`), or the gateway's own credentials are missing (Backstage's error body). */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2675,6 +2701,15 @@ export interface operations {
       429: {
         headers: {
           'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayAnswer'];
+        };
+      };
+      /** @description A bearer token could not be checked now (its type cannot reach the identity provider's keys): `{ allowed: false, reason }`, `Cache-Control: no-store`. */
+      503: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
