@@ -284,6 +284,35 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
+    it('refuses an unknown type on a resubmission too, and changes nothing', async () => {
+      const created = await request(server)
+        .post(api('/requests'))
+        .set('Authorization', as('requester'))
+        .send({ ...draft, credentialType: 'test-client' });
+      expect(created.status).toBe(201);
+      const changes = await request(server)
+        .post(api(`/requests/${created.body.id}/decisions`))
+        .set('Authorization', as('owner.one'))
+        .send({ decision: 'request_changes', comment: 'Narrow it, please.' });
+      expect(changes.status).toBe(201);
+      const { apiRef: _apiRef, ...resubmitTerms } = draft;
+      const before = await knex('api_access_requests')
+        .where({ id: created.body.id })
+        .first();
+      const resubmitted = await request(server)
+        .post(api(`/requests/${created.body.id}/resubmit`))
+        .set('Authorization', as('requester'))
+        .send({ ...resubmitTerms, credentialType: 'password' });
+      expect(resubmitted.status).toBe(400);
+      expect(resubmitted.body.error.message).toBe(
+        "credentialType 'password' is not offered here: no credential type of that name is installed; offered: api-key, test-client",
+      );
+      const after = await knex('api_access_requests')
+        .where({ id: created.body.id })
+        .first();
+      expect(after).toEqual(before);
+    });
+
     it('issues once the provisioner is done, shows the secret once and keeps it nowhere, rotates, and queues the retirement', async () => {
       type.provisionWorks = false;
       const grantId = await approvedGrant();

@@ -905,6 +905,9 @@ export class AccessRequestService {
       );
     }
     this.assessments?.refuseSecrets({ ...input, apiRef: existing.apiRef });
+    // The request keeps its credential type, but a type this Backstage does
+    // not offer is bad input here as on a new request, not silently ignored.
+    this.credentialTypes.assertOffered(input.credentialType);
     const profile = await this.profiles.getProfile(
       existing.apiRef,
       caller.credentials,
