@@ -30,6 +30,8 @@ PACKAGES=(
   api-access-backend-module-llm-assessor:@api-access/backstage-plugin-api-access-backend-module-llm-assessor
   api-access:@api-access/backstage-plugin-api-access
   catalog-backend-module-api-access:@api-access/backstage-plugin-catalog-backend-module-api-access
+  # Installed by the guide's marked blocks, without config: it must log one line and add nothing.
+  api-access-backend-module-oauth2-client:@api-access/backstage-plugin-api-access-backend-module-oauth2-client
   # Packed and checked; docs/install.md's scaffolder section is not a marked block yet.
   scaffolder-backend-module-api-access:@api-access/backstage-plugin-scaffolder-backend-module-api-access
 )
@@ -176,6 +178,13 @@ until curl -fsS "http://localhost:$BACKEND_PORT/.backstage/health/v1/readiness" 
   sleep 2
 done
 if grep -n "api-access" "$WORK/app.log" | grep -i "warn\|error" | head -20; then :; fi
+# The guide installs the oauth2-client module without apiAccess.oauth2Client: it
+# must start from its packed dist/ and say that it adds nothing.
+if ! grep -q "No oauth2-client credential type" "$WORK/app.log"; then
+  echo "The oauth2-client module did not log that it is not configured; the end of the app log:" >&2
+  tail -60 "$WORK/app.log" >&2
+  exit 1
+fi
 
 phase "In Chromium: the card, a request, the Group page"
 INSTALL_APP_URL=http://localhost:$APP_PORT \
