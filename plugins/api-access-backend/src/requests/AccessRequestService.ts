@@ -892,7 +892,7 @@ export class AccessRequestService {
    */
   async resubmit(
     id: string,
-    input: Terms & { comment?: string; plan?: string },
+    input: Terms & { comment?: string; plan?: string; credentialType?: string },
     caller: Caller,
   ): Promise<TransitionResult> {
     const existing = await this.store.getRequest(this.store.db, id);
@@ -907,7 +907,9 @@ export class AccessRequestService {
     this.assessments?.refuseSecrets({ ...input, apiRef: existing.apiRef });
     // The request keeps its credential type, but a type this Backstage does
     // not offer is bad input here as on a new request, not silently ignored.
-    this.credentialTypes.assertOffered(input.credentialType);
+    if (input.credentialType !== undefined) {
+      this.credentialTypes.assertOffered(input.credentialType);
+    }
     const profile = await this.profiles.getProfile(
       existing.apiRef,
       caller.credentials,
