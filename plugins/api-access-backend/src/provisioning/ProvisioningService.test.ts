@@ -17,8 +17,8 @@ import { insertApprovedGrant } from '../__testUtils__/grants';
 import { GrantStore } from '../grants/GrantStore';
 import { LifecycleMarks } from '../lifecycle/LifecycleService';
 import { AuditLog } from '../audit/AuditLog';
-import { ProvisioningStore } from './ProvisioningStore';
-import { ProvisioningService } from './ProvisioningService';
+import { ProvisioningStore, TaskRow } from './ProvisioningStore';
+import { ProvisioningService, summarizeTasks } from './ProvisioningService';
 
 const databases = createTestDatabases();
 const SECOND = 1000;
@@ -449,3 +449,43 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe('summarizeTasks', () => {
+  const row = (over: Partial<TaskRow>): TaskRow => ({
+    id: 't1',
+    task_key: 'k1',
+    grant_id: 'g1',
+    provisioner_id: 'p1',
+    action: 'provision',
+    credential_id: null,
+    reason: null,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: new Date('2026-12-03T08:00:00Z'),
+    lease_until: null,
+    lease_owner: null,
+    last_error: null,
+    reference: null,
+    created_at: new Date('2026-12-03T08:00:00Z'),
+    completed_at: null,
+    ...over,
+  });
+
+  it('calls a first attempt in flight pending, and retrying only once an attempt failed', () => {
+    expect(summarizeTasks([row({})])?.state).toBe('pending');
+    // Claimed: the attempt is counted before the call answers.
+    expect(summarizeTasks([row({ attempts: 1 })])?.state).toBe('pending');
+    expect(
+      summarizeTasks([
+        row({ attempts: 1, last_error: 'the provider answered 503' }),
+      ])?.state,
+    ).toBe('retrying');
+    expect(
+      summarizeTasks([row({ attempts: 1, status: 'succeeded' })])?.state,
+    ).toBe('done');
+    expect(
+      summarizeTasks([row({ attempts: 5, status: 'failed', last_error: 'x' })])
+        ?.state,
+    ).toBe('failed');
+  });
+});

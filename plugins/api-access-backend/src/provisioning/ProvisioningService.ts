@@ -96,7 +96,14 @@ export function summarizeTasks(
   }));
   let state: GrantProvisioning['state'] = 'done';
   if (statuses.some(t => t.status === 'failed')) state = 'failed';
-  else if (statuses.some(t => t.status === 'pending' && t.attempts > 0))
+  // Retrying once an attempt has failed: a first attempt counts when it is
+  // claimed, before its call, and is still pending while it runs.
+  else if (
+    statuses.some(
+      t =>
+        t.status === 'pending' && t.attempts > 0 && t.lastError !== undefined,
+    )
+  )
     state = 'retrying';
   else if (statuses.some(t => t.status === 'pending')) state = 'pending';
   return { state, tasks: statuses };
