@@ -300,8 +300,13 @@ describe.each(databases.eachSupportedId())(
           async () => ((await token(client)).status === 401 ? true : undefined),
         );
       }
-      const rows = await knex('api_access_oauth2_clients').where({
-        grant_id: grantId,
+      // The provider answers the DELETE before the module records it: wait
+      // for the rows too, not only for the provider.
+      const rows = await until('both client rows marked deleted', async () => {
+        const found = await knex('api_access_oauth2_clients').where({
+          grant_id: grantId,
+        });
+        return found.every(r => r.status === 'deleted') ? found : undefined;
       });
       expect(rows.map(r => r.status).sort()).toEqual(['deleted', 'deleted']);
 
