@@ -7,41 +7,81 @@
 import { Config } from '@backstage/config';
 import { z } from 'zod';
 
-/** One key of the ring that seals registration access tokens. */
+/**
+ * One key of the ring that seals registration access tokens
+ * (`apiAccess.oauth2Client.encryption.keys[]`).
+ *
+ * @public
+ */
 export interface EncryptionKey {
+  /** The key's id, stored with each sealed value: letters, digits, '_' and '-'. */
   id: string;
-  /** 32 bytes (AES-256). */
+  /** The key itself: 32 bytes (AES-256), decoded from base64. */
   secret: Buffer;
 }
 
-/** How tokens of the identity provider are checked at the gateway (see TokenVerifier). */
+/**
+ * How tokens of the identity provider are checked at the gateway
+ * (`apiAccess.oauth2Client.verification`, defaults applied).
+ *
+ * @public
+ */
 export interface VerificationConfig {
+  /** Accepted signing algorithms; never `none` or `HS*`. */
   algorithms: string[];
+  /** Claims that name the client, first present wins. */
   clientIdClaims: string[];
+  /** Clock skew allowed on `exp` and `nbf`, in seconds. */
   clockToleranceSeconds: number;
+  /** Least time between two JWKS fetches for an unknown `kid`, in seconds. */
   jwksCooldownSeconds: number;
+  /** How long fetched keys are kept, in seconds. */
   jwksCacheMaxAgeSeconds: number;
+  /** The `typ` header tokens must have, e.g. `at+jwt`; not checked when absent. */
   requiredTyp?: string;
 }
 
-/** apiAccess.oauth2Client with defaults applied. */
+/**
+ * `apiAccess.oauth2Client` with defaults applied, as returned by
+ * {@link readOAuth2ClientConfig}.
+ *
+ * @public
+ */
 export interface OAuth2ClientConfig {
+  /** The provider's issuer, exactly as its tokens' `iss` claim. */
   issuer: string;
+  /** The discovery document; absent: derived from the issuer. */
   discoveryUrl?: string;
+  /** RFC 7591 registration endpoint; absent: taken from discovery. */
   registrationEndpoint?: string;
+  /** The token endpoint shown to the holder; absent: taken from discovery. */
   tokenEndpoint?: string;
+  /** The provider's keys for checking tokens; absent: taken from discovery. */
   jwksUri?: string;
+  /** The initial access token for dynamic client registration (a secret). */
   initialAccessToken: string;
+  /** The scheme the initial access token is sent with, e.g. `Bearer`. */
   initialAccessTokenScheme: string;
+  /** How registered clients authenticate at the token endpoint. */
   tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post';
-  /** Template over {kind}, {namespace}, {name} of the API's entity ref. */
+  /**
+   * The audience (RFC 8707 resource) of an API: a template over `{kind}`,
+   * `{namespace}` and `{name}` of its entity ref.
+   */
   audience: string;
-  /** Template, see TEMPLATE_PLACEHOLDERS. */
+  /**
+   * The `client_name` registered: a template over `{grantId}`, `{expiresAt}`,
+   * `{audience}`, `{consumer}`, `{api}`, `{environment}`, `{kind}`,
+   * `{namespace}` and `{name}`.
+   */
   clientName: string;
-  /** Metadata key → template, sent with every registration and update. */
+  /** Metadata key → template (same placeholders as `clientName`), sent with every registration and update. */
   extraMetadata: Record<string, string>;
+  /** Seconds to wait for each call to the provider. */
   timeoutSeconds: number;
+  /** The key ring that seals registration access tokens: the first key seals, every key opens. */
   encryption: { keys: EncryptionKey[] };
+  /** How the gateway checks the provider's tokens. */
   verification: VerificationConfig;
 }
 

@@ -10,5 +10,9 @@
 export { apiAccessModuleOauth2Client as default } from './module';
 export { apiAccessModuleOauth2Client } from './module';
 export { readOAuth2ClientConfig } from './config';
-export type { OAuth2ClientConfig } from './config';
+export type {
+  EncryptionKey,
+  OAuth2ClientConfig,
+  VerificationConfig,
+} from './config';
 export { oauth2LookupHash } from './lookupHash';

@@ -12,7 +12,12 @@ import { apiAccessCredentialTypesExtensionPoint } from '@api-access/backstage-pl
 import { readOAuth2ClientConfig } from './config';
 import { createOAuth2ClientType } from './createOAuth2ClientType';
 
-/** @public */
+/**
+ * The api-access backend module that adds the `oauth2-client` credential
+ * type when `apiAccess.oauth2Client` is configured.
+ *
+ * @public
+ */
 export const apiAccessModuleOauth2Client = createBackendModule({
   pluginId: 'api-access',
   moduleId: 'oauth2-client',
