@@ -21,6 +21,7 @@ import Alert from '@material-ui/lab/Alert';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
+  CredentialTypeInfo,
   Grant,
   GrantFlag,
   GrantProvisioning,
@@ -29,6 +30,7 @@ import {
 } from '@api-access/backstage-plugin-api-access-common';
 import { apiAccessApiRef } from '../../api/ApiAccessApi';
 import { useAllowed } from '../../hooks/useAllowed';
+import { useCredentialTypes } from '../../hooks/useCredentialTypes';
 import { CertificateDialog } from '../CertificateDialog';
 import { CredentialDialog } from '../CredentialDialog';
 import { OAuth2ClientDialog } from '../OAuth2ClientDialog';
@@ -112,14 +114,41 @@ const FLAG_HELP: Record<GrantFlag, string> = {
     'Its requester, consumer or API left the catalog, or the API changed owner',
 };
 
-/** The provisioner id of the oauth2-client module's type (its tasks on the grant). */
+/** The oauth2-client module's type (and its provisioner's id). */
 const OAUTH2_CLIENT = 'oauth2-client';
 
+type Presentation = CredentialTypeInfo['presentation'];
+
+/** Until GET /credential-types answers (or when it fails): the types known by id. */
+const KNOWN_PRESENTATIONS: Record<string, Presentation> = {
+  'api-key': 'api-key',
+  'mtls-certificate': 'client-certificate',
+  [OAUTH2_CLIENT]: 'bearer-token',
+};
+
 /**
- * Where the registration of an oauth2-client grant's client stands, from the
+ * How a grant's credential is presented at the gateway, from the type's
+ * `presentation` in GET /credential-types; by id while they load. A
+ * bearer-token type (oauth2-client or another module's) gets the OAuth
+ * client's words and dialog.
+ */
+function presentationOf(
+  grant: Grant,
+  types: CredentialTypeInfo[],
+): Presentation | undefined {
+  return (
+    types.find(type => type.id === grant.credentialType)?.presentation ??
+    KNOWN_PRESENTATIONS[grant.credentialType]
+  );
+}
+
+/**
+ * Where the registration of a bearer-token grant's client stands, from the
  * grant's provisioning tasks (the same ones the provisioning chip shows):
  * until its 'provision' task succeeded there is no client to reveal, and
- * issuing is refused.
+ * issuing is refused. The type's own tasks are those whose provisioner id is
+ * the type's id (oauth2-client's is); a module whose provisioner has another
+ * id is judged by all of the grant's provision tasks.
  */
 export type ClientRegistration =
   | { state: 'registered' }
@@ -129,7 +158,9 @@ export type ClientRegistration =
 export function clientRegistration(grant: Grant): ClientRegistration {
   const tasks = grant.provisioning?.tasks ?? [];
   const provisions = tasks.filter(task => task.action === 'provision');
-  const own = provisions.filter(task => task.provisionerId === OAUTH2_CLIENT);
+  const own = provisions.filter(
+    task => task.provisionerId === grant.credentialType,
+  );
   const relevant = own.length ? own : provisions;
   // No provisioning to wait for, or a client already issued: the backend decides.
   if (grant.credential || relevant.length === 0) return { state: 'registered' };
@@ -148,24 +179,27 @@ export function clientRegistration(grant: Grant): ClientRegistration {
 interface CredentialWords {
   /** "API key aak_x…", "certificate 4f1c…", "OAuth client c-1", or "none yet". */
   credential(grant: Grant): string;
-  /** Under an oauth2-client grant whose client is not registered yet; else undefined. */
+  /** Under a bearer-token grant whose client is not registered yet; else undefined. */
   registration(grant: Grant): string | undefined;
   /** The issue button's label and its accessible name. */
   issueAction(grant: Grant): { label: string; name: string };
 }
 
-function useCredentialWords(): CredentialWords {
+function useCredentialWords(types: CredentialTypeInfo[]): CredentialWords {
   const { t } = useTranslationRef(apiAccessTranslationRef);
+  const bearer = (grant: Grant) =>
+    presentationOf(grant, types) === 'bearer-token';
   const credential = (grant: Grant): string => {
     if (!grant.credential) return t('grantsTable.credentialNone');
     const prefix = grant.credential.prefix;
+    if (bearer(grant)) {
+      return t('grantsTable.credentialOAuth2Client', { clientId: prefix });
+    }
     switch (grant.credentialType) {
       case 'api-key':
         return t('grantsTable.credentialApiKey', { prefix });
       case 'mtls-certificate':
         return t('grantsTable.credentialCertificate', { prefix });
-      case OAUTH2_CLIENT:
-        return t('grantsTable.credentialOAuth2Client', { clientId: prefix });
       default:
         return t('grantsTable.credentialOther', {
           type: grant.credentialType,
@@ -174,7 +208,7 @@ function useCredentialWords(): CredentialWords {
     }
   };
   const registration = (grant: Grant): string | undefined => {
-    if (grant.credentialType !== OAUTH2_CLIENT) return undefined;
+    if (!bearer(grant)) return undefined;
     if (grant.status !== 'active') return undefined;
     const state = clientRegistration(grant);
     switch (state.state) {
@@ -195,15 +229,15 @@ function useCredentialWords(): CredentialWords {
   const issueAction = (grant: Grant): { label: string; name: string } => {
     const again = !!grant.credential;
     const api = grant.apiRef;
-    switch (grant.credentialType) {
-      case 'mtls-certificate':
+    switch (presentationOf(grant, types)) {
+      case 'client-certificate':
         return {
           label: again
             ? t('grantsTable.renewCertificate')
             : t('grantsTable.getCertificate'),
           name: `${again ? 'Renew' : 'Get'} certificate for ${api}`,
         };
-      case OAUTH2_CLIENT:
+      case 'bearer-token':
         return again
           ? {
               label: t('grantsTable.rotateClient'),
@@ -254,7 +288,8 @@ export function GrantsTable(props: {
   const [error, setError] = useState<string>();
   const classes = useStyles();
   const { t } = useTranslationRef(apiAccessTranslationRef);
-  const words = useCredentialWords();
+  const { types } = useCredentialTypes();
+  const words = useCredentialWords(types);
   // Revoking and retrying a provisioning need the revoke permission; a
   // renewal is a new request.
   const mayRevoke = useAllowed(apiAccessGrantRevokePermission);
@@ -307,7 +342,7 @@ export function GrantsTable(props: {
             const administer = mayRevoke && canAdminister(grant);
             const suspended = grant.status === 'suspended';
             const who = `${grant.consumerRef}'s access to ${grant.apiRef} in ${grant.environment}`;
-            // An oauth2-client grant's client not registered yet: nothing to reveal.
+            // A bearer-token grant's client not registered yet: nothing to reveal.
             const registering = words.registration(grant);
             const issue = words.issueAction(grant);
             return (
@@ -523,6 +558,7 @@ export function GrantsTable(props: {
       {credentialFor && (
         <IssueDialog
           grant={credentialFor}
+          presentation={presentationOf(credentialFor, types)}
           onClose={issued => {
             setCredentialFor(undefined);
             if (issued) onChanged();
@@ -581,17 +617,19 @@ export function GrantsTable(props: {
   );
 }
 
-/** The dialog that issues the grant's credential, by its type. */
+/** The dialog that issues the grant's credential, by its type's presentation. */
 function IssueDialog(props: {
   grant: Grant;
+  presentation: Presentation | undefined;
   onClose: (issued: boolean) => void;
 }) {
-  switch (props.grant.credentialType) {
-    case 'mtls-certificate':
-      return <CertificateDialog {...props} />;
-    case OAUTH2_CLIENT:
-      return <OAuth2ClientDialog {...props} />;
+  const { grant, onClose } = props;
+  switch (props.presentation) {
+    case 'client-certificate':
+      return <CertificateDialog grant={grant} onClose={onClose} />;
+    case 'bearer-token':
+      return <OAuth2ClientDialog grant={grant} onClose={onClose} />;
     default:
-      return <CredentialDialog {...props} />;
+      return <CredentialDialog grant={grant} onClose={onClose} />;
   }
 }

@@ -1,8 +1,10 @@
 /*
- * Getting (or rotating) an oauth2-client grant's client secret: accept the
- * usage terms, then see the client id, the secret (exactly once: api-access
- * does not keep it), the token endpoint and the scopes, each with a copy
- * button, and curl lines that fetch a token and call the API with it.
+ * Getting (or rotating) a bearer-token grant's client secret (oauth2-client,
+ * or another module's bearer-token type): accept the usage terms, then see
+ * the client id, the secret (exactly once: api-access does not keep it), the
+ * token endpoint and the scopes, each with a copy button, and curl lines that
+ * fetch a token and call the API with it. A module type whose answer is not
+ * such a client gets its shown-once fields as they came, each copyable.
  */
 import { useState } from 'react';
 import Button from '@material-ui/core/Button';
@@ -18,6 +20,7 @@ import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { Grant } from '@api-access/backstage-plugin-api-access-common';
 import {
   apiAccessApiRef,
+  IssuedGrantCredential,
   isIssuedOAuth2Client,
   IssuedOAuth2Client,
 } from '../../api/ApiAccessApi';
@@ -69,6 +72,53 @@ export function oauth2CurlExample(
   ].join('\n');
 }
 
+/** The fields every issue answer has; the rest are the type's own, shown once. */
+const COMMON_FIELDS = new Set([
+  'id',
+  'grantId',
+  'credentialType',
+  'termsVersion',
+  'createdAt',
+  'previousValidUntil',
+]);
+
+/**
+ * Whether an answer is an OAuth2 client: the oauth2-client type's, or
+ * another type's with a client id, secret, token endpoint and scopes.
+ */
+function isClient(answer: IssuedGrantCredential): answer is IssuedOAuth2Client {
+  if (isIssuedOAuth2Client(answer)) return true;
+  const fields = answer as unknown as Record<string, unknown>;
+  return (
+    typeof fields.clientId === 'string' &&
+    typeof fields.clientSecret === 'string' &&
+    typeof fields.tokenEndpoint === 'string' &&
+    Array.isArray(fields.scopes) &&
+    fields.scopes.every(scope => typeof scope === 'string')
+  );
+}
+
+/** A module type's own fields, as text (React escapes them), in the answer's order. */
+function shownOnceFields(
+  answer: IssuedGrantCredential,
+): Array<{ name: string; value: string }> {
+  return Object.entries(answer as unknown as Record<string, unknown>)
+    .filter(([name, value]) => !COMMON_FIELDS.has(name) && value !== undefined)
+    .map(([name, value]) => ({
+      name,
+      value: typeof value === 'string' ? value : JSON.stringify(value),
+    }));
+}
+
+type Issued =
+  | { client: IssuedOAuth2Client }
+  | {
+      client?: undefined;
+      fields: Array<{ name: string; value: string }>;
+      createdAt: string;
+      previousValidUntil?: string;
+    };
+
 /** A read-only field with its own copy button. */
 function CopyableField(props: {
   label: string;
@@ -116,7 +166,7 @@ export function OAuth2ClientDialog(props: {
   const { t } = useTranslationRef(apiAccessTranslationRef);
   const acceptance = useTermsAcceptance();
   const { terms, accepted } = acceptance;
-  const [issued, setIssued] = useState<IssuedOAuth2Client>();
+  const [answer, setAnswer] = useState<Issued>();
   const [error, setError] = useState<string>();
   const [issuing, setIssuing] = useState(false);
   const [exampleCopied, setExampleCopied] = useState(false);
@@ -126,16 +176,25 @@ export function OAuth2ClientDialog(props: {
     setError(undefined);
     setIssuing(true);
     try {
-      const answer = await apiAccess.issueCredential(
+      const issuedNow = await apiAccess.issueCredential(
         grant.id,
         terms.value!.version,
       );
-      if (!isIssuedOAuth2Client(answer)) {
-        // A key where a client was expected: say so rather than show half a dialog.
+      if (issuedNow.credentialType !== grant.credentialType) {
+        // Another type's answer (a key where a client was expected): say so
+        // rather than show half a dialog.
         setError(t('oauth2Client.notAClient'));
         return;
       }
-      setIssued(answer);
+      setAnswer(
+        isClient(issuedNow)
+          ? { client: issuedNow }
+          : {
+              fields: shownOnceFields(issuedNow),
+              createdAt: issuedNow.createdAt,
+              previousValidUntil: issuedNow.previousValidUntil,
+            },
+      );
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -143,11 +202,12 @@ export function OAuth2ClientDialog(props: {
     }
   }
 
+  const issued = answer?.client;
   const example = issued ? oauth2CurlExample(issued) : '';
   return (
     <Dialog
       open
-      onClose={() => onClose(!!issued)}
+      onClose={() => onClose(!!answer)}
       fullWidth
       maxWidth="md"
       aria-labelledby="api-access-oauth2-client-title"
@@ -161,7 +221,7 @@ export function OAuth2ClientDialog(props: {
         <TermsAcceptance
           acceptance={acceptance}
           error={error}
-          show={!issued}
+          show={!answer}
           notice={
             rotating && (
               <Alert severity="info" style={{ marginBottom: 8 }}>
@@ -246,9 +306,39 @@ export function OAuth2ClientDialog(props: {
             </Typography>
           </>
         )}
+        {answer && !answer.client && (
+          <>
+            <Alert
+              severity="warning"
+              style={{ marginBottom: 16 }}
+              data-testid="oauth2-client-warning"
+            >
+              {t('oauth2Client.onceWarning')}
+            </Alert>
+            {answer.fields.map(field => (
+              <CopyableField
+                key={field.name}
+                label={field.name}
+                value={field.value}
+                testId={`credential-field-${field.name}`}
+                monospace
+              />
+            ))}
+            <Typography variant="caption" color="textSecondary" display="block">
+              {t('oauth2Client.issuedAt', {
+                when: formatDateTime(answer.createdAt),
+              })}
+              {answer.previousValidUntil
+                ? t('oauth2Client.previousUntil', {
+                    when: formatDateTime(answer.previousValidUntil),
+                  })
+                : ''}
+            </Typography>
+          </>
+        )}
       </DialogContent>
       <DialogActions>
-        {issued ? (
+        {answer ? (
           <Button
             color="primary"
             variant="contained"
