@@ -728,7 +728,7 @@ export class CredentialService {
       return refuse(401, 'the token is malformed');
     }
     const answer = await this.lookupToken(token);
-    const { result, endsAt, grantId } = answer;
+    const { result, grantId } = answer;
     const now = this.clock();
     if (answer.suspended && grantId) {
       this.usage.record(grantId, 'refused', now.getTime());
@@ -764,31 +764,11 @@ export class CredentialService {
         result,
       );
     }
-    if (answer.quota) {
-      const retryAfterSeconds = await this.overQuota(answer, now);
-      if (retryAfterSeconds !== undefined) {
-        return {
-          status: options.quotaRefusalAs403 ? 403 : 429,
-          presented: 'token',
-          reason: 'the quota of the plan is used up',
-          refusal: 'quota',
-          retryAfterSeconds,
-          result,
-          cacheSeconds: 0,
-        };
-      }
-    }
-    this.usage.record(grantId!, 'call', now.getTime());
-    if (answer.quota) {
-      return { status: 200, presented: 'token', result, cacheSeconds: 0 };
-    }
-    const remaining = Math.floor((endsAt - now.getTime()) / 1000);
-    return {
-      status: 200,
+    // A token's 200 is kept at most tokenDecisionCacheSeconds, without jitter.
+    return this.admit(answer, now, options, {
       presented: 'token',
-      result,
-      cacheSeconds: Math.max(0, Math.min(tokenDecisionCacheSeconds, remaining)),
-    };
+      maxCacheSeconds: () => tokenDecisionCacheSeconds,
+    });
   }
 
   private async decide(
@@ -816,7 +796,7 @@ export class CredentialService {
       };
     }
     const answer = await this.lookup(token);
-    const { result, endsAt, grantId } = answer;
+    const { result, grantId } = answer;
     const now = this.clock();
     if (answer.suspended && grantId) {
       this.usage.record(grantId, 'refused', now.getTime());
@@ -865,6 +845,27 @@ export class CredentialService {
         cacheSeconds: refused,
       };
     }
+    // A key's 200 (no `presented`: a key is the default) is kept a jittered
+    // decisionCacheSeconds.
+    return this.admit(answer, now, options, {
+      maxCacheSeconds: () => jitter(decisionCacheSeconds),
+    });
+  }
+
+  /**
+   * The end both decisions share once the key or token fits the target: the
+   * quota, the call counted, and how long the gateway may keep the 200.
+   * `presented` is set only for a token (a key's answers carry none);
+   * maxCacheSeconds is asked only when the 200 may be cached.
+   */
+  private async admit(
+    answer: CachedAnswer,
+    now: Date,
+    options: { quotaRefusalAs403?: boolean },
+    how: { presented?: 'token'; maxCacheSeconds: () => number },
+  ): Promise<GatewayDecision> {
+    const { result, endsAt, grantId } = answer;
+    const presented = how.presented ? { presented: how.presented } : {};
     if (answer.quota) {
       const retryAfterSeconds = await this.overQuota(answer, now);
       if (retryAfterSeconds !== undefined) {
@@ -872,6 +873,7 @@ export class CredentialService {
         // asks for a 403 that says why, and answers its own 429.
         return {
           status: options.quotaRefusalAs403 ? 403 : 429,
+          ...presented,
           reason: 'the quota of the plan is used up',
           refusal: 'quota',
           retryAfterSeconds,
@@ -883,17 +885,17 @@ export class CredentialService {
     this.usage.record(grantId!, 'call', now.getTime());
     // A quota'd grant's decisions are never cached at the gateway: each call
     // must be counted here.
-    if (answer.quota) return { status: 200, result, cacheSeconds: 0 };
-    // Never past the moment the key or the grant stops working: a gateway
+    if (answer.quota) {
+      return { status: 200, ...presented, result, cacheSeconds: 0 };
+    }
+    // Never past the moment the key, token or grant stops working: a gateway
     // counts whole seconds, so round down.
     const remaining = Math.floor((endsAt - now.getTime()) / 1000);
     return {
       status: 200,
+      ...presented,
       result,
-      cacheSeconds: Math.max(
-        0,
-        Math.min(jitter(decisionCacheSeconds), remaining),
-      ),
+      cacheSeconds: Math.max(0, Math.min(how.maxCacheSeconds(), remaining)),
     };
   }
 
