@@ -17,7 +17,7 @@ import {
   TEST_TOKEN_TYPE_ID,
   TestTokenType,
 } from '../__testUtils__/testTokenType';
-import { GrantStore } from '../grants/GrantStore';
+import { GrantStore, planColumns } from '../grants/GrantStore';
 import { LifecycleMarks } from '../lifecycle/LifecycleService';
 import { AuditLog } from '../audit/AuditLog';
 import { CredentialStore } from './CredentialStore';
@@ -349,6 +349,43 @@ describe.each(databases.eachSupportedId())(
         status: 401,
         reason: 'the token is malformed',
       });
+    });
+
+    it("counts a token's calls against its grant's quota, never cached, and refuses past it as for keys", async () => {
+      now = new Date('2026-12-03T18:00:00Z');
+      const { grantId, clientId } = await client();
+      await knex('api_access_grants')
+        .where({ id: grantId })
+        .update(
+          planColumns({
+            name: 'starter',
+            title: 'Starter',
+            rateLimit: { requests: 2, perSeconds: 1 },
+            quota: { requests: 2, period: 'day' },
+          }),
+        );
+      await service.forgetGrant(grantId);
+      const token = type.sign({ clientId });
+      for (let call = 0; call < 2; call += 1) {
+        const allowed = await ask({ token });
+        expect(allowed).toMatchObject({
+          status: 200,
+          presented: 'token',
+          cacheSeconds: 0,
+        });
+        expect(allowed.result.quota).toEqual({ requests: 2, period: 'day' });
+      }
+      expect(await ask({ token })).toMatchObject({
+        status: 429,
+        presented: 'token',
+        reason: 'the quota of the plan is used up',
+        refusal: 'quota',
+        retryAfterSeconds: 6 * 3600,
+        cacheSeconds: 0,
+      });
+      expect(
+        await service.authorize({ token }, PETS, { quotaRefusalAs403: true }),
+      ).toMatchObject({ status: 403, presented: 'token', refusal: 'quota' });
     });
 
     it('refuses a key and a token together', async () => {
