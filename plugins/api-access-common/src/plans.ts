@@ -21,7 +21,6 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { isReadScope } from './assessment/text';
-import type { GrantPlan } from './types';
 
 /** Annotation on an API: the plans it offers (comma list of tier names, or a YAML list tailoring them). */
 export const API_ACCESS_PLANS_ANNOTATION = 'api-access/plans';
@@ -350,4 +349,12 @@ export function grantPlanOf(plan: ApiAccessPlan): GrantPlan {
     rateLimit: { ...plan.rateLimit },
     ...(plan.quota ? { quota: { ...plan.quota } } : {}),
   };
+}
+
+/** The plan a grant holds and the limits that come with it. */
+export interface GrantPlan {
+  name: string;
+  title: string;
+  rateLimit: PlanRateLimit;
+  quota?: PlanQuota;
 }

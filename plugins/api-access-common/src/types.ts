@@ -5,7 +5,7 @@
 import type { Conflict } from './conflictOfInterest';
 import type { RequestAssessment } from './assessment/findings';
 import { ResolvedClassification } from './classification';
-import type { ApiAccessPlan, PlanQuota, PlanRateLimit, QuotaPeriod } from './plans';
+import type { ApiAccessPlan, GrantPlan, QuotaPeriod } from './plans';
 
 export type AccessRequestStatus =
   | 'in_review'
@@ -276,18 +276,15 @@ export interface IntrospectionResult {
   oauth_client_id?: string;
 }
 
-/** The plan a grant holds and the limits that come with it. */
-export interface GrantPlan {
-  name: string;
-  title: string;
-  rateLimit: PlanRateLimit;
-  quota?: PlanQuota;
-}
-
 /** GET /grants/:id/usage: calls per UTC day and the quota's state. */
 export interface GrantUsage {
   days: Array<{ date: string; calls: number; refused: number }>;
-  quota?: { used: number; limit: number; period: QuotaPeriod; resetsAt: string };
+  quota?: {
+    used: number;
+    limit: number;
+    period: QuotaPeriod;
+    resetsAt: string;
+  };
 }
 
 export interface Page<T> {
